@@ -1,0 +1,178 @@
+//! Wire-level support shared by the generated models: the operation trait, validation, and the
+//! AWS JSON 1.0 and AWS Query (form + XML) codecs.
+//!
+//! This module depends on nothing else in the crate, so the code generator can check the code it
+//! produces for any Smithy model against it in isolation.
+
+use std::fmt;
+
+pub(crate) mod json;
+pub(crate) mod query;
+pub(crate) mod validate;
+pub(crate) mod wire_error;
+pub(crate) mod xml;
+
+pub use validate::{LengthUnit, ValidationError, ValidationProblem};
+pub use wire_error::{Fault, WireError};
+
+/// A request of one operation: everything the client needs to validate it, put it on the wire in
+/// either protocol, and read the answer back.
+///
+/// Implemented by every generated `*Input` type; the client's single execute path is generic over
+/// it.
+pub trait Operation: fmt::Debug + Clone + Send + Sync + 'static {
+    /// What a successful call returns.
+    type Output: fmt::Debug + Clone + Send + Sync + 'static;
+
+    /// The operation name, as sent in the Query `Action` parameter (`SendMessage`).
+    const NAME: &'static str;
+    /// The AWS JSON 1.0 `X-Amz-Target` header value (`AmazonSQS.SendMessage`).
+    const TARGET: &'static str;
+    /// Shape names of the errors the API description declares for this operation.
+    const MODELED_ERRORS: &'static [&'static str];
+
+    /// Checks every limit the API description states, before anything is sent.
+    fn validate(&self) -> Result<(), ValidationError>;
+    /// The AWS JSON 1.0 request body.
+    fn to_json(&self) -> Result<Vec<u8>, EncodeError>;
+    /// The AWS Query form body, `Action` and `Version` included.
+    fn to_query(&self) -> String;
+    /// Decodes an AWS JSON 1.0 success body.
+    fn output_from_json(body: &[u8]) -> Result<Self::Output, DecodeError>;
+    /// Decodes an AWS Query (XML) success body.
+    fn output_from_xml(body: &[u8]) -> Result<Self::Output, DecodeError>;
+}
+
+/// An operation whose results come in pages linked by a continuation token.
+pub trait Paginated: Operation {
+    /// One element of a page.
+    type Item: fmt::Debug + Clone + Send + Sync + 'static;
+
+    /// Sets the token that asks for the page after the one that returned it.
+    fn set_next_token(&mut self, token: Option<String>);
+    /// The token of the next page, if any.
+    fn next_token(output: &Self::Output) -> Option<&str>;
+    /// The elements of a page.
+    fn into_items(output: Self::Output) -> Vec<Self::Item>;
+}
+
+/// Raw bytes, sent base64-encoded on the wire (message attributes of type `Binary`).
+#[derive(Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Blob(Vec<u8>);
+
+impl Blob {
+    /// Wraps bytes.
+    pub fn new(bytes: impl Into<Vec<u8>>) -> Self {
+        Self(bytes.into())
+    }
+    /// The bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+    /// Unwraps the bytes.
+    pub fn into_inner(self) -> Vec<u8> {
+        self.0
+    }
+    pub(crate) fn to_base64(&self) -> String {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode(&self.0)
+    }
+    pub(crate) fn from_base64(text: &str) -> Result<Self, String> {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD
+            .decode(text.trim())
+            .map(Blob)
+            .map_err(|e| format!("invalid base64: {e}"))
+    }
+}
+
+impl fmt::Debug for Blob {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Blob({} bytes)", self.0.len())
+    }
+}
+
+impl AsRef<[u8]> for Blob {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl From<Vec<u8>> for Blob {
+    fn from(bytes: Vec<u8>) -> Self {
+        Self(bytes)
+    }
+}
+
+impl From<&[u8]> for Blob {
+    fn from(bytes: &[u8]) -> Self {
+        Self(bytes.to_vec())
+    }
+}
+
+impl From<&str> for Blob {
+    fn from(text: &str) -> Self {
+        Self(text.as_bytes().to_vec())
+    }
+}
+
+impl serde::Serialize for Blob {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.to_base64())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Blob {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Blob::from_base64(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// A response body that could not be decoded into the expected type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodeError {
+    message: String,
+}
+
+impl DecodeError {
+    pub(crate) fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+        }
+    }
+    /// What was wrong, and where.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "malformed response: {}", self.message)
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+/// A request that could not be encoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EncodeError {
+    message: String,
+}
+
+impl EncodeError {
+    pub(crate) fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for EncodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "request could not be encoded: {}", self.message)
+    }
+}
+
+impl std::error::Error for EncodeError {}
