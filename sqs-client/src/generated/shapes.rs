@@ -777,6 +777,13 @@ impl crate::codec::xml::FromXml for Message {
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct MessageAttributeValue {
+    /// String, Number or Binary, optionally followed by `.` and a custom label. Required.
+    #[serde(
+        rename = "DataType",
+        default,
+        deserialize_with = "crate::codec::json::null_as_default"
+    )]
+    pub data_type: String,
     /// Text value, for the String and Number types.
     #[serde(rename = "StringValue", default, skip_serializing_if = "Option::is_none")]
     pub string_value: Option<String>,
@@ -797,15 +804,18 @@ pub struct MessageAttributeValue {
         skip_serializing_if = "Option::is_none"
     )]
     pub binary_list_values: Option<Vec<crate::codec::Blob>>,
-    /// String, Number or Binary, optionally followed by `.` and a custom label. Required.
-    #[serde(
-        rename = "DataType",
-        default,
-        deserialize_with = "crate::codec::json::null_as_default"
-    )]
-    pub data_type: String,
 }
 impl MessageAttributeValue {
+    /// Sets `DataType`.
+    pub fn data_type(mut self, value: impl Into<String>) -> Self {
+        self.data_type = value.into();
+        self
+    }
+    /// Replaces `DataType` as a whole.
+    pub fn set_data_type(mut self, value: String) -> Self {
+        self.data_type = value;
+        self
+    }
     /// Sets `StringValue`.
     pub fn string_value(mut self, value: impl Into<String>) -> Self {
         self.string_value = Some(value.into());
@@ -849,19 +859,14 @@ impl MessageAttributeValue {
         self.binary_list_values = value;
         self
     }
-    /// Sets `DataType`.
-    pub fn data_type(mut self, value: impl Into<String>) -> Self {
-        self.data_type = value.into();
-        self
-    }
-    /// Replaces `DataType` as a whole.
-    pub fn set_data_type(mut self, value: String) -> Self {
-        self.data_type = value;
-        self
-    }
 }
 impl crate::codec::query::QuerySerialize for MessageAttributeValue {
     fn write_query(&self, w: &mut crate::codec::query::QueryWriter, prefix: &str) {
+        {
+            let v0 = &self.data_type;
+            let key0 = format!("{prefix}DataType");
+            w.push(&key0, v0);
+        }
         if let Some(v0) = &self.string_value {
             let key0 = format!("{prefix}StringValue");
             w.push(&key0, v0);
@@ -890,11 +895,6 @@ impl crate::codec::query::QuerySerialize for MessageAttributeValue {
                 w.push(&key1, &v1.to_base64());
             }
         }
-        {
-            let v0 = &self.data_type;
-            let key0 = format!("{prefix}DataType");
-            w.push(&key0, v0);
-        }
     }
 }
 impl crate::codec::validate::Validate for MessageAttributeValue {
@@ -914,11 +914,11 @@ impl crate::codec::xml::FromXml for MessageAttributeValue {
     fn from_xml(
         node: &crate::codec::xml::XmlNode,
     ) -> Result<Self, crate::codec::DecodeError> {
+        let mut m_data_type: Option<String> = None;
         let mut m_string_value: Option<String> = None;
         let mut m_binary_value: Option<crate::codec::Blob> = None;
         let mut m_string_list_values: Option<Vec<String>> = None;
         let mut m_binary_list_values: Option<Vec<crate::codec::Blob>> = None;
-        let mut m_data_type: Option<String> = None;
         for child in node.children() {
             match child.name() {
                 "BinaryListValue" => {
@@ -944,11 +944,11 @@ impl crate::codec::xml::FromXml for MessageAttributeValue {
             }
         }
         Ok(Self {
+            data_type: m_data_type.unwrap_or_default(),
             string_value: m_string_value,
             binary_value: m_binary_value,
             string_list_values: m_string_list_values,
             binary_list_values: m_binary_list_values,
-            data_type: m_data_type.unwrap_or_default(),
         })
     }
 }
@@ -956,6 +956,9 @@ impl crate::codec::xml::FromXml for MessageAttributeValue {
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct MessageSystemAttributeValue {
+    /// Type of the value; String for a trace header. Required.
+    #[serde(rename = "DataType")]
+    pub data_type: String,
     /// Text value.
     #[serde(rename = "StringValue", default, skip_serializing_if = "Option::is_none")]
     pub string_value: Option<String>,
@@ -976,11 +979,18 @@ pub struct MessageSystemAttributeValue {
         skip_serializing_if = "Option::is_none"
     )]
     pub binary_list_values: Option<Vec<crate::codec::Blob>>,
-    /// Type of the value; String for a trace header. Required.
-    #[serde(rename = "DataType")]
-    pub data_type: String,
 }
 impl MessageSystemAttributeValue {
+    /// Sets `DataType`.
+    pub fn data_type(mut self, value: impl Into<String>) -> Self {
+        self.data_type = value.into();
+        self
+    }
+    /// Replaces `DataType` as a whole.
+    pub fn set_data_type(mut self, value: String) -> Self {
+        self.data_type = value;
+        self
+    }
     /// Sets `StringValue`.
     pub fn string_value(mut self, value: impl Into<String>) -> Self {
         self.string_value = Some(value.into());
@@ -1024,19 +1034,14 @@ impl MessageSystemAttributeValue {
         self.binary_list_values = value;
         self
     }
-    /// Sets `DataType`.
-    pub fn data_type(mut self, value: impl Into<String>) -> Self {
-        self.data_type = value.into();
-        self
-    }
-    /// Replaces `DataType` as a whole.
-    pub fn set_data_type(mut self, value: String) -> Self {
-        self.data_type = value;
-        self
-    }
 }
 impl crate::codec::query::QuerySerialize for MessageSystemAttributeValue {
     fn write_query(&self, w: &mut crate::codec::query::QueryWriter, prefix: &str) {
+        {
+            let v0 = &self.data_type;
+            let key0 = format!("{prefix}DataType");
+            w.push(&key0, v0);
+        }
         if let Some(v0) = &self.string_value {
             let key0 = format!("{prefix}StringValue");
             w.push(&key0, v0);
@@ -1064,11 +1069,6 @@ impl crate::codec::query::QuerySerialize for MessageSystemAttributeValue {
                 let key1 = format!("{key0}.{}", i0 + 1);
                 w.push(&key1, &v1.to_base64());
             }
-        }
-        {
-            let v0 = &self.data_type;
-            let key0 = format!("{prefix}DataType");
-            w.push(&key0, v0);
         }
     }
 }
