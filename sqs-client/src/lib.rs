@@ -42,6 +42,7 @@
 //! ```
 
 mod codec;
+#[rustfmt::skip] // formatted by sqs-codegen (prettyplease); the freshness test compares it byte for byte
 mod generated;
 
 pub use codec::wire_error::{decode_json_error, decode_xml_error};

@@ -182,9 +182,11 @@ impl Ty {
     pub fn has_default(&self, structures: &BTreeMap<String, Structure>) -> bool {
         match self {
             Ty::Enum(_) => false,
-            Ty::Struct(name) => structures
-                .get(name)
-                .is_some_and(|s| s.members.iter().all(|m| m.optional() || m.ty.has_default(structures))),
+            Ty::Struct(name) => structures.get(name).is_some_and(|s| {
+                s.members
+                    .iter()
+                    .all(|m| m.optional() || m.ty.has_default(structures))
+            }),
             _ => true,
         }
     }
@@ -239,19 +241,17 @@ impl Constraints {
         let bound_u = |v: &Value, k: &str| -> Result<Option<u64>, Error> {
             match v.get(k) {
                 None | Some(Value::Null) => Ok(None),
-                Some(n) => n
-                    .as_u64()
-                    .map(Some)
-                    .ok_or_else(|| Error::model(format!("{at}: @length {k} must be a whole number"))),
+                Some(n) => n.as_u64().map(Some).ok_or_else(|| {
+                    Error::model(format!("{at}: @length {k} must be a whole number"))
+                }),
             }
         };
         let bound_i = |v: &Value, k: &str| -> Result<Option<i64>, Error> {
             match v.get(k) {
                 None | Some(Value::Null) => Ok(None),
-                Some(n) => n
-                    .as_i64()
-                    .map(Some)
-                    .ok_or_else(|| Error::model(format!("{at}: @range {k} must be a whole number"))),
+                Some(n) => n.as_i64().map(Some).ok_or_else(|| {
+                    Error::model(format!("{at}: @range {k} must be a whole number"))
+                }),
             }
         };
         let length = traits
@@ -356,20 +356,23 @@ pub fn snake_case(name: &str) -> String {
     out
 }
 
-/// `all` -> `All`, `in-progress` -> `InProgress`; keeps names that are already Pascal case.
+/// `all` -> `All`, `DARK_BLUE` -> `DarkBlue`, `in-progress` -> `InProgress`; keeps names that
+/// are already Pascal case (`AWSTraceHeader`).
 pub fn pascal_case(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
-    let mut upper = true;
-    for c in name.chars() {
-        if c.is_ascii_alphanumeric() {
-            if upper {
-                out.push(c.to_ascii_uppercase());
+    for word in name
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        let shouting = word.len() > 1 && !word.chars().any(|c| c.is_ascii_lowercase());
+        let mut chars = word.chars();
+        if let Some(first) = chars.next() {
+            out.push(first.to_ascii_uppercase());
+            if shouting {
+                out.extend(chars.map(|c| c.to_ascii_lowercase()));
             } else {
-                out.push(c);
+                out.extend(chars);
             }
-            upper = false;
-        } else {
-            upper = true;
         }
     }
     if out.starts_with(|c: char| c.is_ascii_digit()) {
@@ -407,18 +410,33 @@ pub fn resolve(ast: &Ast) -> Result<Service, Error> {
         names: BTreeMap::new(),
     };
 
-    let mut op_ids: Vec<&str> = service.operations.iter().map(|t| t.target.as_str()).collect();
+    let mut op_ids: Vec<&str> = service
+        .operations
+        .iter()
+        .map(|t| t.target.as_str())
+        .collect();
     op_ids.sort_by_key(|id| local_name(id));
     let mut operations = Vec::new();
     let mut errors = BTreeMap::new();
     for op_id in op_ids {
         let op = r.shape(op_id, "service operation")?;
         if op.kind != "operation" {
-            return Err(Error::model(format!("{op_id} is listed as an operation but is a {}", op.kind)));
+            return Err(Error::model(format!(
+                "{op_id} is listed as an operation but is a {}",
+                op.kind
+            )));
         }
         let name = local_name(op_id).to_owned();
-        let input_shape = op.input.as_ref().map(|t| t.target.clone()).filter(|t| t != "smithy.api#Unit");
-        let output_shape = op.output.as_ref().map(|t| t.target.clone()).filter(|t| t != "smithy.api#Unit");
+        let input_shape = op
+            .input
+            .as_ref()
+            .map(|t| t.target.clone())
+            .filter(|t| t != "smithy.api#Unit");
+        let output_shape = op
+            .output
+            .as_ref()
+            .map(|t| t.target.clone())
+            .filter(|t| t != "smithy.api#Unit");
         let input = r.top_level(&name, input_shape.as_deref(), Role::Input)?;
         let output = r.top_level(&name, output_shape.as_deref(), Role::Output)?;
         let mut op_errors = Vec::new();
@@ -512,15 +530,18 @@ fn prelude(id: &str) -> Option<&'static str> {
 
 impl<'a> Resolver<'a> {
     fn shape(&self, id: &str, used_by: &str) -> Result<&'a Shape, Error> {
-        self.ast
-            .shapes
-            .get(id)
-            .ok_or_else(|| Error::model(format!("{used_by} refers to {id}, which the model does not define")))
+        self.ast.shapes.get(id).ok_or_else(|| {
+            Error::model(format!(
+                "{used_by} refers to {id}, which the model does not define"
+            ))
+        })
     }
 
     fn claim(&mut self, rust_name: &str, id: &str) -> Result<(), Error> {
         if RESERVED_TYPE_NAMES.contains(&rust_name) {
-            return Err(Error::model(format!("{id} would be named {rust_name}, which the generated code reserves")));
+            return Err(Error::model(format!(
+                "{id} would be named {rust_name}, which the generated code reserves"
+            )));
         }
         match self.names.get(rust_name) {
             Some(other) if other != id => Err(Error::model(format!(
@@ -534,15 +555,24 @@ impl<'a> Resolver<'a> {
     }
 
     fn top_level(&mut self, op: &str, id: Option<&str>, role: Role) -> Result<String, Error> {
-        let suffix = if role == Role::Input { "Input" } else { "Output" };
+        let suffix = if role == Role::Input {
+            "Input"
+        } else {
+            "Output"
+        };
         let rust_name = format!("{op}{suffix}");
-        let key = id.map(str::to_owned).unwrap_or_else(|| format!("#{rust_name}"));
+        let key = id
+            .map(str::to_owned)
+            .unwrap_or_else(|| format!("#{rust_name}"));
         self.claim(&rust_name, &key)?;
         let structure = match id {
             Some(id) => {
                 let shape = self.shape(id, op)?;
                 if shape.kind != "structure" {
-                    return Err(Error::model(format!("{op}: {suffix} {id} is a {}, not a structure", shape.kind)));
+                    return Err(Error::model(format!(
+                        "{op}: {suffix} {id} is a {}, not a structure",
+                        shape.kind
+                    )));
                 }
                 self.structure(id, shape, rust_name.clone(), role)?
             }
@@ -560,19 +590,32 @@ impl<'a> Resolver<'a> {
         Ok(rust_name)
     }
 
-    fn structure(&mut self, id: &str, shape: &Shape, rust_name: String, role: Role) -> Result<Structure, Error> {
+    fn structure(
+        &mut self,
+        id: &str,
+        shape: &Shape,
+        rust_name: String,
+        role: Role,
+    ) -> Result<Structure, Error> {
         let mut members = Vec::new();
         let mut field_names = BTreeSet::new();
         for (name, m) in &shape.members.0 {
             let at = format!("{id}${name}");
             let rust = rust_field_name(&snake_case(name));
             if !field_names.insert(rust.clone()) {
-                return Err(Error::model(format!("{at}: two members of {id} map to the Rust field {rust}")));
+                return Err(Error::model(format!(
+                    "{at}: two members of {id} map to the Rust field {rust}"
+                )));
             }
             let (ty, shape_constraints) = self.ty(&m.target, &at)?;
-            let constraints = Constraints::merged(shape_constraints, Constraints::from_traits(&m.traits, &at)?);
+            let constraints =
+                Constraints::merged(shape_constraints, Constraints::from_traits(&m.traits, &at)?);
             let target_shape = self.ast.shapes.get(&m.target);
-            let has_default = match m.traits.get(T_DEFAULT).or_else(|| target_shape.and_then(|s| s.traits.get(T_DEFAULT))) {
+            let has_default = match m
+                .traits
+                .get(T_DEFAULT)
+                .or_else(|| target_shape.and_then(|s| s.traits.get(T_DEFAULT)))
+            {
                 None | Some(Value::Null) => false,
                 Some(Value::Bool(false)) => true,
                 Some(Value::Number(n)) if n.as_f64() == Some(0.0) => true,
@@ -638,7 +681,12 @@ impl<'a> Resolver<'a> {
                 let rust_name = pascal_case(local_name(id));
                 if !self.names.contains_key(&rust_name) {
                     self.claim(&rust_name, id)?;
-                    let s = self.structure(id, shape.expect("structures come from the model"), rust_name.clone(), Role::Shared)?;
+                    let s = self.structure(
+                        id,
+                        shape.expect("structures come from the model"),
+                        rust_name.clone(),
+                        Role::Shared,
+                    )?;
                     self.structures.insert(rust_name.clone(), s);
                 } else {
                     self.claim(&rust_name, id)?;
@@ -654,7 +702,8 @@ impl<'a> Resolver<'a> {
                 let (member_ty, member_constraints) = self.member_ty(member, id, "member")?;
                 Ty::List(Box::new(ListTy {
                     member: member_ty,
-                    member_xml_name: trait_str(&member.traits, T_XML_NAME).unwrap_or_else(|| "member".into()),
+                    member_xml_name: trait_str(&member.traits, T_XML_NAME)
+                        .unwrap_or_else(|| "member".into()),
                     member_constraints,
                 }))
             }
@@ -665,14 +714,18 @@ impl<'a> Resolver<'a> {
                 };
                 let (key_ty, key_constraints) = self.member_ty(key, id, "key")?;
                 if !matches!(key_ty, Ty::String | Ty::Enum(_)) {
-                    return Err(Error::model(format!("{id}: map keys must be strings or enums")));
+                    return Err(Error::model(format!(
+                        "{id}: map keys must be strings or enums"
+                    )));
                 }
                 let (value_ty, value_constraints) = self.member_ty(value, id, "value")?;
                 Ty::Map(Box::new(MapTy {
                     key: key_ty,
                     value: value_ty,
-                    key_xml_name: trait_str(&key.traits, T_XML_NAME).unwrap_or_else(|| "key".into()),
-                    value_xml_name: trait_str(&value.traits, T_XML_NAME).unwrap_or_else(|| "value".into()),
+                    key_xml_name: trait_str(&key.traits, T_XML_NAME)
+                        .unwrap_or_else(|| "key".into()),
+                    value_xml_name: trait_str(&value.traits, T_XML_NAME)
+                        .unwrap_or_else(|| "value".into()),
                     key_constraints,
                     value_constraints,
                 }))
@@ -686,10 +739,18 @@ impl<'a> Resolver<'a> {
         Ok((ty, constraints))
     }
 
-    fn member_ty(&mut self, m: &AstMember, owner: &str, role: &str) -> Result<(Ty, Constraints), Error> {
+    fn member_ty(
+        &mut self,
+        m: &AstMember,
+        owner: &str,
+        role: &str,
+    ) -> Result<(Ty, Constraints), Error> {
         let at = format!("{owner}${role}");
         let (ty, shape_c) = self.ty(&m.target, &at)?;
-        Ok((ty, Constraints::merged(shape_c, Constraints::from_traits(&m.traits, &at)?)))
+        Ok((
+            ty,
+            Constraints::merged(shape_c, Constraints::from_traits(&m.traits, &at)?),
+        ))
     }
 
     fn enum_def(&mut self, id: &str, shape: &Shape) -> Result<String, Error> {
@@ -704,7 +765,9 @@ impl<'a> Resolver<'a> {
             let value = trait_str(&m.traits, T_ENUM_VALUE).unwrap_or_else(|| name.clone());
             let variant = pascal_case(name);
             if variant == "Unknown" || !seen.insert(variant.clone()) {
-                return Err(Error::model(format!("{id}: enum member {name} cannot be named {variant} in Rust")));
+                return Err(Error::model(format!(
+                    "{id}: enum member {name} cannot be named {variant} in Rust"
+                )));
             }
             variants.push((variant, value, doc(&m.traits)));
         }
@@ -725,17 +788,28 @@ impl<'a> Resolver<'a> {
             .traits
             .get(T_ERROR)
             .and_then(Value::as_str)
-            .ok_or_else(|| Error::model(format!("{id} is listed as an error but has no @error trait")))?;
+            .ok_or_else(|| {
+                Error::model(format!(
+                    "{id} is listed as an error but has no @error trait"
+                ))
+            })?;
         let query = shape.traits.get(T_QUERY_ERROR);
         let status = shape
             .traits
             .get(T_HTTP_ERROR)
             .and_then(Value::as_u64)
-            .or_else(|| query.and_then(|q| q.get("httpResponseCode")).and_then(Value::as_u64))
+            .or_else(|| {
+                query
+                    .and_then(|q| q.get("httpResponseCode"))
+                    .and_then(Value::as_u64)
+            })
             .and_then(|s| u16::try_from(s).ok());
         Ok(ErrorDef {
             shape_name: local_name(id).to_owned(),
-            query_code: query.and_then(|q| q.get("code")).and_then(Value::as_str).map(str::to_owned),
+            query_code: query
+                .and_then(|q| q.get("code"))
+                .and_then(Value::as_str)
+                .map(str::to_owned),
             http_status: status,
             server_fault: fault == "server",
             doc: doc(&shape.traits),
@@ -757,8 +831,20 @@ impl<'a> Resolver<'a> {
             }
         }
         for (roots, requests) in [
-            (operations.iter().map(|o| o.input.clone()).collect::<Vec<_>>(), true),
-            (operations.iter().map(|o| o.output.clone()).collect::<Vec<_>>(), false),
+            (
+                operations
+                    .iter()
+                    .map(|o| o.input.clone())
+                    .collect::<Vec<_>>(),
+                true,
+            ),
+            (
+                operations
+                    .iter()
+                    .map(|o| o.output.clone())
+                    .collect::<Vec<_>>(),
+                false,
+            ),
         ] {
             let mut todo = roots;
             let mut seen = BTreeSet::new();
@@ -784,10 +870,11 @@ impl<'a> Resolver<'a> {
 /// Escapes Rust keywords.
 fn rust_field_name(name: &str) -> String {
     const KEYWORDS: &[&str] = &[
-        "as", "async", "await", "break", "const", "continue", "dyn", "else", "enum", "extern", "false", "fn", "for",
-        "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return", "static",
-        "struct", "trait", "true", "type", "unsafe", "use", "where", "while", "abstract", "become", "box", "do",
-        "final", "macro", "override", "priv", "try", "typeof", "unsized", "virtual", "yield",
+        "as", "async", "await", "break", "const", "continue", "dyn", "else", "enum", "extern",
+        "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move",
+        "mut", "pub", "ref", "return", "static", "struct", "trait", "true", "type", "unsafe",
+        "use", "where", "while", "abstract", "become", "box", "do", "final", "macro", "override",
+        "priv", "try", "typeof", "unsized", "virtual", "yield",
     ];
     if matches!(name, "self" | "super" | "crate" | "Self") {
         format!("{name}_")
@@ -805,12 +892,27 @@ mod tests {
     #[test]
     fn snake_case_handles_acronyms_and_digits() {
         assert_eq!(snake_case("MD5OfBody"), "md5_of_body");
-        assert_eq!(snake_case("MD5OfMessageAttributes"), "md5_of_message_attributes");
+        assert_eq!(
+            snake_case("MD5OfMessageAttributes"),
+            "md5_of_message_attributes"
+        );
         assert_eq!(snake_case("AWSAccountIds"), "aws_account_ids");
-        assert_eq!(snake_case("QueueOwnerAWSAccountId"), "queue_owner_aws_account_id");
+        assert_eq!(
+            snake_case("QueueOwnerAWSAccountId"),
+            "queue_owner_aws_account_id"
+        );
         assert_eq!(snake_case("queueUrls"), "queue_urls");
         assert_eq!(snake_case("tags"), "tags");
         assert_eq!(snake_case("SenderFault"), "sender_fault");
+    }
+
+    #[test]
+    fn pascal_case_of_enum_member_styles() {
+        assert_eq!(pascal_case("DARK_BLUE"), "DarkBlue");
+        assert_eq!(pascal_case("RED"), "Red");
+        assert_eq!(pascal_case("AWSTraceHeader"), "AWSTraceHeader");
+        assert_eq!(pascal_case("in-progress"), "InProgress");
+        assert_eq!(pascal_case("2xx"), "V2xx");
     }
 
     #[test]

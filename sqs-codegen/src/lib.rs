@@ -117,7 +117,10 @@ pub fn write_if_changed(dir: &Path, files: &[GeneratedFile]) -> Result<Vec<PathB
     let entries = std::fs::read_dir(dir).map_err(|e| Error::Io(dir.to_owned(), e))?;
     for entry in entries {
         let path = entry.map_err(|e| Error::Io(dir.to_owned(), e))?.path();
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
         if name.ends_with(".rs") && !files.iter().any(|f| f.name == name) {
             std::fs::remove_file(&path).map_err(|e| Error::Io(path.clone(), e))?;
             changed.push(path);

@@ -6,13 +6,17 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let mut args = std::env::args_os().skip(1);
-    let model = args.next().map(PathBuf::from).unwrap_or_else(|| root.join("model/sqs.json"));
+    let model = args
+        .next()
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("model/sqs.json"));
     let out = args
         .next()
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("../sqs-client/src/generated"));
     let run = || -> Result<Vec<PathBuf>, sqs_codegen::Error> {
-        let text = std::fs::read_to_string(&model).map_err(|e| sqs_codegen::Error::Io(model.clone(), e))?;
+        let text = std::fs::read_to_string(&model)
+            .map_err(|e| sqs_codegen::Error::Io(model.clone(), e))?;
         let files = sqs_codegen::generate(&text, &sqs_codegen::Options::default())?;
         sqs_codegen::write_if_changed(&out, &files)
     };

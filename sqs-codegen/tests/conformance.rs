@@ -18,7 +18,10 @@ fn public_model() -> Option<String> {
     match std::fs::read_to_string(&path) {
         Ok(text) => Some(text),
         Err(e) => {
-            println!("SKIPPED: the public model {} cannot be read ({e})", path.display());
+            println!(
+                "SKIPPED: the public model {} cannot be read ({e})",
+                path.display()
+            );
             None
         }
     }
@@ -29,7 +32,10 @@ fn ours() -> Ast {
 }
 
 fn by_name(ast: &Ast) -> BTreeMap<&str, &Shape> {
-    ast.shapes.iter().map(|(id, s)| (local_name(id), s)).collect()
+    ast.shapes
+        .iter()
+        .map(|(id, s)| (local_name(id), s))
+        .collect()
 }
 
 fn trait_of<'a>(traits: &'a BTreeMap<String, Value>, id: &str) -> Option<&'a Value> {
@@ -47,10 +53,19 @@ fn signature(shape: &Shape) -> Value {
             "enumValue": trait_of(&m.traits, "smithy.api#enumValue"),
         })
     };
-    let members: BTreeMap<&str, Value> = shape.members.0.iter().map(|(n, m)| (n.as_str(), member(m))).collect();
+    let members: BTreeMap<&str, Value> = shape
+        .members
+        .0
+        .iter()
+        .map(|(n, m)| (n.as_str(), member(m)))
+        .collect();
     let mut errors: Vec<&str> = shape.errors.iter().map(|e| local_name(&e.target)).collect();
     errors.sort();
-    let mut operations: Vec<&str> = shape.operations.iter().map(|e| local_name(&e.target)).collect();
+    let mut operations: Vec<&str> = shape
+        .operations
+        .iter()
+        .map(|e| local_name(&e.target))
+        .collect();
     operations.sort();
     serde_json::json!({
         "type": shape.kind,
@@ -87,7 +102,12 @@ fn description_declares_what_the_public_model_declares() {
             differences.push(format!("{name}:\n  public {want}\n  ours   {got}"));
         }
     }
-    assert!(differences.is_empty(), "{} shapes differ:\n{}", differences.len(), differences.join("\n"));
+    assert!(
+        differences.is_empty(),
+        "{} shapes differ:\n{}",
+        differences.len(),
+        differences.join("\n")
+    );
     let operations = p.values().filter(|s| s.kind == "operation").count();
     assert_eq!(operations, 23);
 }
@@ -95,9 +115,20 @@ fn description_declares_what_the_public_model_declares() {
 #[test]
 fn the_generator_accepts_the_public_model() {
     let Some(text) = public_model() else { return };
-    let files = sqs_codegen::generate(&text, &sqs_codegen::Options { source: "the public model".into() }).unwrap();
+    let files = sqs_codegen::generate(
+        &text,
+        &sqs_codegen::Options {
+            source: "the public model".into(),
+        },
+    )
+    .unwrap();
     let ops = files.iter().find(|f| f.name == "operations.rs").unwrap();
-    assert_eq!(ops.contents.matches("impl crate::codec::Operation for ").count(), 23);
+    assert_eq!(
+        ops.contents
+            .matches("impl crate::codec::Operation for ")
+            .count(),
+        23
+    );
 }
 
 /// Sentences of 70 characters or more from the public model's documentation.
@@ -163,15 +194,24 @@ fn project_files(dir: &Path, out: &mut Vec<PathBuf>) {
 fn no_project_file_contains_the_public_documentation() {
     let Some(text) = public_model() else { return };
     let sentences = public_sentences(&text);
-    assert!(sentences.len() > 100, "the oracle should yield many sentences");
+    assert!(
+        sentences.len() > 100,
+        "the oracle should yield many sentences"
+    );
     let mut files = Vec::new();
     project_files(&root().join(".."), &mut files);
     assert!(files.len() > 20);
     for file in files {
-        let Ok(contents) = std::fs::read_to_string(&file) else { continue };
+        let Ok(contents) = std::fs::read_to_string(&file) else {
+            continue;
+        };
         let flat = contents.split_whitespace().collect::<Vec<_>>().join(" ");
         for s in &sentences {
-            assert!(!flat.contains(s.as_str()), "{} contains public documentation text: {s:?}", file.display());
+            assert!(
+                !flat.contains(s.as_str()),
+                "{} contains public documentation text: {s:?}",
+                file.display()
+            );
         }
     }
 }

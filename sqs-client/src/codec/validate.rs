@@ -142,10 +142,16 @@ impl fmt::Display for ValidationError {
         match &self.problem {
             ValidationProblem::Missing => write!(f, "{field}: a value is required"),
             ValidationProblem::TooShort { min, actual, unit } => {
-                write!(f, "{field}: {actual} {unit}, fewer than the minimum of {min}")
+                write!(
+                    f,
+                    "{field}: {actual} {unit}, fewer than the minimum of {min}"
+                )
             }
             ValidationProblem::TooLong { max, actual, unit } => {
-                write!(f, "{field}: {actual} {unit}, more than the maximum of {max}")
+                write!(
+                    f,
+                    "{field}: {actual} {unit}, more than the maximum of {max}"
+                )
             }
             ValidationProblem::BelowMinimum { min, actual } => {
                 write!(f, "{field}: {actual} is below the minimum of {min}")
@@ -156,7 +162,10 @@ impl fmt::Display for ValidationError {
             ValidationProblem::PatternMismatch {
                 pattern,
                 offending: Some(c),
-            } => write!(f, "{field}: character {c:?} is not allowed (pattern {pattern})"),
+            } => write!(
+                f,
+                "{field}: character {c:?} is not allowed (pattern {pattern})"
+            ),
             ValidationProblem::PatternMismatch {
                 pattern,
                 offending: None,
@@ -188,7 +197,13 @@ pub(crate) fn text_length(
     if surely_long_enough && surely_short_enough {
         return Ok(());
     }
-    count(value.chars().count(), LengthUnit::Characters, min, max, path)
+    count(
+        value.chars().count(),
+        LengthUnit::Characters,
+        min,
+        max,
+        path,
+    )
 }
 
 /// Checks a count of elements, entries or bytes.

@@ -133,8 +133,12 @@ mod tests {
     #[test]
     fn json_code_sources_in_order_of_trust() {
         let body = br#"{"__type":"com.amazonaws.sqs#QueueDoesNotExist","message":"gone"}"#;
-        let e = decode_json_error(Some("AWS.SimpleQueueService.NonExistentQueue;Sender"), None, body)
-            .unwrap();
+        let e = decode_json_error(
+            Some("AWS.SimpleQueueService.NonExistentQueue;Sender"),
+            None,
+            body,
+        )
+        .unwrap();
         assert_eq!(e.code, "AWS.SimpleQueueService.NonExistentQueue");
         assert_eq!(e.fault, Some(Fault::Sender));
         assert_eq!(e.message.as_deref(), Some("gone"));
@@ -145,9 +149,16 @@ mod tests {
         let e = decode_json_error(None, None, body).unwrap();
         assert_eq!(e.code, "QueueDoesNotExist");
 
-        let e = decode_json_error(None, None, br#"{"code":"Throttling","errorMessage":"slow"}"#)
-            .unwrap();
-        assert_eq!((e.code.as_str(), e.message.as_deref()), ("Throttling", Some("slow")));
+        let e = decode_json_error(
+            None,
+            None,
+            br#"{"code":"Throttling","errorMessage":"slow"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (e.code.as_str(), e.message.as_deref()),
+            ("Throttling", Some("slow"))
+        );
 
         assert_eq!(decode_json_error(None, None, b"<html>oops</html>"), None);
     }

@@ -117,7 +117,10 @@ pub(crate) trait FromXml: Sized {
 
 /// Decodes `<OpResponse><OpResult>…</OpResult>…</OpResponse>`; a missing result element (as
 /// for operations that return nothing) decodes like an empty one.
-pub(crate) fn decode_result<T: FromXml>(body: &[u8], result_element: &str) -> Result<T, DecodeError> {
+pub(crate) fn decode_result<T: FromXml>(
+    body: &[u8],
+    result_element: &str,
+) -> Result<T, DecodeError> {
     let root = parse(body)?;
     if root.name() == "ErrorResponse" {
         return Err(DecodeError::new("an error document was given as a result"));
@@ -129,7 +132,11 @@ pub(crate) fn decode_result<T: FromXml>(body: &[u8], result_element: &str) -> Re
 }
 
 fn scalar_error(node: &XmlNode, what: &str) -> DecodeError {
-    DecodeError::new(format!("<{}>: {:?} is not {what}", node.name(), node.text()))
+    DecodeError::new(format!(
+        "<{}>: {:?} is not {what}",
+        node.name(),
+        node.text()
+    ))
 }
 
 pub(crate) fn string(node: &XmlNode) -> Result<String, DecodeError> {
@@ -152,8 +159,7 @@ pub(crate) fn number<T: std::str::FromStr>(node: &XmlNode) -> Result<T, DecodeEr
 }
 
 pub(crate) fn blob(node: &XmlNode) -> Result<Blob, DecodeError> {
-    Blob::from_base64(node.text())
-        .map_err(|e| DecodeError::new(format!("<{}>: {e}", node.name())))
+    Blob::from_base64(node.text()).map_err(|e| DecodeError::new(format!("<{}>: {e}", node.name())))
 }
 
 /// The child element named `name`, or an error naming the parent.

@@ -150,7 +150,6 @@ impl crate::codec::validate::Validate for AddPermissionInput {
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct AddPermissionOutput {}
-impl AddPermissionOutput {}
 impl crate::codec::xml::FromXml for AddPermissionOutput {
     fn from_xml(
         _node: &crate::codec::xml::XmlNode,
@@ -510,7 +509,6 @@ impl crate::codec::validate::Validate for ChangeMessageVisibilityInput {
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ChangeMessageVisibilityOutput {}
-impl ChangeMessageVisibilityOutput {}
 impl crate::codec::xml::FromXml for ChangeMessageVisibilityOutput {
     fn from_xml(
         _node: &crate::codec::xml::XmlNode,
@@ -919,7 +917,6 @@ impl crate::codec::validate::Validate for DeleteMessageInput {
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct DeleteMessageOutput {}
-impl DeleteMessageOutput {}
 impl crate::codec::xml::FromXml for DeleteMessageOutput {
     fn from_xml(
         _node: &crate::codec::xml::XmlNode,
@@ -973,7 +970,6 @@ impl crate::codec::validate::Validate for DeleteQueueInput {
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct DeleteQueueOutput {}
-impl DeleteQueueOutput {}
 impl crate::codec::xml::FromXml for DeleteQueueOutput {
     fn from_xml(
         _node: &crate::codec::xml::XmlNode,
@@ -1733,7 +1729,6 @@ impl crate::codec::validate::Validate for PurgeQueueInput {
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct PurgeQueueOutput {}
-impl PurgeQueueOutput {}
 impl crate::codec::xml::FromXml for PurgeQueueOutput {
     fn from_xml(
         _node: &crate::codec::xml::XmlNode,
@@ -2083,7 +2078,6 @@ impl crate::codec::validate::Validate for RemovePermissionInput {
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct RemovePermissionOutput {}
-impl RemovePermissionOutput {}
 impl crate::codec::xml::FromXml for RemovePermissionOutput {
     fn from_xml(
         _node: &crate::codec::xml::XmlNode,
@@ -2768,7 +2762,6 @@ impl crate::codec::validate::Validate for SetQueueAttributesInput {
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct SetQueueAttributesOutput {}
-impl SetQueueAttributesOutput {}
 impl crate::codec::xml::FromXml for SetQueueAttributesOutput {
     fn from_xml(
         _node: &crate::codec::xml::XmlNode,
@@ -2986,7 +2979,6 @@ impl crate::codec::validate::Validate for TagQueueInput {
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct TagQueueOutput {}
-impl TagQueueOutput {}
 impl crate::codec::xml::FromXml for TagQueueOutput {
     fn from_xml(
         _node: &crate::codec::xml::XmlNode,
@@ -3075,7 +3067,6 @@ impl crate::codec::validate::Validate for UntagQueueInput {
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct UntagQueueOutput {}
-impl UntagQueueOutput {}
 impl crate::codec::xml::FromXml for UntagQueueOutput {
     fn from_xml(
         _node: &crate::codec::xml::XmlNode,

@@ -136,7 +136,12 @@ pub(super) fn xml_impl(s: &Structure, svc: &Service) -> TokenStream {
             }
         };
     }
-    let local = |m: &Member| Ident::new(&format!("m_{}", m.rust_name.trim_start_matches("r#")), Span::call_site());
+    let local = |m: &Member| {
+        Ident::new(
+            &format!("m_{}", m.rust_name.trim_start_matches("r#")),
+            Span::call_site(),
+        )
+    };
     let decls = s.members.iter().map(|m| {
         let l = local(m);
         let ty = ty_tokens(&m.ty);
@@ -162,7 +167,9 @@ pub(super) fn xml_impl(s: &Structure, svc: &Service) -> TokenStream {
             if child.name() == #xml_name { #store }
         },
         _ => {
-            let arms = arms.iter().map(|(xml_name, store)| quote!(#xml_name => { #store }));
+            let arms = arms
+                .iter()
+                .map(|(xml_name, store)| quote!(#xml_name => { #store }));
             quote! {
                 match child.name() {
                     #(#arms)*
@@ -216,8 +223,16 @@ fn store_member(m: &Member, local: &Ident) -> TokenStream {
         }
         (Ty::Map(mt), flattened) => {
             let (kn, vn) = (&mt.key_xml_name, &mt.value_xml_name);
-            let read_k = read_value(&mt.key, quote!(crate::codec::xml::required_child(entry, #kn)?), 0);
-            let read_v = read_value(&mt.value, quote!(crate::codec::xml::required_child(entry, #vn)?), 0);
+            let read_k = read_value(
+                &mt.key,
+                quote!(crate::codec::xml::required_child(entry, #kn)?),
+                0,
+            );
+            let read_v = read_value(
+                &mt.value,
+                quote!(crate::codec::xml::required_child(entry, #vn)?),
+                0,
+            );
             let insert = quote! {
                 let key = #read_k?;
                 let value = #read_v?;
@@ -274,8 +289,16 @@ fn read_value(ty: &Ty, node: TokenStream, depth: usize) -> TokenStream {
         Ty::Map(mt) => {
             let (n, entry, out) = (var("n", depth), var("entry", depth), var("out", depth));
             let (kn, vn) = (&mt.key_xml_name, &mt.value_xml_name);
-            let read_k = read_value(&mt.key, quote!(crate::codec::xml::required_child(#entry, #kn)?), depth + 1);
-            let read_v = read_value(&mt.value, quote!(crate::codec::xml::required_child(#entry, #vn)?), depth + 1);
+            let read_k = read_value(
+                &mt.key,
+                quote!(crate::codec::xml::required_child(#entry, #kn)?),
+                depth + 1,
+            );
+            let read_v = read_value(
+                &mt.value,
+                quote!(crate::codec::xml::required_child(#entry, #vn)?),
+                depth + 1,
+            );
             quote! {{
                 let #n = #node;
                 let mut #out = ::std::collections::HashMap::new();
@@ -298,7 +321,8 @@ pub(super) fn needing_validation(svc: &Service) -> BTreeSet<String> {
             || match ty {
                 Ty::List(l) => checks(&l.member, &l.member_constraints, needs),
                 Ty::Map(m) => {
-                    checks(&m.key, &m.key_constraints, needs) || checks(&m.value, &m.value_constraints, needs)
+                    checks(&m.key, &m.key_constraints, needs)
+                        || checks(&m.value, &m.value_constraints, needs)
                 }
                 Ty::Struct(n) => needs.contains(n),
                 _ => false,
@@ -309,7 +333,10 @@ pub(super) fn needing_validation(svc: &Service) -> BTreeSet<String> {
     loop {
         let before = needs.len();
         for s in svc.structures.values() {
-            if s.members.iter().any(|m| checks(&m.ty, &m.constraints, &needs)) {
+            if s.members
+                .iter()
+                .any(|m| checks(&m.ty, &m.constraints, &needs))
+            {
                 needs.insert(s.rust_name.clone());
             }
         }
@@ -325,7 +352,13 @@ pub(super) fn validate_impl(s: &Structure, needs: &BTreeSet<String>) -> Result<T
     for m in &s.members {
         let field = ident(&m.rust_name);
         let plain = m.rust_name.trim_start_matches("r#").to_owned();
-        let checks = check_value(&m.ty, &m.constraints, needs, 0, &format!("{}.{}", s.shape_name, m.name))?;
+        let checks = check_value(
+            &m.ty,
+            &m.constraints,
+            needs,
+            0,
+            &format!("{}${}", s.shape_name, m.name),
+        )?;
         if checks.is_empty() {
             continue;
         }
@@ -396,12 +429,18 @@ fn check_value(
             Ty::Byte | Ty::Short | Ty::Int | Ty::Long => {
                 quote!(crate::codec::validate::range(i64::from(*#v), #min, #max, &#p)?;)
             }
-            _ => return Err(Error::model(format!("{at}: @range is only supported on integer types"))),
+            _ => {
+                return Err(Error::model(format!(
+                    "{at}: @range is only supported on integer types"
+                )));
+            }
         });
     }
     if let Some(source) = &c.pattern {
         if !matches!(ty, Ty::String) {
-            return Err(Error::model(format!("{at}: @pattern only applies to strings")));
+            return Err(Error::model(format!(
+                "{at}: @pattern only applies to strings"
+            )));
         }
         let compiled = pattern::compile(source).map_err(|e| Error::model(format!("{at}: {e}")))?;
         let predicate = compiled.predicate();
@@ -417,7 +456,13 @@ fn check_value(
     let (iv, ip) = (var("v", depth + 1), var("p", depth + 1));
     match ty {
         Ty::List(l) => {
-            let inner = check_value(&l.member, &l.member_constraints, needs, depth + 1, &format!("{at}[]"))?;
+            let inner = check_value(
+                &l.member,
+                &l.member_constraints,
+                needs,
+                depth + 1,
+                &format!("{at}[]"),
+            )?;
             if !inner.is_empty() {
                 let i = var("i", depth);
                 out.extend(quote! {
@@ -429,14 +474,31 @@ fn check_value(
             }
         }
         Ty::Map(m) => {
-            let key_checks = check_value(&m.key, &m.key_constraints, needs, depth + 1, &format!("{at}{{key}}"))?;
-            let value_checks =
-                check_value(&m.value, &m.value_constraints, needs, depth + 1, &format!("{at}{{value}}"))?;
+            let key_checks = check_value(
+                &m.key,
+                &m.key_constraints,
+                needs,
+                depth + 1,
+                &format!("{at}{{key}}"),
+            )?;
+            let value_checks = check_value(
+                &m.value,
+                &m.value_constraints,
+                needs,
+                depth + 1,
+                &format!("{at}{{value}}"),
+            )?;
             if !key_checks.is_empty() || !value_checks.is_empty() {
                 let (k, val) = (var("k", depth), var("val", depth));
-                let key_block = (!key_checks.is_empty()).then(|| quote!({ let #iv = #k; #key_checks }));
-                let value_block = (!value_checks.is_empty()).then(|| quote!({ let #iv = #val; #value_checks }));
-                let valpat = if value_block.is_some() { quote!(#val) } else { quote!(_) };
+                let key_block =
+                    (!key_checks.is_empty()).then(|| quote!({ let #iv = #k; #key_checks }));
+                let value_block =
+                    (!value_checks.is_empty()).then(|| quote!({ let #iv = #val; #value_checks }));
+                let valpat = if value_block.is_some() {
+                    quote!(#val)
+                } else {
+                    quote!(_)
+                };
                 out.extend(quote! {
                     for (#k, #valpat) in #v.iter() {
                         let #ip = #p.key(#k.as_str());

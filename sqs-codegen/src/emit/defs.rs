@@ -8,7 +8,10 @@ use super::{doc_attr, ident, ty_tokens};
 use crate::ir::{EnumDef, Member, Service, Structure, Ty};
 
 fn member_doc(m: &Member) -> String {
-    let mut text = m.doc.clone().unwrap_or_else(|| format!("The `{}` member.", m.name));
+    let mut text = m
+        .doc
+        .clone()
+        .unwrap_or_else(|| format!("The `{}` member.", m.name));
     if m.required {
         text.push_str(" Required.");
     }
@@ -21,7 +24,11 @@ fn member_doc(m: &Member) -> String {
 /// The field's Rust type.
 pub(super) fn field_ty(m: &Member) -> TokenStream {
     let ty = ty_tokens(&m.ty);
-    if m.optional() { quote!(Option<#ty>) } else { ty }
+    if m.optional() {
+        quote!(Option<#ty>)
+    } else {
+        ty
+    }
 }
 
 pub(super) fn structure(s: &Structure, svc: &Service) -> TokenStream {
@@ -44,14 +51,17 @@ pub(super) fn structure(s: &Structure, svc: &Service) -> TokenStream {
         };
         quote! { #doc #serde pub #field: #ty, }
     });
-    let setters = s.members.iter().map(setter);
+    let setters = (!s.members.is_empty()).then(|| {
+        let setters = s.members.iter().map(setter);
+        quote!(impl #name { #(#setters)* })
+    });
     quote! {
         #doc
         #[derive(Debug, Clone, PartialEq, #default_derive serde::Serialize, serde::Deserialize)]
         #[non_exhaustive]
         pub struct #name { #(#fields)* }
 
-        impl #name { #(#setters)* }
+        #setters
     }
 }
 

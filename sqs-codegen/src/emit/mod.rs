@@ -84,7 +84,11 @@ pub(crate) fn emit(svc: &Service, opts: &Options) -> Result<Vec<GeneratedFile>, 
     let mut shapes = TokenStream::new();
     let mut operations = TokenStream::new();
     for s in svc.structures.values() {
-        let target = if s.role == Role::Shared { &mut shapes } else { &mut operations };
+        let target = if s.role == Role::Shared {
+            &mut shapes
+        } else {
+            &mut operations
+        };
         target.extend(defs::structure(s, svc));
         if s.in_requests {
             target.extend(codecs::query_impl(s));
@@ -110,13 +114,28 @@ pub(crate) fn emit(svc: &Service, opts: &Options) -> Result<Vec<GeneratedFile>, 
                 use super::shapes::*;
                 #operations
             },
-            header(opts, "Operation inputs and outputs, and how each operation goes on the wire."),
+            header(
+                opts,
+                "Operation inputs and outputs, and how each operation goes on the wire.",
+            ),
             "operations.rs",
         )?,
-        format_file(shapes, header(opts, "Structures and enums shared by several operations."), "shapes.rs")?,
-        format_file(errors(svc), header(opts, "The errors the API description declares."), "errors.rs")?,
+        format_file(
+            shapes,
+            header(opts, "Structures and enums shared by several operations."),
+            "shapes.rs",
+        )?,
+        format_file(
+            errors(svc),
+            header(opts, "The errors the API description declares."),
+            "errors.rs",
+        )?,
     ];
-    files.push(format_file(module(svc), header(opts, "Models generated from the API description."), "mod.rs")?);
+    files.push(format_file(
+        module(svc),
+        header(opts, "Models generated from the API description."),
+        "mod.rs",
+    )?);
     files.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(files)
 }
@@ -195,21 +214,40 @@ fn operation_impl(op: &Operation, svc: &Service, validates: bool) -> Result<Toke
     Ok(out)
 }
 
-fn paginated_impl(op: &Operation, p: &crate::ir::Pagination, svc: &Service) -> Result<TokenStream, Error> {
+fn paginated_impl(
+    op: &Operation,
+    p: &crate::ir::Pagination,
+    svc: &Service,
+) -> Result<TokenStream, Error> {
     let find = |structure: &str, member: &str| {
         svc.structures
             .get(structure)
             .and_then(|s| s.members.iter().find(|m| m.name == member))
-            .ok_or_else(|| Error::model(format!("{}: @paginated names {member}, which {structure} lacks", op.name)))
+            .ok_or_else(|| {
+                Error::model(format!(
+                    "{}: @paginated names {member}, which {structure} lacks",
+                    op.name
+                ))
+            })
     };
     let in_token = find(&op.input, &p.input_token)?;
     let out_token = find(&op.output, &p.output_token)?;
     let items = find(&op.output, &p.items)?;
-    if !(in_token.optional() && in_token.ty == Ty::String && out_token.optional() && out_token.ty == Ty::String) {
-        return Err(Error::model(format!("{}: pagination tokens must be optional strings", op.name)));
+    if !(in_token.optional()
+        && in_token.ty == Ty::String
+        && out_token.optional()
+        && out_token.ty == Ty::String)
+    {
+        return Err(Error::model(format!(
+            "{}: pagination tokens must be optional strings",
+            op.name
+        )));
     }
     let Ty::List(list) = &items.ty else {
-        return Err(Error::model(format!("{}: paginated items must be a list", op.name)));
+        return Err(Error::model(format!(
+            "{}: paginated items must be a list",
+            op.name
+        )));
     };
     let item_ty = ty_tokens(&list.member);
     let (input, in_field, out_field, items_field) = (
@@ -243,7 +281,10 @@ fn errors(svc: &Service) -> TokenStream {
     let defs: Vec<_> = svc.errors.values().collect();
     let variants = defs.iter().map(|e| {
         let v = ident(&e.shape_name);
-        let mut text = e.doc.clone().unwrap_or_else(|| format!("The `{}` error.", e.shape_name));
+        let mut text = e
+            .doc
+            .clone()
+            .unwrap_or_else(|| format!("The `{}` error.", e.shape_name));
         if let Some(note) = &e.deprecated {
             text.push_str(&format!(" Deprecated: {note}."));
         }

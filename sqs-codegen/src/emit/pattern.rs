@@ -24,7 +24,11 @@ impl Compiled {
     pub(crate) fn predicate(&self) -> TokenStream {
         let alternatives = self.ranges.iter().map(|&(a, b)| {
             let (la, lb) = (Literal::character(a), Literal::character(b));
-            if a == b { quote!(#la) } else { quote!(#la..=#lb) }
+            if a == b {
+                quote!(#la)
+            } else {
+                quote!(#la..=#lb)
+            }
         });
         quote!(|c: char| matches!(c, #(#alternatives)|*))
     }
@@ -52,7 +56,9 @@ pub(crate) fn compile(pattern: &str) -> Result<Compiled, String> {
             Some('\\') => {
                 let c = chars.next().ok_or_else(|| unsupported("dangling escape"))?;
                 if c.is_ascii_alphanumeric() {
-                    return Err(unsupported("class escapes such as \\d or \\w are not supported"));
+                    return Err(unsupported(
+                        "class escapes such as \\d or \\w are not supported",
+                    ));
                 }
                 items.push(c);
                 escaped.push(true);
@@ -122,7 +128,10 @@ mod tests {
     #[test]
     fn queue_name_pattern() {
         let c = compile(r"^[A-Za-z0-9_-]+(\.fifo)?$").unwrap();
-        assert_eq!(c.ranges, vec![('A', 'Z'), ('a', 'z'), ('0', '9'), ('_', '_'), ('-', '-')]);
+        assert_eq!(
+            c.ranges,
+            vec![('A', 'Z'), ('a', 'z'), ('0', '9'), ('_', '_'), ('-', '-')]
+        );
         assert!(c.non_empty);
         assert_eq!(c.optional_suffix.as_deref(), Some(".fifo"));
     }
@@ -133,12 +142,22 @@ mod tests {
         assert_eq!(c.ranges, vec![('!', '~')]);
         assert!(!c.non_empty);
         let c = compile(r"^[a\-z.]+$").unwrap();
-        assert_eq!(c.ranges, vec![('a', 'a'), ('-', '-'), ('z', 'z'), ('.', '.')]);
+        assert_eq!(
+            c.ranges,
+            vec![('a', 'a'), ('-', '-'), ('z', 'z'), ('.', '.')]
+        );
     }
 
     #[test]
     fn unsupported_patterns_are_refused() {
-        for p in ["[a-z]+", "^[^a]+$", r"^[\d]+$", "^[a-z]{1,3}$", "^[a-z]+(x|y)?$", "^(a)$"] {
+        for p in [
+            "[a-z]+",
+            "^[^a]+$",
+            r"^[\d]+$",
+            "^[a-z]{1,3}$",
+            "^[a-z]+(x|y)?$",
+            "^(a)$",
+        ] {
             assert!(compile(p).is_err(), "{p} should be refused");
         }
     }
