@@ -16,7 +16,9 @@ const QUEUE_URL: &str = "http://127.0.0.1:9324/000000000000/orders";
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("sqs-client quickstart: the typed SQS models, in both wire protocols.");
-    println!("(Nothing is sent: the network client and the embedded service come in later releases.)\n");
+    println!(
+        "(Nothing is sent: the network client and the embedded service come in later releases.)\n"
+    );
 
     // 1. A request is a plain Rust value built with setters.
     let send = SendMessageInput::default()
@@ -24,11 +26,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .message_body("order #1042 paid")
         .message_attributes(
             "customer",
-            MessageAttributeValue::default().data_type("String").string_value("c-7"),
+            MessageAttributeValue::default()
+                .data_type("String")
+                .string_value("c-7"),
         );
     send.validate()?;
     println!("1. A SendMessage request, checked against every documented limit:");
-    println!("   AWS JSON 1.0, X-Amz-Target {}:", SendMessageInput::TARGET);
+    println!(
+        "   AWS JSON 1.0, X-Amz-Target {}:",
+        SendMessageInput::TARGET
+    );
     println!("     {}", String::from_utf8(send.to_json()?)?);
     println!("   AWS Query form:");
     println!("     {}\n", send.to_query());
@@ -52,14 +59,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     // 3. Bad input is refused before anything would be sent, naming the field and the limit.
-    let too_big = (0..11).fold(SendMessageBatchInput::default().queue_url(QUEUE_URL), |batch, i| {
-        batch.entries(
-            SendMessageBatchRequestEntry::default()
-                .id(format!("m{i}"))
-                .message_body("x"),
-        )
-    });
-    let err = too_big.validate().expect_err("11 entries break the batch limit");
+    let too_big = (0..11).fold(
+        SendMessageBatchInput::default().queue_url(QUEUE_URL),
+        |batch, i| {
+            batch.entries(
+                SendMessageBatchRequestEntry::default()
+                    .id(format!("m{i}"))
+                    .message_body("x"),
+            )
+        },
+    );
+    let err = too_big
+        .validate()
+        .expect_err("11 entries break the batch limit");
     println!("3. Validation before sending:");
     println!("   {err}");
     let err = ReceiveMessageInput::default()
@@ -70,7 +82,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("   {err}\n");
 
     // 4. Errors are recognised whichever way the server names them.
-    let body = br#"{"__type": "QueueDoesNotExist", "message": "The specified queue does not exist."}"#;
+    let body =
+        br#"{"__type": "QueueDoesNotExist", "message": "The specified queue does not exist."}"#;
     if let Some(error) = decode_json_error(None, None, body) {
         let code = ErrorCode::from_code(&error.code);
         println!("4. An error answer without the query-error header is still recognised:");
