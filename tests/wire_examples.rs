@@ -560,6 +560,9 @@ fn xml_decoding_is_robust() {
     for bad in [&b"<A><B></A>"[..], b"", b"\xff\xfe", b"<SendMessageBatchResponse><SendMessageBatchResult><BatchResultErrorEntry><SenderFault>maybe</SenderFault></BatchResultErrorEntry></SendMessageBatchResult></SendMessageBatchResponse>"] {
         assert!(SendMessageBatchInput::output_from_xml(bad).is_err(), "{:?}", String::from_utf8_lossy(bad));
     }
+    let deep = format!("{}{}", "<a>".repeat(200), "</a>".repeat(200));
+    let err = ReceiveMessageInput::output_from_xml(deep.as_bytes()).unwrap_err();
+    assert!(err.to_string().contains("nests too deeply"), "{err}");
     assert!(SendMessageInput::output_from_json(b"{\"MessageId\": 5}").is_err());
     assert!(SendMessageInput::output_from_json(b"{not json").is_err());
 }

@@ -380,22 +380,9 @@ pub(super) fn validate_impl(s: &Structure, needs: &BTreeSet<String>) -> Result<T
     })
 }
 
-fn opt_u64(v: Option<u64>) -> TokenStream {
+fn opt(v: Option<Literal>) -> TokenStream {
     match v {
-        Some(n) => {
-            let n = Literal::u64_unsuffixed(n);
-            quote!(Some(#n))
-        }
-        None => quote!(None),
-    }
-}
-
-fn opt_i64(v: Option<i64>) -> TokenStream {
-    match v {
-        Some(n) => {
-            let n = Literal::i64_unsuffixed(n);
-            quote!(Some(#n))
-        }
+        Some(n) => quote!(Some(#n)),
         None => quote!(None),
     }
 }
@@ -411,7 +398,10 @@ fn check_value(
     let (v, p) = (var("v", depth), var("p", depth));
     let mut out = TokenStream::new();
     if let Some((min, max)) = c.length {
-        let (min, max) = (opt_u64(min), opt_u64(max));
+        let (min, max) = (
+            opt(min.map(Literal::u64_unsuffixed)),
+            opt(max.map(Literal::u64_unsuffixed)),
+        );
         out.extend(match ty {
             Ty::String => quote!(crate::codec::validate::text_length(#v, #min, #max, &#p)?;),
             Ty::Blob => quote! {
@@ -424,7 +414,10 @@ fn check_value(
         });
     }
     if let Some((min, max)) = c.range {
-        let (min, max) = (opt_i64(min), opt_i64(max));
+        let (min, max) = (
+            opt(min.map(Literal::i64_unsuffixed)),
+            opt(max.map(Literal::i64_unsuffixed)),
+        );
         out.extend(match ty {
             Ty::Byte | Ty::Short | Ty::Int | Ty::Long => {
                 quote!(crate::codec::validate::range(i64::from(*#v), #min, #max, &#p)?;)
