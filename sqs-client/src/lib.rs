@@ -41,17 +41,30 @@
 //! # Ok::<(), sqs_client::ValidationError>(())
 //! ```
 
+mod auth;
+mod checks;
+mod client;
 mod codec;
+mod config;
+pub mod credentials;
+mod error;
+mod retry;
 #[rustfmt::skip] // formatted by sqs-codegen (prettyplease); the freshness test compares it byte for byte
 mod generated;
 
+pub use checks::{CHECKSUM_MISMATCH_CODE, attributes_md5, message_size};
+pub use client::{Client, Items, Pages, Request};
 pub use codec::wire_error::{decode_json_error, decode_xml_error};
 pub use codec::{
     DecodeError, EncodeError, Fault, LengthUnit, Operation, Paginated, ValidationError,
     ValidationProblem, WireError,
 };
+pub use config::{ClientBuilder, EndpointConfig, Protocol, Timeouts, regional_endpoint};
+pub use credentials::Credentials;
+pub use error::{Error, ErrorKind};
 pub use generated::errors::ErrorCode;
 pub use generated::{API_VERSION, SERVICE_NAME, SIGNING_NAME, XML_NAMESPACE};
+pub use retry::{RetryConfig, RetryMode};
 
 /// Inputs and outputs of the operations (`SendMessageInput`, `SendMessageOutput`, ...).
 pub mod operation {

@@ -17,6 +17,7 @@ fn generate_into(dir: &Path, model: &str, source: &str) {
         model,
         &sqs_codegen::Options {
             source: source.into(),
+            fluent_client: false,
         },
     )
     .unwrap();

@@ -119,6 +119,7 @@ fn the_generator_accepts_the_public_model() {
         &text,
         &sqs_codegen::Options {
             source: "the public model".into(),
+            fluent_client: false,
         },
     )
     .unwrap();

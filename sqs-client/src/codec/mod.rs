@@ -41,6 +41,10 @@ pub trait Operation: fmt::Debug + Clone + Send + Sync + 'static {
     fn output_from_json(body: &[u8]) -> Result<Self::Output, DecodeError>;
     /// Decodes an AWS Query (XML) success body.
     fn output_from_xml(body: &[u8]) -> Result<Self::Output, DecodeError>;
+    /// The queue the request is about, for operations that name one.
+    fn queue_url(&self) -> Option<&str> {
+        None
+    }
 }
 
 /// An operation whose results come in pages linked by a continuation token.

@@ -2,6 +2,7 @@
 //! Models generated from the API description.
 
 pub(crate) mod errors;
+mod fluent;
 pub(crate) mod operations;
 pub(crate) mod shapes;
 /// The API version, sent as `Version` in AWS Query requests.

@@ -3109,6 +3109,9 @@ impl crate::codec::Operation for AddPermissionInput {
     fn output_from_xml(body: &[u8]) -> Result<Self::Output, crate::codec::DecodeError> {
         crate::codec::xml::decode_result(body, "AddPermissionResult")
     }
+    fn queue_url(&self) -> Option<&str> {
+        Some(&self.queue_url)
+    }
 }
 impl crate::codec::Operation for CancelMessageMoveTaskInput {
     type Output = CancelMessageMoveTaskOutput;
@@ -3181,6 +3184,9 @@ impl crate::codec::Operation for ChangeMessageVisibilityInput {
     fn output_from_xml(body: &[u8]) -> Result<Self::Output, crate::codec::DecodeError> {
         crate::codec::xml::decode_result(body, "ChangeMessageVisibilityResult")
     }
+    fn queue_url(&self) -> Option<&str> {
+        Some(&self.queue_url)
+    }
 }
 impl crate::codec::Operation for ChangeMessageVisibilityBatchInput {
     type Output = ChangeMessageVisibilityBatchOutput;
@@ -3219,6 +3225,9 @@ impl crate::codec::Operation for ChangeMessageVisibilityBatchInput {
     }
     fn output_from_xml(body: &[u8]) -> Result<Self::Output, crate::codec::DecodeError> {
         crate::codec::xml::decode_result(body, "ChangeMessageVisibilityBatchResult")
+    }
+    fn queue_url(&self) -> Option<&str> {
+        Some(&self.queue_url)
     }
 }
 impl crate::codec::Operation for CreateQueueInput {
@@ -3295,6 +3304,9 @@ impl crate::codec::Operation for DeleteMessageInput {
     fn output_from_xml(body: &[u8]) -> Result<Self::Output, crate::codec::DecodeError> {
         crate::codec::xml::decode_result(body, "DeleteMessageResult")
     }
+    fn queue_url(&self) -> Option<&str> {
+        Some(&self.queue_url)
+    }
 }
 impl crate::codec::Operation for DeleteMessageBatchInput {
     type Output = DeleteMessageBatchOutput;
@@ -3334,6 +3346,9 @@ impl crate::codec::Operation for DeleteMessageBatchInput {
     fn output_from_xml(body: &[u8]) -> Result<Self::Output, crate::codec::DecodeError> {
         crate::codec::xml::decode_result(body, "DeleteMessageBatchResult")
     }
+    fn queue_url(&self) -> Option<&str> {
+        Some(&self.queue_url)
+    }
 }
 impl crate::codec::Operation for DeleteQueueInput {
     type Output = DeleteQueueOutput;
@@ -3368,6 +3383,9 @@ impl crate::codec::Operation for DeleteQueueInput {
     }
     fn output_from_xml(body: &[u8]) -> Result<Self::Output, crate::codec::DecodeError> {
         crate::codec::xml::decode_result(body, "DeleteQueueResult")
+    }
+    fn queue_url(&self) -> Option<&str> {
+        Some(&self.queue_url)
     }
 }
 impl crate::codec::Operation for GetQueueAttributesInput {
@@ -3404,6 +3422,9 @@ impl crate::codec::Operation for GetQueueAttributesInput {
     }
     fn output_from_xml(body: &[u8]) -> Result<Self::Output, crate::codec::DecodeError> {
         crate::codec::xml::decode_result(body, "GetQueueAttributesResult")
+    }
+    fn queue_url(&self) -> Option<&str> {
+        Some(&self.queue_url)
     }
 }
 impl crate::codec::Operation for GetQueueUrlInput {
@@ -3474,6 +3495,9 @@ impl crate::codec::Operation for ListDeadLetterSourceQueuesInput {
     }
     fn output_from_xml(body: &[u8]) -> Result<Self::Output, crate::codec::DecodeError> {
         crate::codec::xml::decode_result(body, "ListDeadLetterSourceQueuesResult")
+    }
+    fn queue_url(&self) -> Option<&str> {
+        Some(&self.queue_url)
     }
 }
 impl crate::codec::Paginated for ListDeadLetterSourceQueuesInput {
@@ -3557,6 +3581,9 @@ impl crate::codec::Operation for ListQueueTagsInput {
     fn output_from_xml(body: &[u8]) -> Result<Self::Output, crate::codec::DecodeError> {
         crate::codec::xml::decode_result(body, "ListQueueTagsResult")
     }
+    fn queue_url(&self) -> Option<&str> {
+        Some(&self.queue_url)
+    }
 }
 impl crate::codec::Operation for ListQueuesInput {
     type Output = ListQueuesOutput;
@@ -3639,6 +3666,9 @@ impl crate::codec::Operation for PurgeQueueInput {
     fn output_from_xml(body: &[u8]) -> Result<Self::Output, crate::codec::DecodeError> {
         crate::codec::xml::decode_result(body, "PurgeQueueResult")
     }
+    fn queue_url(&self) -> Option<&str> {
+        Some(&self.queue_url)
+    }
 }
 impl crate::codec::Operation for ReceiveMessageInput {
     type Output = ReceiveMessageOutput;
@@ -3682,6 +3712,9 @@ impl crate::codec::Operation for ReceiveMessageInput {
     fn output_from_xml(body: &[u8]) -> Result<Self::Output, crate::codec::DecodeError> {
         crate::codec::xml::decode_result(body, "ReceiveMessageResult")
     }
+    fn queue_url(&self) -> Option<&str> {
+        Some(&self.queue_url)
+    }
 }
 impl crate::codec::Operation for RemovePermissionInput {
     type Output = RemovePermissionOutput;
@@ -3716,6 +3749,9 @@ impl crate::codec::Operation for RemovePermissionInput {
     }
     fn output_from_xml(body: &[u8]) -> Result<Self::Output, crate::codec::DecodeError> {
         crate::codec::xml::decode_result(body, "RemovePermissionResult")
+    }
+    fn queue_url(&self) -> Option<&str> {
+        Some(&self.queue_url)
     }
 }
 impl crate::codec::Operation for SendMessageInput {
@@ -3759,6 +3795,9 @@ impl crate::codec::Operation for SendMessageInput {
     }
     fn output_from_xml(body: &[u8]) -> Result<Self::Output, crate::codec::DecodeError> {
         crate::codec::xml::decode_result(body, "SendMessageResult")
+    }
+    fn queue_url(&self) -> Option<&str> {
+        Some(&self.queue_url)
     }
 }
 impl crate::codec::Operation for SendMessageBatchInput {
@@ -3807,6 +3846,9 @@ impl crate::codec::Operation for SendMessageBatchInput {
     fn output_from_xml(body: &[u8]) -> Result<Self::Output, crate::codec::DecodeError> {
         crate::codec::xml::decode_result(body, "SendMessageBatchResult")
     }
+    fn queue_url(&self) -> Option<&str> {
+        Some(&self.queue_url)
+    }
 }
 impl crate::codec::Operation for SetQueueAttributesInput {
     type Output = SetQueueAttributesOutput;
@@ -3844,6 +3886,9 @@ impl crate::codec::Operation for SetQueueAttributesInput {
     }
     fn output_from_xml(body: &[u8]) -> Result<Self::Output, crate::codec::DecodeError> {
         crate::codec::xml::decode_result(body, "SetQueueAttributesResult")
+    }
+    fn queue_url(&self) -> Option<&str> {
+        Some(&self.queue_url)
     }
 }
 impl crate::codec::Operation for StartMessageMoveTaskInput {
@@ -3915,6 +3960,9 @@ impl crate::codec::Operation for TagQueueInput {
     fn output_from_xml(body: &[u8]) -> Result<Self::Output, crate::codec::DecodeError> {
         crate::codec::xml::decode_result(body, "TagQueueResult")
     }
+    fn queue_url(&self) -> Option<&str> {
+        Some(&self.queue_url)
+    }
 }
 impl crate::codec::Operation for UntagQueueInput {
     type Output = UntagQueueOutput;
@@ -3949,5 +3997,8 @@ impl crate::codec::Operation for UntagQueueInput {
     }
     fn output_from_xml(body: &[u8]) -> Result<Self::Output, crate::codec::DecodeError> {
         crate::codec::xml::decode_result(body, "UntagQueueResult")
+    }
+    fn queue_url(&self) -> Option<&str> {
+        Some(&self.queue_url)
     }
 }

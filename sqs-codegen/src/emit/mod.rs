@@ -2,6 +2,7 @@
 
 mod codecs;
 mod defs;
+mod fluent;
 mod pattern;
 
 use proc_macro2::{Ident, Span, TokenStream};
@@ -53,12 +54,17 @@ pub(crate) fn ty_tokens(ty: &Ty) -> TokenStream {
 pub struct Options {
     /// Where the model came from, for the header of each file.
     pub source: String,
+    /// Also emit `fluent.rs`: one method per operation on `crate::Client` returning a
+    /// `crate::client::Request` with forwarding setters. Only sqs-client has those types.
+    pub fluent_client: bool,
 }
 
 impl Default for Options {
+    /// What sqs-client is generated with.
     fn default() -> Self {
         Self {
             source: "model/sqs.json".into(),
+            fluent_client: true,
         }
     }
 }
@@ -131,8 +137,18 @@ pub(crate) fn emit(svc: &Service, opts: &Options) -> Result<Vec<GeneratedFile>, 
             "errors.rs",
         )?,
     ];
+    if opts.fluent_client {
+        files.push(format_file(
+            fluent::fluent(svc),
+            header(
+                opts,
+                "Fluent request builders on the client, one per operation.",
+            ),
+            "fluent.rs",
+        )?);
+    }
     files.push(format_file(
-        module(svc),
+        module(svc, opts.fluent_client),
         header(opts, "Models generated from the API description."),
         "mod.rs",
     )?);
@@ -140,7 +156,7 @@ pub(crate) fn emit(svc: &Service, opts: &Options) -> Result<Vec<GeneratedFile>, 
     Ok(files)
 }
 
-fn module(svc: &Service) -> TokenStream {
+fn module(svc: &Service, fluent: bool) -> TokenStream {
     let version = &svc.version;
     let service = &svc.name;
     let signing = svc.signing_name.as_ref().map(|n| {
@@ -155,8 +171,14 @@ fn module(svc: &Service) -> TokenStream {
             pub const XML_NAMESPACE: &str = #n;
         }
     });
+    let fluent = fluent.then(|| {
+        quote!(
+            mod fluent;
+        )
+    });
     quote! {
         pub(crate) mod errors;
+        #fluent
         pub(crate) mod operations;
         pub(crate) mod shapes;
 
@@ -182,6 +204,19 @@ fn operation_impl(op: &Operation, svc: &Service, validates: bool) -> Result<Toke
     } else {
         quote!(Ok(()))
     };
+    let queue_url = svc.structures.get(&op.input).and_then(|s| {
+        s.members
+            .iter()
+            .find(|m| m.name == "QueueUrl" && m.ty == Ty::String)
+    });
+    let queue_url = queue_url.map(|m| {
+        let field = ident(&m.rust_name);
+        if m.optional() {
+            quote!(fn queue_url(&self) -> Option<&str> { self.#field.as_deref() })
+        } else {
+            quote!(fn queue_url(&self) -> Option<&str> { Some(&self.#field) })
+        }
+    });
     let mut out = quote! {
         impl crate::codec::Operation for #input {
             type Output = #output;
@@ -206,6 +241,7 @@ fn operation_impl(op: &Operation, svc: &Service, validates: bool) -> Result<Toke
             fn output_from_xml(body: &[u8]) -> Result<Self::Output, crate::codec::DecodeError> {
                 crate::codec::xml::decode_result(body, #result_element)
             }
+            #queue_url
         }
     };
     if let Some(p) = &op.paginated {

@@ -1,0 +1,567 @@
+//! The client and its one execute path: validate -> serialize -> sign -> send -> retry ->
+//! decode -> verify digests.
+
+use std::any::Any;
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use tracing::Instrument;
+
+use crate::auth::{Signer, SigningInput};
+use crate::checks::{self, Limits};
+use crate::codec::{Operation, Paginated, wire_error};
+use crate::config::{ClientBuilder, Config, Protocol, regional_endpoint};
+use crate::error::{Error, ErrorKind};
+use crate::operation::{
+    ChangeMessageVisibilityBatchInput, DeleteMessageBatchInput, ReceiveMessageInput,
+    ReceiveMessageOutput, SendMessageBatchInput, SendMessageBatchOutput, SendMessageInput,
+    SendMessageOutput,
+};
+use crate::retry::{RateLimiter, RetryMode, TokenBucket};
+
+const JSON_CONTENT_TYPE: &str = "application/x-amz-json-1.0";
+const QUERY_CONTENT_TYPE: &str = "application/x-www-form-urlencoded; charset=utf-8";
+const SIGNING_NAME: &str = "sqs";
+
+/// A client of one SQS endpoint. Cheap to clone: clones share connections, the retry budget and
+/// the signing-key cache.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: Config,
+    /// The endpoint requests go to unless they are sent to their queue's host.
+    endpoint: reqwest::Url,
+    http: reqwest::Client,
+    signer: Signer,
+    bucket: TokenBucket,
+    limiter: Option<RateLimiter>,
+    limits: Limits,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let c = &self.inner.config;
+        f.debug_struct("Client")
+            .field("endpoint", &self.inner.endpoint.as_str())
+            .field("region", &c.region)
+            .field("protocol", &c.protocol)
+            .field("credentials", &c.credentials)
+            .field("retry", &c.retry)
+            .field("timeouts", &c.timeouts)
+            .finish()
+    }
+}
+
+/// One HTTP answer, read to the end.
+struct Answer {
+    status: u16,
+    request_id: Option<String>,
+    query_error: Option<String>,
+    error_type: Option<String>,
+    body: Bytes,
+}
+
+impl Client {
+    /// A builder with nothing set.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A client configured from the environment as AWS tools are (see
+    /// [`ClientBuilder::load_env`]).
+    pub fn from_env() -> Result<Self, Error> {
+        ClientBuilder::default().load_env().build()
+    }
+
+    pub(crate) fn from_config(config: Config) -> Result<Self, Error> {
+        let endpoint = match &config.endpoint.url {
+            Some(url) => url.clone(),
+            None => regional_endpoint(
+                &config.region,
+                config.endpoint.use_fips,
+                config.endpoint.use_dual_stack,
+            ),
+        };
+        let endpoint = reqwest::Url::parse(&endpoint)
+            .map_err(|e| Error::config("build", format!("endpoint {endpoint:?}: {e}")))?;
+        // reqwest is built without a bundled crypto provider; use ring unless the application
+        // installed one of its own.
+        if rustls::crypto::CryptoProvider::get_default().is_none() {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+        }
+        let http = reqwest::Client::builder()
+            .connect_timeout(config.timeouts.connect)
+            .pool_idle_timeout(Duration::from_secs(50))
+            .tcp_nodelay(true)
+            .build()
+            .map_err(|e| Error::config("build", format!("HTTP client: {e}")))?;
+        let limits = Limits {
+            max_message_size: config.max_message_size,
+            max_batch_size: config.max_message_size.max(1_048_576),
+        };
+        let limiter = (config.retry.mode == RetryMode::Adaptive).then(RateLimiter::default);
+        Ok(Self {
+            inner: Arc::new(Inner {
+                config,
+                endpoint,
+                http,
+                signer: Signer::default(),
+                bucket: TokenBucket::default(),
+                limiter,
+                limits,
+            }),
+        })
+    }
+
+    /// The endpoint requests go to (unless sent to the host of their queue URL).
+    pub fn endpoint(&self) -> &str {
+        self.inner.endpoint.as_str()
+    }
+
+    /// The region requests are signed for.
+    pub fn region(&self) -> &str {
+        &self.inner.config.region
+    }
+
+    /// Runs any operation given its whole input (`client.execute(SendMessageInput::default()...)`).
+    ///
+    /// Cancel safety: dropping the future abandons the request. A request already on the wire
+    /// may still take effect on the server (a message may be sent).
+    pub async fn execute<O: Operation>(&self, input: O) -> Result<O::Output, Error> {
+        let span = tracing::info_span!(
+            "sqs",
+            operation = O::NAME,
+            queue = input.queue_url().unwrap_or_default(),
+            attempts = tracing::field::Empty,
+        );
+        self.execute_inner(input).instrument(span).await
+    }
+
+    async fn execute_inner<O: Operation>(&self, input: O) -> Result<O::Output, Error> {
+        input.validate().map_err(|e| Error::invalid(O::NAME, e))?;
+        self.extra_checks(&input)?;
+        let config = &self.inner.config;
+        let body: Bytes = match config.protocol {
+            Protocol::AwsJson1_0 => input
+                .to_json()
+                .map_err(|e| Error::config(O::NAME, e.to_string()))?
+                .into(),
+            Protocol::AwsQuery => input.to_query().into_bytes().into(),
+        };
+        let url = self.url_for(&input)?;
+        let long_poll = (&input as &dyn Any)
+            .downcast_ref::<ReceiveMessageInput>()
+            .map(|r| {
+                Duration::from_secs(u64::try_from(r.wait_time_seconds.unwrap_or(20)).unwrap_or(20))
+            });
+        let attempt_timeout = config.timeouts.attempt + long_poll.unwrap_or_default();
+        let operation_timeout = config.timeouts.operation.max(attempt_timeout);
+
+        let run = self.attempts::<O>(&url, body, attempt_timeout);
+        let mut output = match tokio::time::timeout(operation_timeout, run).await {
+            Ok(result) => result?,
+            Err(_) => {
+                return Err(Error::timeout(
+                    O::NAME,
+                    &format!("the operation took longer than {operation_timeout:?}"),
+                ));
+            }
+        };
+        if config.verify_checksums {
+            self.verify::<O>(&input, &mut output)?;
+        }
+        Ok(output)
+    }
+
+    fn extra_checks<O: Operation>(&self, input: &O) -> Result<(), Error> {
+        let any = input as &dyn Any;
+        let limits = &self.inner.limits;
+        let checked = if let Some(i) = any.downcast_ref::<SendMessageInput>() {
+            checks::check_send(i, limits)
+        } else if let Some(i) = any.downcast_ref::<SendMessageBatchInput>() {
+            checks::check_send_batch(i, limits)
+        } else if let Some(i) = any.downcast_ref::<DeleteMessageBatchInput>() {
+            checks::check_delete_batch(i)
+        } else if let Some(i) = any.downcast_ref::<ChangeMessageVisibilityBatchInput>() {
+            checks::check_visibility_batch(i)
+        } else {
+            Ok(())
+        };
+        checked.map_err(|e| Error::invalid(O::NAME, e))
+    }
+
+    fn verify<O: Operation>(&self, input: &O, output: &mut O::Output) -> Result<(), Error> {
+        let (input, output) = (input as &dyn Any, output as &mut dyn Any);
+        let result = if let (Some(i), Some(o)) = (
+            input.downcast_ref::<SendMessageInput>(),
+            output.downcast_ref::<SendMessageOutput>(),
+        ) {
+            checks::verify_send(i, o)
+        } else if let (Some(i), Some(o)) = (
+            input.downcast_ref::<SendMessageBatchInput>(),
+            output.downcast_mut::<SendMessageBatchOutput>(),
+        ) {
+            checks::verify_send_batch(i, o);
+            Ok(())
+        } else if let Some(o) = output.downcast_ref::<ReceiveMessageOutput>() {
+            checks::verify_received(o)
+        } else {
+            Ok(())
+        };
+        result.map_err(|why| Error::checksum(O::NAME, why, None))
+    }
+
+    fn url_for<O: Operation>(&self, input: &O) -> Result<reqwest::Url, Error> {
+        let endpoint = &self.inner.endpoint;
+        if !self.inner.config.endpoint.use_queue_url_host {
+            return Ok(endpoint.clone());
+        }
+        let Some(queue) = input.queue_url() else {
+            return Ok(endpoint.clone());
+        };
+        let queue = reqwest::Url::parse(queue).map_err(|e| {
+            Error::invalid(
+                O::NAME,
+                crate::ValidationError::new(
+                    "queue_url",
+                    crate::ValidationProblem::Invalid(format!("not a URL: {e}")),
+                ),
+            )
+        })?;
+        let mut url = endpoint.clone();
+        let _ = url.set_scheme(queue.scheme());
+        url.set_host(queue.host_str())
+            .map_err(|e| Error::config(O::NAME, format!("queue URL host: {e}")))?;
+        let _ = url.set_port(queue.port());
+        Ok(url)
+    }
+
+    async fn attempts<O: Operation>(
+        &self,
+        url: &reqwest::Url,
+        body: Bytes,
+        attempt_timeout: Duration,
+    ) -> Result<O::Output, Error> {
+        let inner = &self.inner;
+        let retry = &inner.config.retry;
+        let mut spent = 0;
+        let mut attempt = 1;
+        loop {
+            if let Some(limiter) = &inner.limiter {
+                let wait = limiter.reserve();
+                if !wait.is_zero() {
+                    tokio::time::sleep(wait).await;
+                }
+            }
+            let span = tracing::debug_span!("sqs.attempt", attempt, status = tracing::field::Empty);
+            let result = self
+                .attempt::<O>(url, body.clone(), attempt_timeout)
+                .instrument(span)
+                .await;
+            let err = match result {
+                Ok(output) => {
+                    inner.bucket.release(spent);
+                    tracing::Span::current().record("attempts", attempt);
+                    return Ok(output);
+                }
+                Err(e) => e,
+            };
+            if err.is_throttling()
+                && let Some(limiter) = &inner.limiter
+            {
+                limiter.throttled();
+            }
+            let retryable = err.is_retryable();
+            if !retryable || attempt >= retry.max_attempts {
+                tracing::Span::current().record("attempts", attempt);
+                return Err(err.with_attempts(attempt));
+            }
+            let Some(cost) = inner.bucket.acquire(err.kind() == ErrorKind::Timeout) else {
+                tracing::warn!(attempt, reason = %err, "not retrying: the retry budget is spent");
+                return Err(err.with_attempts(attempt));
+            };
+            spent += cost;
+            let wait = retry.backoff_for(attempt, err.is_throttling());
+            tracing::info!(attempt, wait_ms = wait.as_millis() as u64, reason = %err, "retrying");
+            tokio::time::sleep(wait).await;
+            attempt += 1;
+        }
+    }
+
+    async fn attempt<O: Operation>(
+        &self,
+        url: &reqwest::Url,
+        body: Bytes,
+        attempt_timeout: Duration,
+    ) -> Result<O::Output, Error> {
+        let inner = &self.inner;
+        let config = &inner.config;
+        let credentials = config
+            .credentials
+            .provide_credentials()
+            .await
+            .map_err(|e| Error::credentials(O::NAME, e))?;
+        let host = match url.port() {
+            Some(port) => format!("{}:{port}", url.host_str().unwrap_or_default()),
+            None => url.host_str().unwrap_or_default().to_owned(),
+        };
+        let (content_type, target) = match config.protocol {
+            Protocol::AwsJson1_0 => (JSON_CONTENT_TYPE, Some(O::TARGET)),
+            Protocol::AwsQuery => (QUERY_CONTENT_TYPE, None),
+        };
+        let signed = inner.signer.sign(&SigningInput {
+            host: &host,
+            path: url.path(),
+            content_type,
+            target,
+            body: &body,
+            region: &config.region,
+            service: SIGNING_NAME,
+            credentials: &credentials,
+            now: SystemTime::now(),
+        });
+        let mut request = inner
+            .http
+            .post(url.clone())
+            .header("content-type", content_type)
+            .header("x-amz-date", signed.amz_date)
+            .header("authorization", signed.authorization);
+        if let Some(target) = target {
+            request = request
+                .header("x-amz-target", target)
+                .header("x-amzn-query-mode", "true");
+        }
+        if let Some(token) = credentials.session_token() {
+            request = request.header("x-amz-security-token", token);
+        }
+        let send = async {
+            let response = request
+                .body(body)
+                .send()
+                .await
+                .map_err(|e| Self::transport_error::<O>(e))?;
+            let header = |name: &str| {
+                response
+                    .headers()
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned)
+            };
+            let status = response.status().as_u16();
+            let request_id = header("x-amzn-requestid").or_else(|| header("x-amz-request-id"));
+            let query_error = header("x-amzn-query-error");
+            let error_type = header("x-amzn-errortype");
+            let body = response
+                .bytes()
+                .await
+                .map_err(|e| Self::transport_error::<O>(e))?;
+            Ok::<_, Error>(Answer {
+                status,
+                request_id,
+                query_error,
+                error_type,
+                body,
+            })
+        };
+        let answer = match tokio::time::timeout(attempt_timeout, send).await {
+            Ok(answer) => answer?,
+            Err(_) => {
+                return Err(Error::timeout(
+                    O::NAME,
+                    &format!("no complete answer within {attempt_timeout:?}"),
+                ));
+            }
+        };
+        tracing::Span::current().record("status", answer.status);
+        self.decode::<O>(answer)
+    }
+
+    fn transport_error<O: Operation>(e: reqwest::Error) -> Error {
+        if e.is_timeout() {
+            Error::timeout(O::NAME, &e.to_string())
+        } else {
+            Error::transport(O::NAME, e)
+        }
+    }
+
+    fn decode<O: Operation>(&self, answer: Answer) -> Result<O::Output, Error> {
+        let Answer {
+            status,
+            request_id,
+            query_error,
+            error_type,
+            body,
+        } = answer;
+        if (200..300).contains(&status) {
+            let decoded = match self.inner.config.protocol {
+                Protocol::AwsJson1_0 => O::output_from_json(&body),
+                Protocol::AwsQuery => O::output_from_xml(&body),
+            };
+            return decoded.map_err(|e| Error::malformed(O::NAME, status, e, request_id));
+        }
+        // Servers answer errors in either form whatever the request used (moto sends XML for
+        // signature errors on JSON requests), so look at the body.
+        let looks_xml = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<');
+        let wire = if looks_xml {
+            wire_error::decode_xml_error(&body)
+        } else {
+            wire_error::decode_json_error(query_error.as_deref(), error_type.as_deref(), &body)
+        };
+        Err(match wire {
+            Some(wire) => Error::service(O::NAME, status, wire, request_id),
+            None => Error::unrecognised_status(O::NAME, status, &body, request_id),
+        })
+    }
+}
+
+/// A request being filled in; made by the per-operation methods of [`Client`]
+/// (`client.send_message()`), sent with [`Request::send`].
+#[derive(Debug, Clone)]
+pub struct Request<O> {
+    client: Client,
+    pub(crate) input: O,
+}
+
+impl<O: Operation> Request<O> {
+    pub(crate) fn new(client: Client, input: O) -> Self {
+        Self { client, input }
+    }
+    /// Replaces the whole input.
+    pub fn set_input(mut self, input: O) -> Self {
+        self.input = input;
+        self
+    }
+    /// The input as filled in so far.
+    pub fn as_input(&self) -> &O {
+        &self.input
+    }
+    /// Sends the request. Cancel safety: see [`Client::execute`].
+    pub async fn send(self) -> Result<O::Output, Error> {
+        self.client.execute(self.input).await
+    }
+}
+
+impl<O: Paginated> Request<O> {
+    /// A stream of pages, following continuation tokens until the last page. Stops after the
+    /// first error (which it yields).
+    pub fn into_pages(self) -> Pages<O> {
+        Pages {
+            client: self.client,
+            next: Some(self.input),
+            previous_token: None,
+            in_flight: None,
+        }
+    }
+    /// A stream of the items of every page.
+    pub fn into_items(self) -> Items<O> {
+        Items {
+            pages: self.into_pages(),
+            buffer: VecDeque::new(),
+        }
+    }
+}
+
+type PageFuture<O> =
+    Pin<Box<dyn Future<Output = (O, Result<<O as Operation>::Output, Error>)> + Send>>;
+
+/// Pages of a paginated operation, as a [`Stream`](futures_core::Stream).
+pub struct Pages<O: Paginated> {
+    client: Client,
+    next: Option<O>,
+    previous_token: Option<String>,
+    in_flight: Option<PageFuture<O>>,
+}
+
+impl<O: Paginated> std::fmt::Debug for Pages<O> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pages")
+            .field("operation", &O::NAME)
+            .field("next", &self.next)
+            .finish()
+    }
+}
+
+// The input is only ever moved, never pinned in place, so the stream can move freely.
+impl<O: Paginated> Unpin for Pages<O> {}
+impl<O: Paginated> Unpin for Items<O> {}
+
+impl<O: Paginated> futures_core::Stream for Pages<O> {
+    type Item = Result<O::Output, Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        if this.in_flight.is_none() {
+            let Some(input) = this.next.take() else {
+                return Poll::Ready(None);
+            };
+            let client = this.client.clone();
+            this.in_flight = Some(Box::pin(async move {
+                let result = client.execute(input.clone()).await;
+                (input, result)
+            }));
+        }
+        let Some(fut) = this.in_flight.as_mut() else {
+            return Poll::Ready(None);
+        };
+        let (input, result) = match fut.as_mut().poll(cx) {
+            Poll::Pending => return Poll::Pending,
+            Poll::Ready(done) => done,
+        };
+        this.in_flight = None;
+        if let Ok(output) = &result {
+            let token = O::next_token(output)
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned);
+            // A server that hands back the token it was given would loop forever.
+            if token.is_some() && token != this.previous_token {
+                let mut next = input;
+                next.set_next_token(token.clone());
+                this.next = Some(next);
+                this.previous_token = token;
+            }
+        }
+        Poll::Ready(Some(result))
+    }
+}
+
+/// Items of every page of a paginated operation, as a [`Stream`](futures_core::Stream).
+pub struct Items<O: Paginated> {
+    pages: Pages<O>,
+    buffer: VecDeque<O::Item>,
+}
+
+impl<O: Paginated> std::fmt::Debug for Items<O> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Items")
+            .field("pages", &self.pages)
+            .field("buffered", &self.buffer.len())
+            .finish()
+    }
+}
+
+impl<O: Paginated> futures_core::Stream for Items<O> {
+    type Item = Result<O::Item, Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        loop {
+            if let Some(item) = this.buffer.pop_front() {
+                return Poll::Ready(Some(Ok(item)));
+            }
+            match Pin::new(&mut this.pages).poll_next(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(None) => return Poll::Ready(None),
+                Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(e))),
+                Poll::Ready(Some(Ok(page))) => this.buffer.extend(O::into_items(page)),
+            }
+        }
+    }
+}

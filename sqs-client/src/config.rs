@@ -1,0 +1,390 @@
+//! Client configuration: region, endpoint, credentials, protocol, retries, timeouts, limits.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::credentials::{
+    self, Credentials, ProvideCredentials, SharedCredentialsProvider, SharedFiles,
+};
+use crate::retry::{RetryConfig, RetryMode};
+
+/// Which wire protocol requests use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Protocol {
+    /// AWS JSON 1.0, what current AWS SDKs send.
+    #[default]
+    AwsJson1_0,
+    /// AWS Query: form-encoded requests, XML responses. For servers that speak only this.
+    AwsQuery,
+}
+
+/// Time limits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Timeouts {
+    /// Establishing a connection.
+    pub connect: Duration,
+    /// One attempt, from sending to the last byte of the answer. A ReceiveMessage attempt is
+    /// always given its `WaitTimeSeconds` plus this much.
+    pub attempt: Duration,
+    /// The whole operation, retries and backoff included.
+    pub operation: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self {
+            connect: Duration::from_secs(3),
+            attempt: Duration::from_secs(10),
+            operation: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Where requests go.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct EndpointConfig {
+    /// An explicit endpoint (`http://127.0.0.1:9324`); overrides the regional one.
+    pub url: Option<String>,
+    /// FIPS endpoints (`sqs-fips.{region}...`).
+    pub use_fips: bool,
+    /// Dual-stack (IPv4 and IPv6) endpoints.
+    pub use_dual_stack: bool,
+    /// Send each request to the scheme, host and port of the queue URL it names.
+    pub use_queue_url_host: bool,
+}
+
+/// The regional endpoint of SQS.
+pub fn regional_endpoint(region: &str, fips: bool, dual_stack: bool) -> String {
+    let china = region.starts_with("cn-");
+    let service = if fips { "sqs-fips" } else { "sqs" };
+    let suffix = match (china, dual_stack) {
+        (false, false) => "amazonaws.com",
+        (true, false) => "amazonaws.com.cn",
+        (false, true) => "api.aws",
+        (true, true) => "api.amazonwebservices.com.cn",
+    };
+    format!("https://{service}.{region}.{suffix}")
+}
+
+/// A complete configuration; made by [`ClientBuilder`].
+#[derive(Clone)]
+pub(crate) struct Config {
+    pub(crate) region: String,
+    pub(crate) endpoint: EndpointConfig,
+    pub(crate) credentials: SharedCredentialsProvider,
+    pub(crate) protocol: Protocol,
+    pub(crate) retry: RetryConfig,
+    pub(crate) timeouts: Timeouts,
+    pub(crate) max_message_size: usize,
+    pub(crate) verify_checksums: bool,
+}
+
+/// Builds a [`Client`](crate::Client). Everything has a default except the region, which
+/// [`ClientBuilder::build`] requires (or an explicit endpoint, with which `us-east-1` is used).
+#[derive(Debug, Clone, Default)]
+pub struct ClientBuilder {
+    region: Option<String>,
+    endpoint: EndpointConfig,
+    credentials: Option<SharedCredentialsProvider>,
+    protocol: Protocol,
+    retry: RetryConfig,
+    timeouts: Timeouts,
+    max_message_size: Option<usize>,
+    skip_checksums: bool,
+    problems: Vec<String>,
+}
+
+impl ClientBuilder {
+    /// The AWS region (`eu-west-1`).
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.region = Some(region.into());
+        self
+    }
+    /// An explicit endpoint, for SQS-compatible servers and local development.
+    pub fn endpoint_url(mut self, url: impl Into<String>) -> Self {
+        self.endpoint.url = Some(url.into());
+        self
+    }
+    /// Use FIPS endpoints.
+    pub fn use_fips(mut self, on: bool) -> Self {
+        self.endpoint.use_fips = on;
+        self
+    }
+    /// Use dual-stack endpoints.
+    pub fn use_dual_stack(mut self, on: bool) -> Self {
+        self.endpoint.use_dual_stack = on;
+        self
+    }
+    /// Send each request to the host of the queue URL it names.
+    pub fn use_queue_url_host(mut self, on: bool) -> Self {
+        self.endpoint.use_queue_url_host = on;
+        self
+    }
+    /// The credentials provider (fixed [`Credentials`] work as one).
+    pub fn credentials_provider(mut self, provider: impl ProvideCredentials) -> Self {
+        self.credentials = Some(Arc::new(provider));
+        self
+    }
+    /// An already shared credentials provider.
+    pub fn shared_credentials_provider(mut self, provider: SharedCredentialsProvider) -> Self {
+        self.credentials = Some(provider);
+        self
+    }
+    /// The wire protocol.
+    pub fn protocol(mut self, protocol: Protocol) -> Self {
+        self.protocol = protocol;
+        self
+    }
+    /// Retry settings.
+    pub fn retry_config(mut self, retry: RetryConfig) -> Self {
+        self.retry = retry;
+        self
+    }
+    /// Time limits.
+    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.timeouts = timeouts;
+        self
+    }
+    /// Per-attempt time limit.
+    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.timeouts.attempt = timeout;
+        self
+    }
+    /// Whole-operation time limit.
+    pub fn operation_timeout(mut self, timeout: Duration) -> Self {
+        self.timeouts.operation = timeout;
+        self
+    }
+    /// Connect time limit.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.timeouts.connect = timeout;
+        self
+    }
+    /// Largest message accepted before sending, body and attributes together (default
+    /// 1,048,576; set the queue's `MaximumMessageSize` when it is lower).
+    pub fn max_message_size(mut self, bytes: usize) -> Self {
+        self.max_message_size = Some(bytes);
+        self
+    }
+    /// Turns off MD5 verification of sent and received messages.
+    pub fn skip_checksums(mut self, skip: bool) -> Self {
+        self.skip_checksums = skip;
+        self
+    }
+
+    /// Reads the AWS environment conventions into the builder: `AWS_REGION` /
+    /// `AWS_DEFAULT_REGION`, `AWS_ENDPOINT_URL_SQS` / `AWS_ENDPOINT_URL`, `AWS_USE_FIPS_ENDPOINT`,
+    /// `AWS_USE_DUALSTACK_ENDPOINT`, `AWS_MAX_ATTEMPTS`, `AWS_RETRY_MODE`; credentials from
+    /// `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` / `AWS_SESSION_TOKEN`, else from the static
+    /// keys of profile `AWS_PROFILE` (default `default`) in the shared files, which may also give
+    /// `region` and `endpoint_url`. Values set on the builder before stay unless the environment
+    /// has one.
+    pub fn load_env(self) -> Self {
+        self.load_env_with(|k| std::env::var(k).ok())
+    }
+
+    pub(crate) fn load_env_with(mut self, var: impl Fn(&str) -> Option<String>) -> Self {
+        let non_empty = |k: &str| {
+            var(k)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let files = SharedFiles::load(&var);
+        let profile = non_empty("AWS_PROFILE").unwrap_or_else(|| "default".into());
+        if let Some(region) = non_empty("AWS_REGION")
+            .or_else(|| non_empty("AWS_DEFAULT_REGION"))
+            .or_else(|| files.get(&profile, "region").map(str::to_owned))
+        {
+            self.region = Some(region);
+        }
+        if let Some(url) = non_empty("AWS_ENDPOINT_URL_SQS")
+            .or_else(|| non_empty("AWS_ENDPOINT_URL"))
+            .or_else(|| files.get(&profile, "endpoint_url").map(str::to_owned))
+        {
+            self.endpoint.url = Some(url);
+        }
+        let flag = |k: &str| non_empty(k).map(|v| v.eq_ignore_ascii_case("true"));
+        if let Some(on) = flag("AWS_USE_FIPS_ENDPOINT") {
+            self.endpoint.use_fips = on;
+        }
+        if let Some(on) = flag("AWS_USE_DUALSTACK_ENDPOINT") {
+            self.endpoint.use_dual_stack = on;
+        }
+        if let Some(n) = non_empty("AWS_MAX_ATTEMPTS") {
+            match n.parse::<u32>() {
+                Ok(n) if n >= 1 => self.retry = self.retry.max_attempts(n),
+                _ => self.problems.push(format!(
+                    "AWS_MAX_ATTEMPTS={n:?} is not a whole number of at least 1"
+                )),
+            }
+        }
+        if let Some(mode) = non_empty("AWS_RETRY_MODE") {
+            match mode.parse::<RetryMode>() {
+                Ok(mode) => self.retry = self.retry.mode(mode),
+                Err(e) => self.problems.push(format!("AWS_RETRY_MODE: {e}")),
+            }
+        }
+        let env_creds = credentials::from_environment_with(&var);
+        let creds = match env_creds {
+            Ok(c) => Ok(c),
+            Err(env_err) if files.has_profile(&profile) => files
+                .credentials(&profile)
+                .map_err(|p| format!("{env_err}; {p}")),
+            Err(env_err) => Err(format!(
+                "{env_err}; and no profile {profile:?} in the shared files"
+            )),
+        };
+        match creds {
+            Ok(c) => self.credentials = Some(Arc::new(c)),
+            Err(why) if self.credentials.is_none() => {
+                self.problems.push(format!("no credentials found: {why}"))
+            }
+            Err(_) => {}
+        }
+        self
+    }
+
+    /// Checks the configuration and makes the client.
+    pub fn build(self) -> Result<crate::Client, crate::Error> {
+        if let Some(problem) = self.problems.first() {
+            return Err(crate::Error::config("build", problem.clone()));
+        }
+        let region = match (self.region, &self.endpoint.url) {
+            (Some(r), _) => r,
+            (None, Some(_)) => "us-east-1".to_owned(),
+            (None, None) => {
+                return Err(crate::Error::config(
+                    "build",
+                    "no region: set one with .region(..) or AWS_REGION, or give an endpoint URL",
+                ));
+            }
+        };
+        if !region
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-')
+            || region.is_empty()
+        {
+            return Err(crate::Error::config(
+                "build",
+                format!("{region:?} is not a region name"),
+            ));
+        }
+        if let Some(url) = &self.endpoint.url {
+            reqwest::Url::parse(url)
+                .map_err(|e| crate::Error::config("build", format!("endpoint URL {url:?}: {e}")))?;
+        }
+        let credentials = self.credentials.ok_or_else(|| {
+            crate::Error::config(
+                "build",
+                "no credentials provider: set one, or use load_env()",
+            )
+        })?;
+        let config = Config {
+            region,
+            endpoint: self.endpoint,
+            credentials,
+            protocol: self.protocol,
+            retry: self.retry,
+            timeouts: self.timeouts,
+            max_message_size: self.max_message_size.unwrap_or(1_048_576),
+            verify_checksums: !self.skip_checksums,
+        };
+        crate::client::Client::from_config(config)
+    }
+}
+
+impl From<Credentials> for SharedCredentialsProvider {
+    fn from(c: Credentials) -> Self {
+        Arc::new(c)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regional_endpoints() {
+        assert_eq!(
+            regional_endpoint("eu-west-1", false, false),
+            "https://sqs.eu-west-1.amazonaws.com"
+        );
+        assert_eq!(
+            regional_endpoint("cn-north-1", false, false),
+            "https://sqs.cn-north-1.amazonaws.com.cn"
+        );
+        assert_eq!(
+            regional_endpoint("us-east-1", true, false),
+            "https://sqs-fips.us-east-1.amazonaws.com"
+        );
+        assert_eq!(
+            regional_endpoint("us-east-1", false, true),
+            "https://sqs.us-east-1.api.aws"
+        );
+    }
+
+    #[test]
+    fn environment_conventions() {
+        let env = |k: &str| {
+            match k {
+                "AWS_DEFAULT_REGION" => Some("eu-central-1"),
+                "AWS_ENDPOINT_URL" => Some("http://127.0.0.1:4566"),
+                "AWS_ENDPOINT_URL_SQS" => Some("http://127.0.0.1:9324"),
+                "AWS_ACCESS_KEY_ID" => Some("id"),
+                "AWS_SECRET_ACCESS_KEY" => Some("secret"),
+                "AWS_MAX_ATTEMPTS" => Some("5"),
+                "AWS_RETRY_MODE" => Some("adaptive"),
+                "HOME" => Some("/nonexistent"),
+                _ => None,
+            }
+            .map(str::to_owned)
+        };
+        let b = ClientBuilder::default().load_env_with(env);
+        assert_eq!(b.region.as_deref(), Some("eu-central-1"));
+        assert_eq!(b.endpoint.url.as_deref(), Some("http://127.0.0.1:9324"));
+        assert_eq!(b.retry.max_attempts, 5);
+        assert_eq!(b.retry.mode, RetryMode::Adaptive);
+        assert!(b.problems.is_empty(), "{:?}", b.problems);
+    }
+
+    #[test]
+    fn bad_environment_values_fail_the_build() {
+        let env = |k: &str| match k {
+            "AWS_REGION" => Some("us-east-1".to_owned()),
+            "AWS_MAX_ATTEMPTS" => Some("zero".to_owned()),
+            "HOME" => Some("/nonexistent".to_owned()),
+            _ => None,
+        };
+        let err = ClientBuilder::default()
+            .load_env_with(env)
+            .build()
+            .unwrap_err();
+        assert!(err.to_string().contains("AWS_MAX_ATTEMPTS"), "{err}");
+    }
+
+    #[test]
+    fn profile_keys_and_region_from_the_shared_files() {
+        let dir = std::env::temp_dir().join(format!("sqs-client-profile-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("credentials"),
+            "[work]\naws_access_key_id = AKWORK\naws_secret_access_key = s\n",
+        )
+        .unwrap();
+        std::fs::write(dir.join("config"), "[profile work]\nregion = ap-south-1\n").unwrap();
+        let (c, f) = (dir.join("credentials"), dir.join("config"));
+        let env = move |k: &str| match k {
+            "AWS_PROFILE" => Some("work".to_owned()),
+            "AWS_SHARED_CREDENTIALS_FILE" => Some(c.display().to_string()),
+            "AWS_CONFIG_FILE" => Some(f.display().to_string()),
+            _ => None,
+        };
+        let b = ClientBuilder::default().load_env_with(env);
+        assert_eq!(b.region.as_deref(), Some("ap-south-1"));
+        assert!(format!("{:?}", b.credentials).contains("AKWORK"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
