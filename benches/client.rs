@@ -1,0 +1,198 @@
+//! Client cost per request against a fake SQS endpoint on 127.0.0.1.
+//!
+//! `cargo bench --bench client` prints, for SendMessage with a 1 KiB body, sequentially and at
+//! concurrency 64: messages per second and client CPU per request (user + system time of this
+//! process; the fake endpoint runs in a child process so its work is not counted). Also a
+//! send -> receive -> delete cycle. `cargo bench --bench client -- sequential N` runs only N
+//! sequential sends (for `valgrind --tool=callgrind`).
+//!
+//! The endpoint answers SendMessage, ReceiveMessage and DeleteMessage in AWS JSON 1.0 with
+//! correct MD5 digests, over keep-alive HTTP/1.1.
+
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use md5::{Digest, Md5};
+use sqs_client::{Client, Credentials};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+
+const QUEUE: &str = "http://127.0.0.1:1/000000000000/bench";
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    match args.first().map(String::as_str) {
+        Some("--serve") => runtime.block_on(serve(args[1].parse().unwrap())),
+        Some("sequential") => {
+            let n = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(10_000);
+            let (mut server, client) = start(&runtime);
+            runtime.block_on(sends(&client, n, 1));
+            stop(&mut server);
+        }
+        _ => {
+            let (mut server, client) = start(&runtime);
+            let body = "x".repeat(1024);
+            runtime.block_on(async {
+                // Warm up connections and caches.
+                sends(&client, 500, 64).await;
+                report("SendMessage 1 KiB, sequential", 20_000, || sends(&client, 20_000, 1)).await;
+                report("SendMessage 1 KiB, concurrency 64", 50_000, || sends(&client, 50_000, 64)).await;
+                report("send + receive + delete, concurrency 64 (messages)", 10_000, || cycles(&client, 10_000, 64, &body)).await;
+            });
+            stop(&mut server);
+        }
+    }
+}
+
+fn cpu_seconds() -> f64 {
+    // Fields 14 and 15 of /proc/self/stat: user and system time in clock ticks (100 per second).
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or_default();
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+async fn report<F, Fut>(what: &str, n: usize, run: F)
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let (cpu0, t0) = (cpu_seconds(), Instant::now());
+    run().await;
+    let (cpu, wall) = (cpu_seconds() - cpu0, t0.elapsed().as_secs_f64());
+    println!(
+        "{what}: {n} in {wall:.2} s = {:.0} msg/s; client CPU {:.1} us per message",
+        n as f64 / wall,
+        cpu * 1e6 / n as f64
+    );
+}
+
+fn start(runtime: &tokio::runtime::Runtime) -> (Child, Client) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let server = Command::new(std::env::current_exe().unwrap())
+        .args(["--serve", &port.to_string()])
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "the fake endpoint did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _guard = runtime.enter();
+    let client = Client::builder()
+        .endpoint_url(format!("http://127.0.0.1:{port}"))
+        .region("us-east-1")
+        .credentials_provider(Credentials::new("AKIDBENCH", "secret"))
+        .build()
+        .unwrap();
+    (server, client)
+}
+
+fn stop(server: &mut Child) {
+    let _ = server.kill();
+    let _ = server.wait();
+}
+
+async fn sends(client: &Client, n: usize, concurrency: usize) {
+    let body: Arc<str> = "x".repeat(1024).into();
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let workers: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let (client, body, next) = (client.clone(), body.clone(), next.clone());
+            tokio::spawn(async move {
+                while next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < n {
+                    client.send_message().queue_url(QUEUE).message_body(&*body).send().await.unwrap();
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.await.unwrap();
+    }
+}
+
+async fn cycles(client: &Client, n: usize, concurrency: usize, body: &str) {
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let workers: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let (client, next, body) = (client.clone(), next.clone(), body.to_owned());
+            tokio::spawn(async move {
+                while next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < n {
+                    client.send_message().queue_url(QUEUE).message_body(&body).send().await.unwrap();
+                    let got = client.receive_message().queue_url(QUEUE).wait_time_seconds(0).send().await.unwrap();
+                    for m in got.messages.unwrap_or_default() {
+                        client.delete_message().queue_url(QUEUE).receipt_handle(m.receipt_handle.unwrap()).send().await.unwrap();
+                    }
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.await.unwrap();
+    }
+}
+
+// ---- the fake endpoint ------------------------------------------------------------------------
+
+async fn serve(port: u16) {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+    let body = "x".repeat(1024);
+    let receive_answer: Arc<str> = format!(
+        r#"{{"Messages": [{{"MessageId": "m1", "ReceiptHandle": "rh-1", "MD5OfBody": "{}", "Body": "{body}"}}]}}"#,
+        hex::encode(Md5::digest(body.as_bytes()))
+    )
+    .into();
+    loop {
+        let Ok((stream, _)) = listener.accept().await else { continue };
+        let receive_answer = receive_answer.clone();
+        tokio::spawn(async move {
+            let _ = stream.set_nodelay(true);
+            let mut reader = BufReader::new(stream);
+            let mut line = String::new();
+            loop {
+                let (mut length, mut target) = (0usize, String::new());
+                loop {
+                    line.clear();
+                    if reader.read_line(&mut line).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let trimmed = line.trim_end();
+                    if trimmed.is_empty() {
+                        break;
+                    }
+                    if let Some((k, v)) = trimmed.split_once(':') {
+                        if k.eq_ignore_ascii_case("content-length") {
+                            length = v.trim().parse().unwrap_or(0);
+                        } else if k.eq_ignore_ascii_case("x-amz-target") {
+                            target = v.trim().to_owned();
+                        }
+                    }
+                }
+                let mut request = vec![0u8; length];
+                if reader.read_exact(&mut request).await.is_err() {
+                    return;
+                }
+                let answer: String = match target.as_str() {
+                    "AmazonSQS.SendMessage" => {
+                        let v: serde_json::Value = serde_json::from_slice(&request).unwrap_or_default();
+                        let md5 = hex::encode(Md5::digest(v["MessageBody"].as_str().unwrap_or_default().as_bytes()));
+                        format!(r#"{{"MD5OfMessageBody": "{md5}", "MessageId": "5fea7756-0ea4-451a-a703-a558b933e274"}}"#)
+                    }
+                    "AmazonSQS.ReceiveMessage" => receive_answer.to_string(),
+                    _ => "{}".to_owned(),
+                };
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/x-amz-json-1.0\r\nx-amzn-requestid: r\r\ncontent-length: {}\r\n\r\n",
+                    answer.len()
+                );
+                let stream = reader.get_mut();
+                if stream.write_all(head.as_bytes()).await.is_err() || stream.write_all(answer.as_bytes()).await.is_err() {
+                    return;
+                }
+            }
+        });
+    }
+}
