@@ -20,8 +20,15 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 const QUEUE: &str = "http://127.0.0.1:1/000000000000/bench";
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     match args.first().map(String::as_str) {
         Some("--serve") => runtime.block_on(serve(args[1].parse().unwrap())),
         Some("sequential") => {
@@ -36,9 +43,20 @@ fn main() {
             runtime.block_on(async {
                 // Warm up connections and caches.
                 sends(&client, 500, 64).await;
-                report("SendMessage 1 KiB, sequential", 20_000, || sends(&client, 20_000, 1)).await;
-                report("SendMessage 1 KiB, concurrency 64", 50_000, || sends(&client, 50_000, 64)).await;
-                report("send + receive + delete, concurrency 64 (messages)", 10_000, || cycles(&client, 10_000, 64, &body)).await;
+                report("SendMessage 1 KiB, sequential", 20_000, || {
+                    sends(&client, 20_000, 1)
+                })
+                .await;
+                report("SendMessage 1 KiB, concurrency 64", 50_000, || {
+                    sends(&client, 50_000, 64)
+                })
+                .await;
+                report(
+                    "send + receive + delete, concurrency 64 (messages)",
+                    10_000,
+                    || cycles(&client, 10_000, 64, &body),
+                )
+                .await;
             });
             stop(&mut server);
         }
@@ -48,9 +66,17 @@ fn main() {
 fn cpu_seconds() -> f64 {
     // Fields 14 and 15 of /proc/self/stat: user and system time in clock ticks (100 per second).
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let after = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or_default();
+    let after = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest)
+        .unwrap_or_default();
     let fields: Vec<&str> = after.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
     (ticks(11) + ticks(12)) / 100.0
 }
 
@@ -70,7 +96,11 @@ where
 }
 
 fn start(runtime: &tokio::runtime::Runtime) -> (Child, Client) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let server = Command::new(std::env::current_exe().unwrap())
         .args(["--serve", &port.to_string()])
         .stdout(Stdio::null())
@@ -104,7 +134,13 @@ async fn sends(client: &Client, n: usize, concurrency: usize) {
             let (client, body, next) = (client.clone(), body.clone(), next.clone());
             tokio::spawn(async move {
                 while next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < n {
-                    client.send_message().queue_url(QUEUE).message_body(&*body).send().await.unwrap();
+                    client
+                        .send_message()
+                        .queue_url(QUEUE)
+                        .message_body(&*body)
+                        .send()
+                        .await
+                        .unwrap();
                 }
             })
         })
@@ -121,10 +157,28 @@ async fn cycles(client: &Client, n: usize, concurrency: usize, body: &str) {
             let (client, next, body) = (client.clone(), next.clone(), body.to_owned());
             tokio::spawn(async move {
                 while next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < n {
-                    client.send_message().queue_url(QUEUE).message_body(&body).send().await.unwrap();
-                    let got = client.receive_message().queue_url(QUEUE).wait_time_seconds(0).send().await.unwrap();
+                    client
+                        .send_message()
+                        .queue_url(QUEUE)
+                        .message_body(&body)
+                        .send()
+                        .await
+                        .unwrap();
+                    let got = client
+                        .receive_message()
+                        .queue_url(QUEUE)
+                        .wait_time_seconds(0)
+                        .send()
+                        .await
+                        .unwrap();
                     for m in got.messages.unwrap_or_default() {
-                        client.delete_message().queue_url(QUEUE).receipt_handle(m.receipt_handle.unwrap()).send().await.unwrap();
+                        client
+                            .delete_message()
+                            .queue_url(QUEUE)
+                            .receipt_handle(m.receipt_handle.unwrap())
+                            .send()
+                            .await
+                            .unwrap();
                     }
                 }
             })
@@ -138,7 +192,9 @@ async fn cycles(client: &Client, n: usize, concurrency: usize, body: &str) {
 // ---- the fake endpoint ------------------------------------------------------------------------
 
 async fn serve(port: u16) {
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .unwrap();
     let body = "x".repeat(1024);
     let receive_answer: Arc<str> = format!(
         r#"{{"Messages": [{{"MessageId": "m1", "ReceiptHandle": "rh-1", "MD5OfBody": "{}", "Body": "{body}"}}]}}"#,
@@ -146,7 +202,9 @@ async fn serve(port: u16) {
     )
     .into();
     loop {
-        let Ok((stream, _)) = listener.accept().await else { continue };
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
         let receive_answer = receive_answer.clone();
         tokio::spawn(async move {
             let _ = stream.set_nodelay(true);
@@ -177,9 +235,14 @@ async fn serve(port: u16) {
                 }
                 let answer: String = match target.as_str() {
                     "AmazonSQS.SendMessage" => {
-                        let v: serde_json::Value = serde_json::from_slice(&request).unwrap_or_default();
-                        let md5 = hex::encode(Md5::digest(v["MessageBody"].as_str().unwrap_or_default().as_bytes()));
-                        format!(r#"{{"MD5OfMessageBody": "{md5}", "MessageId": "5fea7756-0ea4-451a-a703-a558b933e274"}}"#)
+                        let v: serde_json::Value =
+                            serde_json::from_slice(&request).unwrap_or_default();
+                        let md5 = hex::encode(Md5::digest(
+                            v["MessageBody"].as_str().unwrap_or_default().as_bytes(),
+                        ));
+                        format!(
+                            r#"{{"MD5OfMessageBody": "{md5}", "MessageId": "5fea7756-0ea4-451a-a703-a558b933e274"}}"#
+                        )
                     }
                     "AmazonSQS.ReceiveMessage" => receive_answer.to_string(),
                     _ => "{}".to_owned(),
@@ -189,7 +252,9 @@ async fn serve(port: u16) {
                     answer.len()
                 );
                 let stream = reader.get_mut();
-                if stream.write_all(head.as_bytes()).await.is_err() || stream.write_all(answer.as_bytes()).await.is_err() {
+                if stream.write_all(head.as_bytes()).await.is_err()
+                    || stream.write_all(answer.as_bytes()).await.is_err()
+                {
                     return;
                 }
             }

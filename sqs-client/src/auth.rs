@@ -2,12 +2,14 @@
 //!
 //! SQS requests are all `POST`s with no query string and a handful of headers, so the canonical
 //! request is built here directly; the key derivation and the signature itself come from
-//! `aws-sigv4`. The derived signing key depends only on (secret, date, region, service) and is
-//! cached, so a request costs two SHA-256 hashes and one HMAC instead of five HMACs.
+//! `aws-sigv4` (key derivation). The derived signing key depends only on (secret, date, region,
+//! service) and is cached as a keyed HMAC state, so a request costs the payload hash, the
+//! canonical-request hash and the message part of one HMAC.
 
 use std::sync::Mutex;
 use std::time::SystemTime;
 
+use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 
 use crate::credentials::Credentials;
@@ -41,8 +43,19 @@ struct CachedKey {
     region: String,
     service: String,
     access_key_id: String,
-    secret_digest: [u8; 32],
-    key: Vec<u8>,
+    secret: String,
+    /// HMAC-SHA256 already keyed with the derived signing key.
+    mac: Hmac<Sha256>,
+}
+
+/// Appends the lowercase hex form of `bytes`.
+pub(crate) fn push_hex(out: &mut String, bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    out.reserve(bytes.len() * 2);
+    for b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)] as char);
+        out.push(DIGITS[usize::from(b & 0xf)] as char);
+    }
 }
 
 /// Signs requests, caching the derived key of the current day.
@@ -80,13 +93,13 @@ pub(crate) fn amz_dates(now: SystemTime) -> (String, String) {
     (date, stamp)
 }
 
-/// Percent-encodes each segment of an already-encoded path once more, as SigV4 wants for every
-/// service but S3.
-fn canonical_uri(path: &str) -> String {
+/// Appends `path` with each segment percent-encoded once more, as SigV4 wants for every service
+/// but S3.
+fn push_canonical_uri(out: &mut String, path: &str) {
     if path.is_empty() {
-        return "/".to_owned();
+        out.push('/');
+        return;
     }
-    let mut out = String::with_capacity(path.len());
     for (i, segment) in path.split('/').enumerate() {
         if i > 0 {
             out.push('/');
@@ -95,11 +108,17 @@ fn canonical_uri(path: &str) -> String {
             if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
                 out.push(b as char);
             } else {
-                out.push_str(&format!("%{b:02X}"));
+                out.push('%');
+                push_hex_upper(out, b);
             }
         }
     }
-    out
+}
+
+fn push_hex_upper(out: &mut String, b: u8) {
+    const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
+    out.push(DIGITS[usize::from(b >> 4)] as char);
+    out.push(DIGITS[usize::from(b & 0xf)] as char);
 }
 
 impl Signer {
@@ -107,82 +126,101 @@ impl Signer {
         let (date, amz_date) = amz_dates(input.now);
         let creds = input.credentials;
         let token = creds.session_token();
+        let mut signed_headers = String::from("content-type;host;x-amz-date");
+        if token.is_some() {
+            signed_headers.push_str(";x-amz-security-token");
+        }
+        if input.target.is_some() {
+            signed_headers.push_str(";x-amz-target");
+        }
 
-        let mut canonical_headers = String::with_capacity(256);
-        let mut signed = String::from("content-type;host;x-amz-date");
-        canonical_headers.push_str("content-type:");
-        canonical_headers.push_str(input.content_type.trim());
-        canonical_headers.push_str("\nhost:");
-        canonical_headers.push_str(input.host);
-        canonical_headers.push_str("\nx-amz-date:");
-        canonical_headers.push_str(&amz_date);
-        canonical_headers.push('\n');
+        // One buffer: the canonical request, then the string to sign.
+        let mut buf = String::with_capacity(512);
+        buf.push_str("POST\n");
+        push_canonical_uri(&mut buf, input.path);
+        buf.push_str("\n\ncontent-type:");
+        buf.push_str(input.content_type.trim());
+        buf.push_str("\nhost:");
+        buf.push_str(input.host);
+        buf.push_str("\nx-amz-date:");
+        buf.push_str(&amz_date);
+        buf.push('\n');
         if let Some(token) = token {
-            canonical_headers.push_str("x-amz-security-token:");
-            canonical_headers.push_str(token.trim());
-            canonical_headers.push('\n');
-            signed.push_str(";x-amz-security-token");
+            buf.push_str("x-amz-security-token:");
+            buf.push_str(token.trim());
+            buf.push('\n');
         }
         if let Some(target) = input.target {
-            canonical_headers.push_str("x-amz-target:");
-            canonical_headers.push_str(target);
-            canonical_headers.push('\n');
-            signed.push_str(";x-amz-target");
+            buf.push_str("x-amz-target:");
+            buf.push_str(target);
+            buf.push('\n');
         }
-        let canonical_request = format!(
-            "POST\n{}\n\n{canonical_headers}\n{signed}\n{}",
-            canonical_uri(input.path),
-            hex::encode(Sha256::digest(input.body)),
-        );
+        buf.push('\n');
+        buf.push_str(&signed_headers);
+        buf.push('\n');
+        push_hex(&mut buf, &Sha256::digest(input.body));
+        let canonical_hash = Sha256::digest(buf.as_bytes());
+
         let scope = format!("{date}/{}/{}/aws4_request", input.region, input.service);
-        let string_to_sign = format!(
-            "AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}",
-            hex::encode(Sha256::digest(canonical_request.as_bytes()))
-        );
-        let signature = self.with_key(input, &date, |key| {
-            aws_sigv4::sign::v4::calculate_signature(key, string_to_sign.as_bytes())
-        });
+        buf.clear();
+        buf.push_str("AWS4-HMAC-SHA256\n");
+        buf.push_str(&amz_date);
+        buf.push('\n');
+        buf.push_str(&scope);
+        buf.push('\n');
+        push_hex(&mut buf, &canonical_hash);
+        let mut mac = self.keyed_mac(input, &date);
+        mac.update(buf.as_bytes());
+        let signature = mac.finalize().into_bytes();
+
+        let mut authorization = String::with_capacity(200);
+        authorization.push_str("AWS4-HMAC-SHA256 Credential=");
+        authorization.push_str(creds.access_key_id());
+        authorization.push('/');
+        authorization.push_str(&scope);
+        authorization.push_str(", SignedHeaders=");
+        authorization.push_str(&signed_headers);
+        authorization.push_str(", Signature=");
+        push_hex(&mut authorization, &signature);
         SignedHeaders {
-            authorization: format!(
-                "AWS4-HMAC-SHA256 Credential={}/{scope}, SignedHeaders={signed}, Signature={signature}",
-                creds.access_key_id()
-            ),
+            authorization,
             amz_date,
         }
     }
 
-    fn with_key<R>(&self, input: &SigningInput<'_>, date: &str, f: impl FnOnce(&[u8]) -> R) -> R {
+    /// An HMAC keyed with the signing key of this day, region and service (from the cache).
+    fn keyed_mac(&self, input: &SigningInput<'_>, date: &str) -> Hmac<Sha256> {
         let creds = input.credentials;
-        let secret_digest: [u8; 32] = Sha256::digest(creds.secret_access_key().as_bytes()).into();
         let mut cache = self
             .cache
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let fresh = cache.as_ref().is_some_and(|c| {
+        if let Some(c) = cache.as_ref().filter(|c| {
             c.date == date
                 && c.region == input.region
                 && c.service == input.service
                 && c.access_key_id == creds.access_key_id()
-                && c.secret_digest == secret_digest
-        });
-        if !fresh {
-            let key = aws_sigv4::sign::v4::generate_signing_key(
-                creds.secret_access_key(),
-                input.now,
-                input.region,
-                input.service,
-            );
-            *cache = Some(CachedKey {
-                date: date.to_owned(),
-                region: input.region.to_owned(),
-                service: input.service.to_owned(),
-                access_key_id: creds.access_key_id().to_owned(),
-                secret_digest,
-                key: key.as_ref().to_vec(),
-            });
+                && c.secret == creds.secret_access_key()
+        }) {
+            return c.mac.clone();
         }
-        let key = &cache.as_ref().map(|c| c.key.as_slice()).unwrap_or_default();
-        f(key)
+        let key = aws_sigv4::sign::v4::generate_signing_key(
+            creds.secret_access_key(),
+            input.now,
+            input.region,
+            input.service,
+        );
+        let mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key.as_ref())
+            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+        *cache = Some(CachedKey {
+            date: date.to_owned(),
+            region: input.region.to_owned(),
+            service: input.service.to_owned(),
+            access_key_id: creds.access_key_id().to_owned(),
+            secret: creds.secret_access_key().to_owned(),
+            mac: mac.clone(),
+        });
+        mac
     }
 }
 
@@ -265,7 +303,20 @@ mod tests {
 
     #[test]
     fn paths_are_encoded_once_more() {
-        assert_eq!(canonical_uri("/"), "/");
-        assert_eq!(canonical_uri("/123/my%20queue"), "/123/my%2520queue");
+        let uri = |p: &str| {
+            let mut out = String::new();
+            push_canonical_uri(&mut out, p);
+            out
+        };
+        assert_eq!(uri("/"), "/");
+        assert_eq!(uri(""), "/");
+        assert_eq!(uri("/123/my%20queue"), "/123/my%2520queue");
+    }
+
+    #[test]
+    fn hex_is_lowercase() {
+        let mut s = String::new();
+        push_hex(&mut s, &[0x00, 0xab, 0x7f]);
+        assert_eq!(s, "00ab7f");
     }
 }

@@ -52,17 +52,23 @@ pub fn message_size(
 /// the encodings of U+FFFE / U+FFFF (EF BF BE, EF BF BF) can be wrong in valid UTF-8.
 fn forbidden_char(text: &str) -> Option<(usize, char)> {
     let bytes = text.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        let bad = (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
-            || (b == 0xEF
-                && bytes.get(i + 1) == Some(&0xBF)
-                && matches!(bytes.get(i + 2), Some(0xBE | 0xBF)));
-        if bad {
-            return text[i..].chars().next().map(|c| (i, c));
+    // Blocks of 32 bytes are screened without branches (the compiler vectorizes this); only a
+    // block holding a suspect byte is looked at closely.
+    let suspect = |b: u8| (b < 0x20) | (b == 0xEF);
+    for (n, block) in bytes.chunks(32).enumerate() {
+        if !block.iter().fold(false, |acc, &b| acc | suspect(b)) {
+            continue;
         }
-        i += 1;
+        for (j, &b) in block.iter().enumerate() {
+            let i = n * 32 + j;
+            let bad = (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
+                || (b == 0xEF
+                    && bytes.get(i + 1) == Some(&0xBF)
+                    && matches!(bytes.get(i + 2), Some(0xBE | 0xBF)));
+            if bad {
+                return text[i..].chars().next().map(|c| (i, c));
+            }
+        }
     }
     None
 }
@@ -245,7 +251,9 @@ pub(crate) fn check_visibility_batch(
 }
 
 fn md5_hex(bytes: &[u8]) -> String {
-    hex::encode(Md5::digest(bytes))
+    let mut out = String::with_capacity(32);
+    crate::auth::push_hex(&mut out, &Md5::digest(bytes));
+    out
 }
 
 fn push_field(hasher: &mut Md5, bytes: &[u8]) {
@@ -291,7 +299,9 @@ pub fn attributes_md5(attributes: &HashMap<String, MessageAttributeValue>) -> St
             v.binary_value.as_ref().map(|b| b.as_bytes()),
         );
     }
-    hex::encode(hasher.finalize())
+    let mut out = String::with_capacity(32);
+    crate::auth::push_hex(&mut out, &hasher.finalize());
+    out
 }
 
 fn system_attributes_md5(
@@ -309,7 +319,9 @@ fn system_attributes_md5(
             v.binary_value.as_ref().map(|b| b.as_bytes()),
         );
     }
-    hex::encode(hasher.finalize())
+    let mut out = String::with_capacity(32);
+    crate::auth::push_hex(&mut out, &hasher.finalize());
+    out
 }
 
 /// Compares a digest the server returned with ours. A digest the server left out is not an

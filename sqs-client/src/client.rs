@@ -101,6 +101,8 @@ impl Client {
             .connect_timeout(config.timeouts.connect)
             .pool_idle_timeout(Duration::from_secs(50))
             .tcp_nodelay(true)
+            // SQS never redirects; following a redirect would also re-send a signed body elsewhere.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| Error::config("build", format!("HTTP client: {e}")))?;
         let limits = Limits {
