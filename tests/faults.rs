@@ -534,3 +534,22 @@ fn debug_output_never_shows_the_secret() {
         "{shown}"
     );
 }
+
+#[tokio::test]
+async fn the_operation_timeout_bounds_retries_and_slow_answers() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST")).respond_with(ok_json(SEND_OK).set_delay(Duration::from_secs(5))).mount(&server).await;
+    let client = Client::builder()
+        .endpoint_url(server.uri())
+        .credentials_provider(Credentials::new("AKID", "secret"))
+        .retry_config(fast_retries(10))
+        .attempt_timeout(Duration::from_secs(2))
+        .operation_timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let err = client.execute(send()).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout);
+    assert!(err.message().contains("ran out of time"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(2), "stopped at the operation deadline, not the attempt limit");
+}

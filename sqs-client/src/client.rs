@@ -7,7 +7,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use tracing::Instrument;
@@ -165,18 +165,14 @@ impl Client {
                 Duration::from_secs(u64::try_from(r.wait_time_seconds.unwrap_or(20)).unwrap_or(20))
             });
         let attempt_timeout = config.timeouts.attempt + long_poll.unwrap_or_default();
-        let operation_timeout = config.timeouts.operation.max(attempt_timeout);
+        let operation_timeout = config.timeouts.operation + long_poll.unwrap_or_default();
 
-        let run = self.attempts::<O>(&url, body, attempt_timeout);
-        let mut output = match tokio::time::timeout(operation_timeout, run).await {
-            Ok(result) => result?,
-            Err(_) => {
-                return Err(Error::timeout(
-                    O::NAME,
-                    &format!("the operation took longer than {operation_timeout:?}"),
-                ));
-            }
-        };
+        // One deadline for the whole operation; each attempt is timed against the earlier of it
+        // and its own limit, so a single timer runs at a time.
+        let deadline = Instant::now() + operation_timeout;
+        let mut output = self
+            .attempts::<O>(&url, body, attempt_timeout, deadline)
+            .await?;
         if config.verify_checksums {
             self.verify::<O>(&input, &mut output)?;
         }
@@ -251,21 +247,32 @@ impl Client {
         url: &reqwest::Url,
         body: Bytes,
         attempt_timeout: Duration,
+        deadline: Instant,
     ) -> Result<O::Output, Error> {
         let inner = &self.inner;
         let retry = &inner.config.retry;
+        let out_of_time = |attempt: u32| {
+            Error::timeout(
+                O::NAME,
+                "the operation ran out of time before an answer came",
+            )
+            .with_attempts(attempt)
+        };
         let mut spent = 0;
         let mut attempt = 1;
         loop {
             if let Some(limiter) = &inner.limiter {
                 let wait = limiter.reserve();
+                if Instant::now() + wait >= deadline {
+                    return Err(out_of_time(attempt - 1));
+                }
                 if !wait.is_zero() {
                     tokio::time::sleep(wait).await;
                 }
             }
             let span = tracing::debug_span!("sqs.attempt", attempt, status = tracing::field::Empty);
             let result = self
-                .attempt::<O>(url, body.clone(), attempt_timeout)
+                .attempt::<O>(url, body.clone(), attempt_timeout, deadline)
                 .instrument(span)
                 .await;
             let err = match result {
@@ -292,17 +299,42 @@ impl Client {
             };
             spent += cost;
             let wait = retry.backoff_for(attempt, err.is_throttling());
+            if Instant::now() + wait >= deadline {
+                tracing::warn!(attempt, reason = %err, "not retrying: the operation would run out of time");
+                return Err(err.with_attempts(attempt));
+            }
             tracing::info!(attempt, wait_ms = wait.as_millis() as u64, reason = %err, "retrying");
             tokio::time::sleep(wait).await;
             attempt += 1;
         }
     }
 
+    /// One attempt, timed against the earlier of its own limit and the operation's deadline.
     async fn attempt<O: Operation>(
         &self,
         url: &reqwest::Url,
         body: Bytes,
         attempt_timeout: Duration,
+        deadline: Instant,
+    ) -> Result<O::Output, Error> {
+        let limit = (Instant::now() + attempt_timeout).min(deadline);
+        match tokio::time::timeout_at(limit.into(), self.attempt_untimed::<O>(url, body)).await {
+            Ok(result) => result,
+            Err(_) if limit == deadline => Err(Error::timeout(
+                O::NAME,
+                "the operation ran out of time before an answer came",
+            )),
+            Err(_) => Err(Error::timeout(
+                O::NAME,
+                &format!("no complete answer within {attempt_timeout:?}"),
+            )),
+        }
+    }
+
+    async fn attempt_untimed<O: Operation>(
+        &self,
+        url: &reqwest::Url,
+        body: Bytes,
     ) -> Result<O::Output, Error> {
         let inner = &self.inner;
         let config = &inner.config;
@@ -373,15 +405,7 @@ impl Client {
                 body,
             })
         };
-        let answer = match tokio::time::timeout(attempt_timeout, send).await {
-            Ok(answer) => answer?,
-            Err(_) => {
-                return Err(Error::timeout(
-                    O::NAME,
-                    &format!("no complete answer within {attempt_timeout:?}"),
-                ));
-            }
-        };
+        let answer = send.await?;
         tracing::Span::current().record("status", answer.status);
         self.decode::<O>(answer)
     }

@@ -28,7 +28,8 @@ pub struct Timeouts {
     /// One attempt, from sending to the last byte of the answer. A ReceiveMessage attempt is
     /// always given its `WaitTimeSeconds` plus this much.
     pub attempt: Duration,
-    /// The whole operation, retries and backoff included.
+    /// The whole operation, retries and backoff included; a ReceiveMessage gets its
+    /// `WaitTimeSeconds` on top.
     pub operation: Duration,
 }
 
@@ -153,7 +154,7 @@ impl ClientBuilder {
         self.timeouts.attempt = timeout;
         self
     }
-    /// Whole-operation time limit.
+    /// Whole-operation time limit (a long poll gets its wait time on top).
     pub fn operation_timeout(mut self, timeout: Duration) -> Self {
         self.timeouts.operation = timeout;
         self
