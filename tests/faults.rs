@@ -538,7 +538,10 @@ fn debug_output_never_shows_the_secret() {
 #[tokio::test]
 async fn the_operation_timeout_bounds_retries_and_slow_answers() {
     let server = MockServer::start().await;
-    Mock::given(method("POST")).respond_with(ok_json(SEND_OK).set_delay(Duration::from_secs(5))).mount(&server).await;
+    Mock::given(method("POST"))
+        .respond_with(ok_json(SEND_OK).set_delay(Duration::from_secs(5)))
+        .mount(&server)
+        .await;
     let client = Client::builder()
         .endpoint_url(server.uri())
         .credentials_provider(Credentials::new("AKID", "secret"))
@@ -551,5 +554,8 @@ async fn the_operation_timeout_bounds_retries_and_slow_answers() {
     let err = client.execute(send()).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Timeout);
     assert!(err.message().contains("ran out of time"), "{err}");
-    assert!(started.elapsed() < Duration::from_secs(2), "stopped at the operation deadline, not the attempt limit");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "stopped at the operation deadline, not the attempt limit"
+    );
 }

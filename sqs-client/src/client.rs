@@ -60,6 +60,14 @@ impl std::fmt::Debug for Client {
     }
 }
 
+/// reqwest is built without a bundled crypto provider: use ring unless the application installed
+/// one of its own.
+pub(crate) fn install_crypto_provider() {
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+}
+
 /// One HTTP answer, read to the end.
 struct Answer {
     status: u16,
@@ -92,11 +100,7 @@ impl Client {
         };
         let endpoint = reqwest::Url::parse(&endpoint)
             .map_err(|e| Error::config("build", format!("endpoint {endpoint:?}: {e}")))?;
-        // reqwest is built without a bundled crypto provider; use ring unless the application
-        // installed one of its own.
-        if rustls::crypto::CryptoProvider::get_default().is_none() {
-            let _ = rustls::crypto::ring::default_provider().install_default();
-        }
+        install_crypto_provider();
         let http = reqwest::Client::builder()
             .connect_timeout(config.timeouts.connect)
             .pool_idle_timeout(Duration::from_secs(50))

@@ -179,21 +179,26 @@ impl ClientBuilder {
     /// Reads the AWS environment conventions into the builder: `AWS_REGION` /
     /// `AWS_DEFAULT_REGION`, `AWS_ENDPOINT_URL_SQS` / `AWS_ENDPOINT_URL`, `AWS_USE_FIPS_ENDPOINT`,
     /// `AWS_USE_DUALSTACK_ENDPOINT`, `AWS_MAX_ATTEMPTS`, `AWS_RETRY_MODE`; credentials from
-    /// `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` / `AWS_SESSION_TOKEN`, else from the static
-    /// keys of profile `AWS_PROFILE` (default `default`) in the shared files, which may also give
-    /// `region` and `endpoint_url`. Values set on the builder before stay unless the environment
-    /// has one.
+    /// `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` / `AWS_SESSION_TOKEN`, else from the cached
+    /// [default chain](crate::credentials::DefaultChain) (profile `AWS_PROFILE` of the shared
+    /// files, which may also give `region` and `endpoint_url`; web identity; the container
+    /// endpoint; instance metadata), resolved at the first request. Values set on the builder
+    /// before stay unless the environment has one.
     pub fn load_env(self) -> Self {
         self.load_env_with(|k| std::env::var(k).ok())
     }
 
-    pub(crate) fn load_env_with(mut self, var: impl Fn(&str) -> Option<String>) -> Self {
+    pub(crate) fn load_env_with(
+        mut self,
+        var: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
+    ) -> Self {
+        let var: credentials::EnvFn = Arc::new(var);
         let non_empty = |k: &str| {
             var(k)
                 .map(|v| v.trim().to_owned())
                 .filter(|v| !v.is_empty())
         };
-        let files = SharedFiles::load(&var);
+        let files = SharedFiles::load(&*var);
         let profile = non_empty("AWS_PROFILE").unwrap_or_else(|| "default".into());
         if let Some(region) = non_empty("AWS_REGION")
             .or_else(|| non_empty("AWS_DEFAULT_REGION"))
@@ -228,22 +233,16 @@ impl ClientBuilder {
                 Err(e) => self.problems.push(format!("AWS_RETRY_MODE: {e}")),
             }
         }
-        let env_creds = credentials::from_environment_with(&var);
-        let creds = match env_creds {
-            Ok(c) => Ok(c),
-            Err(env_err) if files.has_profile(&profile) => files
-                .credentials(&profile)
-                .map_err(|p| format!("{env_err}; {p}")),
-            Err(env_err) => Err(format!(
-                "{env_err}; and no profile {profile:?} in the shared files"
-            )),
-        };
-        match creds {
-            Ok(c) => self.credentials = Some(Arc::new(c)),
-            Err(why) if self.credentials.is_none() => {
-                self.problems.push(format!("no credentials found: {why}"))
-            }
-            Err(_) => {}
+        // Keys in the environment are used as they are; anything else goes through the default
+        // chain (shared files, web identity, container, instance metadata), behind a cache, and
+        // is resolved at the first request.
+        if self.credentials.is_none() || credentials::from_environment_with(&*var).is_ok() {
+            self.credentials = Some(match credentials::from_environment_with(&*var) {
+                Ok(c) => Arc::new(c),
+                Err(_) => Arc::new(credentials::CachedProvider::new(Arc::new(
+                    credentials::DefaultChain::with_env(var.clone()),
+                ))),
+            });
         }
         self
     }
@@ -366,8 +365,8 @@ mod tests {
         assert!(err.to_string().contains("AWS_MAX_ATTEMPTS"), "{err}");
     }
 
-    #[test]
-    fn profile_keys_and_region_from_the_shared_files() {
+    #[tokio::test]
+    async fn profile_keys_and_region_from_the_shared_files() {
         let dir = std::env::temp_dir().join(format!("sqs-client-profile-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(
@@ -385,7 +384,8 @@ mod tests {
         };
         let b = ClientBuilder::default().load_env_with(env);
         assert_eq!(b.region.as_deref(), Some("ap-south-1"));
-        assert!(format!("{:?}", b.credentials).contains("AKWORK"));
+        let creds = b.credentials.unwrap().provide_credentials().await.unwrap();
+        assert_eq!(creds.access_key_id(), "AKWORK");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

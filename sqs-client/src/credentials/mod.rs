@@ -13,6 +13,17 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::SystemTime;
 
+mod cache;
+mod chain;
+mod providers;
+mod sts;
+
+pub use cache::CachedProvider;
+pub(crate) use chain::EnvFn;
+pub use chain::{DefaultChain, default_provider};
+pub use providers::{ContainerProvider, ImdsProvider, ProcessProvider};
+pub use sts::{AssumeRoleProvider, WebIdentityProvider};
+
 /// An access key pair, with an optional session token and expiry. `Debug` shows the key id only.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Credentials {
@@ -170,7 +181,7 @@ pub(crate) struct SharedFiles {
 impl SharedFiles {
     /// Loads `AWS_SHARED_CREDENTIALS_FILE` (default `~/.aws/credentials`) and `AWS_CONFIG_FILE`
     /// (default `~/.aws/config`); missing files are simply empty.
-    pub(crate) fn load(var: &impl Fn(&str) -> Option<String>) -> Self {
+    pub(crate) fn load(var: &dyn Fn(&str) -> Option<String>) -> Self {
         let home = var("HOME")
             .or_else(|| var("USERPROFILE"))
             .map(PathBuf::from);
