@@ -110,7 +110,8 @@ impl ContainerProvider {
         Self::from_env_with(&|k| std::env::var(k).ok())
     }
 
-    pub(crate) fn from_env_with(
+    /// Reads the configuration from another source of variables than the process environment.
+    pub fn from_env_with(
         var: &dyn Fn(&str) -> Option<String>,
     ) -> Option<Result<Self, CredentialsError>> {
         let non_empty = |k: &str| var(k).filter(|v| !v.trim().is_empty());
@@ -225,6 +226,13 @@ impl ImdsProvider {
     /// Reads the configuration; `None` when IMDS is disabled.
     pub fn from_env() -> Option<Self> {
         Self::from_env_with(&|k| std::env::var(k).ok())
+    }
+
+    /// Instance metadata at another endpoint (`http://127.0.0.1:1338`, an IPv6 address, ...).
+    pub fn from_env_with_endpoint(endpoint: &str) -> Self {
+        Self {
+            endpoint: endpoint.trim().trim_end_matches('/').to_owned(),
+        }
     }
 
     pub(crate) fn from_env_with(var: &dyn Fn(&str) -> Option<String>) -> Option<Self> {
