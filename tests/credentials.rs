@@ -660,3 +660,41 @@ async fn no_secret_in_any_formatted_value() {
     }
     assert!(shown[0].contains("AKIDSHOWN"));
 }
+
+#[tokio::test]
+async fn the_region_chain_ends_with_instance_metadata() {
+    let imds = MockServer::start().await;
+    mount_imds(&imds, "AKIMDS").await;
+    let client = Client::builder()
+        .credentials_provider(Credentials::new("AKID", "s"))
+        .region_from_imds(&ImdsProvider::from_env_with_endpoint(&imds.uri()))
+        .await
+        .build()
+        .unwrap();
+    assert_eq!(client.region(), "eu-north-1");
+    assert_eq!(client.endpoint(), "https://sqs.eu-north-1.amazonaws.com/");
+
+    // A region already set wins; IMDS is not asked.
+    let asked_before = imds.received_requests().await.unwrap().len();
+    let client = Client::builder()
+        .region("ap-southeast-2")
+        .credentials_provider(Credentials::new("AKID", "s"))
+        .region_from_imds(&ImdsProvider::from_env_with_endpoint(&imds.uri()))
+        .await
+        .build()
+        .unwrap();
+    assert_eq!(client.region(), "ap-southeast-2");
+    assert_eq!(imds.received_requests().await.unwrap().len(), asked_before);
+
+    // Nothing answers: the build error says why there is no region.
+    let err = Client::builder()
+        .credentials_provider(Credentials::new("AKID", "s"))
+        .region_from_imds(&ImdsProvider::from_env_with_endpoint("http://127.0.0.1:1"))
+        .await
+        .build()
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("no region") && err.to_string().contains("instance metadata"),
+        "{err}"
+    );
+}

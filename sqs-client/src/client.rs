@@ -89,6 +89,16 @@ impl Client {
         ClientBuilder::default().load_env().build()
     }
 
+    /// Like [`Client::from_env`], and when neither the environment nor the profile names a
+    /// region, asks EC2 instance metadata for it (unless `AWS_EC2_METADATA_DISABLED=true`).
+    pub async fn load_from_env() -> Result<Self, Error> {
+        let mut builder = ClientBuilder::default().load_env();
+        if let Some(imds) = crate::credentials::ImdsProvider::from_env() {
+            builder = builder.region_from_imds(&imds).await;
+        }
+        builder.build()
+    }
+
     pub(crate) fn from_config(config: Config) -> Result<Self, Error> {
         let endpoint = match &config.endpoint.url {
             Some(url) => url.clone(),

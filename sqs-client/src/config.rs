@@ -96,6 +96,7 @@ pub struct ClientBuilder {
     max_message_size: Option<usize>,
     skip_checksums: bool,
     problems: Vec<String>,
+    region_error: Option<String>,
 }
 
 impl ClientBuilder {
@@ -247,6 +248,19 @@ impl ClientBuilder {
         self
     }
 
+    /// The last step of the region chain: when no region is set yet, asks instance metadata
+    /// for the instance's region. A failure leaves the region unset; `build()` then says why.
+    pub async fn region_from_imds(mut self, imds: &credentials::ImdsProvider) -> Self {
+        if self.region.is_none() {
+            match imds.region().await {
+                Ok(region) if !region.is_empty() => self.region = Some(region),
+                Ok(_) => self.region_error = Some("instance metadata gave an empty region".into()),
+                Err(e) => self.region_error = Some(e.to_string()),
+            }
+        }
+        self
+    }
+
     /// Checks the configuration and makes the client.
     pub fn build(self) -> Result<crate::Client, crate::Error> {
         if let Some(problem) = self.problems.first() {
@@ -256,10 +270,13 @@ impl ClientBuilder {
             (Some(r), _) => r,
             (None, Some(_)) => "us-east-1".to_owned(),
             (None, None) => {
-                return Err(crate::Error::config(
-                    "build",
+                let mut why = String::from(
                     "no region: set one with .region(..) or AWS_REGION, or give an endpoint URL",
-                ));
+                );
+                if let Some(imds) = &self.region_error {
+                    why.push_str(&format!(" (asking {imds})"));
+                }
+                return Err(crate::Error::config("build", why));
             }
         };
         if !region

@@ -13,11 +13,15 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::SystemTime;
 
+#[cfg(feature = "aws-config")]
+mod aws_sdk;
 mod cache;
 mod chain;
 mod providers;
 mod sts;
 
+#[cfg(feature = "aws-config")]
+pub use aws_sdk::AwsSdkProvider;
 pub use cache::CachedProvider;
 pub(crate) use chain::EnvFn;
 pub use chain::{DefaultChain, default_provider};
