@@ -60,9 +60,10 @@ impl std::fmt::Debug for Client {
     }
 }
 
-/// reqwest is built without a bundled crypto provider: use ring unless the application installed
-/// one of its own.
-pub(crate) fn install_crypto_provider() {
+/// Installs rustls' *ring* crypto provider as the process default, unless the application has
+/// installed one already. The client does this when it is built; call it yourself before
+/// building other reqwest-based clients (object_store's, for instance) first.
+pub fn install_crypto_provider() {
     if rustls::crypto::CryptoProvider::get_default().is_none() {
         let _ = rustls::crypto::ring::default_provider().install_default();
     }

@@ -67,7 +67,7 @@ mod retry;
 mod generated;
 
 pub use checks::{CHECKSUM_MISMATCH_CODE, attributes_md5, message_size};
-pub use client::{Client, Items, Pages, Request};
+pub use client::{Client, Items, Pages, Request, install_crypto_provider};
 pub use codec::wire_error::{decode_json_error, decode_xml_error};
 pub use codec::{
     DecodeError, EncodeError, Fault, LengthUnit, Operation, Paginated, ValidationError,

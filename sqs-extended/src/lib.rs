@@ -1,5 +1,61 @@
 //! Transparent offloading of large SQS message bodies to any `object_store` backend, in the
 //! pointer format the AWS Java and Python extended clients read and write.
 //!
-//! Nothing is implemented yet: this crate is reserved for the extended client (its own issue),
-//! which will sit on top of `sqs-client` and never below it.
+//! The extended client itself is not built yet (its own issue). What is here today:
+//! [`s3_credentials`], which lets object_store's S3 backend sign with the same credentials
+//! provider as the SQS client, so one configuration serves both.
+//!
+//! ```no_run
+//! # fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use object_store::aws::AmazonS3Builder;
+//!
+//! let credentials = sqs_client::credentials::default_provider();
+//! let store = AmazonS3Builder::new()
+//!     .with_bucket_name("payloads")
+//!     .with_region("eu-west-1")
+//!     .with_credentials(sqs_extended::s3_credentials(credentials))
+//!     .build()?;
+//! # Ok(()) }
+//! ```
+
+use std::sync::Arc;
+
+use object_store::aws::{AwsCredential, AwsCredentialProvider};
+use object_store::client::CredentialProvider;
+use sqs_client::credentials::SharedCredentialsProvider;
+
+/// object_store's S3 credentials, taken from one of ours. object_store asks before every request:
+/// give it a caching provider (such as [`default_provider`](sqs_client::credentials::default_provider)
+/// or a [`CachedProvider`](sqs_client::credentials::CachedProvider)) when the source fetches over
+/// the network.
+///
+/// Also installs rustls' *ring* provider as the process default (unless one is installed), which
+/// object_store's HTTPS client needs in this build.
+pub fn s3_credentials(provider: SharedCredentialsProvider) -> AwsCredentialProvider {
+    sqs_client::install_crypto_provider();
+    Arc::new(S3Credentials { provider })
+}
+
+#[derive(Debug)]
+struct S3Credentials {
+    provider: SharedCredentialsProvider,
+}
+
+#[async_trait::async_trait]
+impl CredentialProvider for S3Credentials {
+    type Credential = AwsCredential;
+
+    async fn get_credential(&self) -> object_store::Result<Arc<AwsCredential>> {
+        let c = self.provider.provide_credentials().await.map_err(|e| {
+            object_store::Error::Generic {
+                store: "S3",
+                source: Box::new(e),
+            }
+        })?;
+        Ok(Arc::new(AwsCredential {
+            key_id: c.access_key_id().to_owned(),
+            secret_key: c.secret_access_key().to_owned(),
+            token: c.session_token().map(str::to_owned),
+        }))
+    }
+}
