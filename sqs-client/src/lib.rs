@@ -69,6 +69,14 @@ mod generated;
 pub use checks::{CHECKSUM_MISMATCH_CODE, attributes_md5, message_size};
 pub use client::{Client, Items, Pages, Request, install_crypto_provider};
 pub use codec::wire_error::{decode_json_error, decode_xml_error};
+
+/// The service side of the models (feature `server`): what an SQS-compatible service needs to
+/// read requests of either protocol into the generated inputs and write the outputs back.
+/// `sqs-local` is built on it.
+#[cfg(feature = "server")]
+pub mod server {
+    pub use crate::codec::{Form, RequestError, Served, xml_error};
+}
 pub use codec::{
     DecodeError, EncodeError, Fault, LengthUnit, Operation, Paginated, ValidationError,
     ValidationProblem, WireError,

@@ -73,6 +73,10 @@ quick-xml = { version = "0.41", default-features = false }
 base64 = { version = "0.22", default-features = false, features = ["std"] }
 form_urlencoded = "1"
 
+[features]
+default = ["server"]
+server = []
+
 [workspace]
 "#,
     );
@@ -96,7 +100,7 @@ form_urlencoded = "1"
         "the generated code failed to build or its tests failed:\n{stdout}\n{stderr}"
     );
     assert!(
-        stdout.contains("7 passed"),
+        stdout.contains("8 passed"),
         "the behaviour tests did not all run:\n{stdout}"
     );
 }

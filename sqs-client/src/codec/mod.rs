@@ -8,10 +8,14 @@ use std::fmt;
 
 pub(crate) mod json;
 pub(crate) mod query;
+#[cfg(feature = "server")]
+pub(crate) mod serve;
 pub(crate) mod validate;
 pub(crate) mod wire_error;
 pub(crate) mod xml;
 
+#[cfg(feature = "server")]
+pub use serve::{Form, RequestError, Served, xml_error};
 pub use validate::{LengthUnit, ValidationError, ValidationProblem};
 pub use wire_error::{Fault, WireError};
 

@@ -98,6 +98,47 @@ impl crate::codec::query::QuerySerialize for AddPermissionInput {
         }
     }
 }
+#[cfg(feature = "server")]
+impl crate::codec::serve::FromForm for AddPermissionInput {
+    fn from_form(
+        form: &crate::codec::serve::Form,
+        prefix: &str,
+    ) -> Result<Self, crate::codec::serve::RequestError> {
+        let key = format!("{prefix}QueueUrl");
+        let m_queue_url = (crate::codec::serve::string)(form, &key)?;
+        let key = format!("{prefix}Label");
+        let m_label = (crate::codec::serve::string)(form, &key)?;
+        let key = format!("{prefix}AWSAccountId");
+        let m_aws_account_ids = ((|f: &crate::codec::serve::Form, k: &str| crate::codec::serve::list(
+            f,
+            k,
+            None,
+            crate::codec::serve::string,
+        )) as crate::codec::serve::Reader<Vec<String>>)(form, &key)?;
+        let key = format!("{prefix}ActionName");
+        let m_actions = ((|f: &crate::codec::serve::Form, k: &str| crate::codec::serve::list(
+            f,
+            k,
+            None,
+            crate::codec::serve::string,
+        )) as crate::codec::serve::Reader<Vec<String>>)(form, &key)?;
+        Ok(Self {
+            queue_url: crate::codec::serve::required(
+                m_queue_url,
+                &format!("{prefix}QueueUrl"),
+            )?,
+            label: crate::codec::serve::required(m_label, &format!("{prefix}Label"))?,
+            aws_account_ids: crate::codec::serve::required(
+                m_aws_account_ids,
+                &format!("{prefix}AWSAccountId"),
+            )?,
+            actions: crate::codec::serve::required(
+                m_actions,
+                &format!("{prefix}ActionName"),
+            )?,
+        })
+    }
+}
 impl crate::codec::validate::Validate for AddPermissionInput {
     fn validate_at(
         &self,
@@ -157,6 +198,10 @@ impl crate::codec::xml::FromXml for AddPermissionOutput {
         Ok(Self {})
     }
 }
+#[cfg(feature = "server")]
+impl crate::codec::serve::ToXml for AddPermissionOutput {
+    fn write_xml(&self, _w: &mut crate::codec::serve::XmlWriter) {}
+}
 /// Parameters of CancelMessageMoveTask.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -184,6 +229,22 @@ impl crate::codec::query::QuerySerialize for CancelMessageMoveTaskInput {
             let key0 = format!("{prefix}TaskHandle");
             w.push(&key0, v0);
         }
+    }
+}
+#[cfg(feature = "server")]
+impl crate::codec::serve::FromForm for CancelMessageMoveTaskInput {
+    fn from_form(
+        form: &crate::codec::serve::Form,
+        prefix: &str,
+    ) -> Result<Self, crate::codec::serve::RequestError> {
+        let key = format!("{prefix}TaskHandle");
+        let m_task_handle = (crate::codec::serve::string)(form, &key)?;
+        Ok(Self {
+            task_handle: crate::codec::serve::required(
+                m_task_handle,
+                &format!("{prefix}TaskHandle"),
+            )?,
+        })
     }
 }
 impl crate::codec::validate::Validate for CancelMessageMoveTaskInput {
@@ -242,6 +303,15 @@ impl crate::codec::xml::FromXml for CancelMessageMoveTaskOutput {
             approximate_number_of_messages_moved: m_approximate_number_of_messages_moved
                 .unwrap_or_default(),
         })
+    }
+}
+#[cfg(feature = "server")]
+impl crate::codec::serve::ToXml for CancelMessageMoveTaskOutput {
+    fn write_xml(&self, w: &mut crate::codec::serve::XmlWriter) {
+        {
+            let v0 = &self.approximate_number_of_messages_moved;
+            w.text("ApproximateNumberOfMessagesMoved", &v0.to_string());
+        }
     }
 }
 /// Parameters of ChangeMessageVisibilityBatch.
@@ -305,6 +375,36 @@ impl crate::codec::query::QuerySerialize for ChangeMessageVisibilityBatchInput {
                 );
             }
         }
+    }
+}
+#[cfg(feature = "server")]
+impl crate::codec::serve::FromForm for ChangeMessageVisibilityBatchInput {
+    fn from_form(
+        form: &crate::codec::serve::Form,
+        prefix: &str,
+    ) -> Result<Self, crate::codec::serve::RequestError> {
+        let key = format!("{prefix}QueueUrl");
+        let m_queue_url = (crate::codec::serve::string)(form, &key)?;
+        let key = format!("{prefix}ChangeMessageVisibilityBatchRequestEntry");
+        let m_entries = ((|f: &crate::codec::serve::Form, k: &str| crate::codec::serve::list(
+            f,
+            k,
+            None,
+            crate::codec::serve::structure::<ChangeMessageVisibilityBatchRequestEntry>,
+        ))
+            as crate::codec::serve::Reader<
+                Vec<ChangeMessageVisibilityBatchRequestEntry>,
+            >)(form, &key)?;
+        Ok(Self {
+            queue_url: crate::codec::serve::required(
+                m_queue_url,
+                &format!("{prefix}QueueUrl"),
+            )?,
+            entries: crate::codec::serve::required(
+                m_entries,
+                &format!("{prefix}ChangeMessageVisibilityBatchRequestEntry"),
+            )?,
+        })
     }
 }
 impl crate::codec::validate::Validate for ChangeMessageVisibilityBatchInput {
@@ -417,6 +517,27 @@ impl crate::codec::xml::FromXml for ChangeMessageVisibilityBatchOutput {
         })
     }
 }
+#[cfg(feature = "server")]
+impl crate::codec::serve::ToXml for ChangeMessageVisibilityBatchOutput {
+    fn write_xml(&self, w: &mut crate::codec::serve::XmlWriter) {
+        {
+            let v0 = &self.successful;
+            for v1 in v0.iter() {
+                w.start("ChangeMessageVisibilityBatchResultEntry");
+                crate::codec::serve::ToXml::write_xml(v1, w);
+                w.end("ChangeMessageVisibilityBatchResultEntry");
+            }
+        }
+        {
+            let v0 = &self.failed;
+            for v1 in v0.iter() {
+                w.start("BatchResultErrorEntry");
+                crate::codec::serve::ToXml::write_xml(v1, w);
+                w.end("BatchResultErrorEntry");
+            }
+        }
+    }
+}
 /// Parameters of ChangeMessageVisibility.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -482,6 +603,34 @@ impl crate::codec::query::QuerySerialize for ChangeMessageVisibilityInput {
         }
     }
 }
+#[cfg(feature = "server")]
+impl crate::codec::serve::FromForm for ChangeMessageVisibilityInput {
+    fn from_form(
+        form: &crate::codec::serve::Form,
+        prefix: &str,
+    ) -> Result<Self, crate::codec::serve::RequestError> {
+        let key = format!("{prefix}QueueUrl");
+        let m_queue_url = (crate::codec::serve::string)(form, &key)?;
+        let key = format!("{prefix}ReceiptHandle");
+        let m_receipt_handle = (crate::codec::serve::string)(form, &key)?;
+        let key = format!("{prefix}VisibilityTimeout");
+        let m_visibility_timeout = (crate::codec::serve::number::<i32>)(form, &key)?;
+        Ok(Self {
+            queue_url: crate::codec::serve::required(
+                m_queue_url,
+                &format!("{prefix}QueueUrl"),
+            )?,
+            receipt_handle: crate::codec::serve::required(
+                m_receipt_handle,
+                &format!("{prefix}ReceiptHandle"),
+            )?,
+            visibility_timeout: crate::codec::serve::required(
+                m_visibility_timeout,
+                &format!("{prefix}VisibilityTimeout"),
+            )?,
+        })
+    }
+}
 impl crate::codec::validate::Validate for ChangeMessageVisibilityInput {
     fn validate_at(
         &self,
@@ -515,6 +664,10 @@ impl crate::codec::xml::FromXml for ChangeMessageVisibilityOutput {
     ) -> Result<Self, crate::codec::DecodeError> {
         Ok(Self {})
     }
+}
+#[cfg(feature = "server")]
+impl crate::codec::serve::ToXml for ChangeMessageVisibilityOutput {
+    fn write_xml(&self, _w: &mut crate::codec::serve::XmlWriter) {}
 }
 /// Parameters of CreateQueue.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -623,6 +776,52 @@ impl crate::codec::query::QuerySerialize for CreateQueueInput {
         }
     }
 }
+#[cfg(feature = "server")]
+impl crate::codec::serve::FromForm for CreateQueueInput {
+    fn from_form(
+        form: &crate::codec::serve::Form,
+        prefix: &str,
+    ) -> Result<Self, crate::codec::serve::RequestError> {
+        let key = format!("{prefix}QueueName");
+        let m_queue_name = (crate::codec::serve::string)(form, &key)?;
+        let key = format!("{prefix}Attribute");
+        let m_attributes = ((|f: &crate::codec::serve::Form, k: &str| {
+            crate::codec::serve::map(
+                f,
+                k,
+                true,
+                ("Name", "Value"),
+                crate::codec::serve::enumeration::<QueueAttributeName>,
+                crate::codec::serve::string,
+            )
+        })
+            as crate::codec::serve::Reader<
+                ::std::collections::HashMap<QueueAttributeName, String>,
+            >)(form, &key)?;
+        let key = format!("{prefix}Tag");
+        let m_tags = ((|f: &crate::codec::serve::Form, k: &str| {
+            crate::codec::serve::map(
+                f,
+                k,
+                true,
+                ("Key", "Value"),
+                crate::codec::serve::string,
+                crate::codec::serve::string,
+            )
+        })
+            as crate::codec::serve::Reader<
+                ::std::collections::HashMap<String, String>,
+            >)(form, &key)?;
+        Ok(Self {
+            queue_name: crate::codec::serve::required(
+                m_queue_name,
+                &format!("{prefix}QueueName"),
+            )?,
+            attributes: m_attributes,
+            tags: m_tags,
+        })
+    }
+}
 impl crate::codec::validate::Validate for CreateQueueInput {
     fn validate_at(
         &self,
@@ -687,6 +886,14 @@ impl crate::codec::xml::FromXml for CreateQueueOutput {
         Ok(Self { queue_url: m_queue_url })
     }
 }
+#[cfg(feature = "server")]
+impl crate::codec::serve::ToXml for CreateQueueOutput {
+    fn write_xml(&self, w: &mut crate::codec::serve::XmlWriter) {
+        if let Some(v0) = &self.queue_url {
+            w.text("QueueUrl", v0);
+        }
+    }
+}
 /// Parameters of DeleteMessageBatch.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -742,6 +949,36 @@ impl crate::codec::query::QuerySerialize for DeleteMessageBatchInput {
                 );
             }
         }
+    }
+}
+#[cfg(feature = "server")]
+impl crate::codec::serve::FromForm for DeleteMessageBatchInput {
+    fn from_form(
+        form: &crate::codec::serve::Form,
+        prefix: &str,
+    ) -> Result<Self, crate::codec::serve::RequestError> {
+        let key = format!("{prefix}QueueUrl");
+        let m_queue_url = (crate::codec::serve::string)(form, &key)?;
+        let key = format!("{prefix}DeleteMessageBatchRequestEntry");
+        let m_entries = ((|f: &crate::codec::serve::Form, k: &str| crate::codec::serve::list(
+            f,
+            k,
+            None,
+            crate::codec::serve::structure::<DeleteMessageBatchRequestEntry>,
+        ))
+            as crate::codec::serve::Reader<
+                Vec<DeleteMessageBatchRequestEntry>,
+            >)(form, &key)?;
+        Ok(Self {
+            queue_url: crate::codec::serve::required(
+                m_queue_url,
+                &format!("{prefix}QueueUrl"),
+            )?,
+            entries: crate::codec::serve::required(
+                m_entries,
+                &format!("{prefix}DeleteMessageBatchRequestEntry"),
+            )?,
+        })
     }
 }
 impl crate::codec::validate::Validate for DeleteMessageBatchInput {
@@ -848,6 +1085,27 @@ impl crate::codec::xml::FromXml for DeleteMessageBatchOutput {
         })
     }
 }
+#[cfg(feature = "server")]
+impl crate::codec::serve::ToXml for DeleteMessageBatchOutput {
+    fn write_xml(&self, w: &mut crate::codec::serve::XmlWriter) {
+        {
+            let v0 = &self.successful;
+            for v1 in v0.iter() {
+                w.start("DeleteMessageBatchResultEntry");
+                crate::codec::serve::ToXml::write_xml(v1, w);
+                w.end("DeleteMessageBatchResultEntry");
+            }
+        }
+        {
+            let v0 = &self.failed;
+            for v1 in v0.iter() {
+                w.start("BatchResultErrorEntry");
+                crate::codec::serve::ToXml::write_xml(v1, w);
+                w.end("BatchResultErrorEntry");
+            }
+        }
+    }
+}
 /// Parameters of DeleteMessage.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -895,6 +1153,28 @@ impl crate::codec::query::QuerySerialize for DeleteMessageInput {
         }
     }
 }
+#[cfg(feature = "server")]
+impl crate::codec::serve::FromForm for DeleteMessageInput {
+    fn from_form(
+        form: &crate::codec::serve::Form,
+        prefix: &str,
+    ) -> Result<Self, crate::codec::serve::RequestError> {
+        let key = format!("{prefix}QueueUrl");
+        let m_queue_url = (crate::codec::serve::string)(form, &key)?;
+        let key = format!("{prefix}ReceiptHandle");
+        let m_receipt_handle = (crate::codec::serve::string)(form, &key)?;
+        Ok(Self {
+            queue_url: crate::codec::serve::required(
+                m_queue_url,
+                &format!("{prefix}QueueUrl"),
+            )?,
+            receipt_handle: crate::codec::serve::required(
+                m_receipt_handle,
+                &format!("{prefix}ReceiptHandle"),
+            )?,
+        })
+    }
+}
 impl crate::codec::validate::Validate for DeleteMessageInput {
     fn validate_at(
         &self,
@@ -923,6 +1203,10 @@ impl crate::codec::xml::FromXml for DeleteMessageOutput {
     ) -> Result<Self, crate::codec::DecodeError> {
         Ok(Self {})
     }
+}
+#[cfg(feature = "server")]
+impl crate::codec::serve::ToXml for DeleteMessageOutput {
+    fn write_xml(&self, _w: &mut crate::codec::serve::XmlWriter) {}
 }
 /// Parameters of DeleteQueue.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -953,6 +1237,22 @@ impl crate::codec::query::QuerySerialize for DeleteQueueInput {
         }
     }
 }
+#[cfg(feature = "server")]
+impl crate::codec::serve::FromForm for DeleteQueueInput {
+    fn from_form(
+        form: &crate::codec::serve::Form,
+        prefix: &str,
+    ) -> Result<Self, crate::codec::serve::RequestError> {
+        let key = format!("{prefix}QueueUrl");
+        let m_queue_url = (crate::codec::serve::string)(form, &key)?;
+        Ok(Self {
+            queue_url: crate::codec::serve::required(
+                m_queue_url,
+                &format!("{prefix}QueueUrl"),
+            )?,
+        })
+    }
+}
 impl crate::codec::validate::Validate for DeleteQueueInput {
     fn validate_at(
         &self,
@@ -976,6 +1276,10 @@ impl crate::codec::xml::FromXml for DeleteQueueOutput {
     ) -> Result<Self, crate::codec::DecodeError> {
         Ok(Self {})
     }
+}
+#[cfg(feature = "server")]
+impl crate::codec::serve::ToXml for DeleteQueueOutput {
+    fn write_xml(&self, _w: &mut crate::codec::serve::XmlWriter) {}
 }
 /// Parameters of GetQueueAttributes.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1030,6 +1334,30 @@ impl crate::codec::query::QuerySerialize for GetQueueAttributesInput {
                 w.push(&key1, v1.as_str());
             }
         }
+    }
+}
+#[cfg(feature = "server")]
+impl crate::codec::serve::FromForm for GetQueueAttributesInput {
+    fn from_form(
+        form: &crate::codec::serve::Form,
+        prefix: &str,
+    ) -> Result<Self, crate::codec::serve::RequestError> {
+        let key = format!("{prefix}QueueUrl");
+        let m_queue_url = (crate::codec::serve::string)(form, &key)?;
+        let key = format!("{prefix}AttributeName");
+        let m_attribute_names = ((|f: &crate::codec::serve::Form, k: &str| crate::codec::serve::list(
+            f,
+            k,
+            None,
+            crate::codec::serve::enumeration::<QueueAttributeName>,
+        )) as crate::codec::serve::Reader<Vec<QueueAttributeName>>)(form, &key)?;
+        Ok(Self {
+            queue_url: crate::codec::serve::required(
+                m_queue_url,
+                &format!("{prefix}QueueUrl"),
+            )?,
+            attribute_names: m_attribute_names,
+        })
     }
 }
 impl crate::codec::validate::Validate for GetQueueAttributesInput {
@@ -1103,6 +1431,25 @@ impl crate::codec::xml::FromXml for GetQueueAttributesOutput {
         Ok(Self { attributes: m_attributes })
     }
 }
+#[cfg(feature = "server")]
+impl crate::codec::serve::ToXml for GetQueueAttributesOutput {
+    fn write_xml(&self, w: &mut crate::codec::serve::XmlWriter) {
+        if let Some(v0) = &self.attributes {
+            for (k0, val0) in crate::codec::query::sorted(v0) {
+                w.start("Attribute");
+                {
+                    let v1 = k0;
+                    w.text("Name", v1.as_str());
+                }
+                {
+                    let v1 = val0;
+                    w.text("Value", v1);
+                }
+                w.end("Attribute");
+            }
+        }
+    }
+}
 /// Parameters of GetQueueUrl.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -1151,6 +1498,25 @@ impl crate::codec::query::QuerySerialize for GetQueueUrlInput {
             let key0 = format!("{prefix}QueueOwnerAWSAccountId");
             w.push(&key0, v0);
         }
+    }
+}
+#[cfg(feature = "server")]
+impl crate::codec::serve::FromForm for GetQueueUrlInput {
+    fn from_form(
+        form: &crate::codec::serve::Form,
+        prefix: &str,
+    ) -> Result<Self, crate::codec::serve::RequestError> {
+        let key = format!("{prefix}QueueName");
+        let m_queue_name = (crate::codec::serve::string)(form, &key)?;
+        let key = format!("{prefix}QueueOwnerAWSAccountId");
+        let m_queue_owner_aws_account_id = (crate::codec::serve::string)(form, &key)?;
+        Ok(Self {
+            queue_name: crate::codec::serve::required(
+                m_queue_name,
+                &format!("{prefix}QueueName"),
+            )?,
+            queue_owner_aws_account_id: m_queue_owner_aws_account_id,
+        })
     }
 }
 impl crate::codec::validate::Validate for GetQueueUrlInput {
@@ -1205,6 +1571,14 @@ impl crate::codec::xml::FromXml for GetQueueUrlOutput {
             }
         }
         Ok(Self { queue_url: m_queue_url })
+    }
+}
+#[cfg(feature = "server")]
+impl crate::codec::serve::ToXml for GetQueueUrlOutput {
+    fn write_xml(&self, w: &mut crate::codec::serve::XmlWriter) {
+        if let Some(v0) = &self.queue_url {
+            w.text("QueueUrl", v0);
+        }
     }
 }
 /// Parameters of ListDeadLetterSourceQueues.
@@ -1268,6 +1642,28 @@ impl crate::codec::query::QuerySerialize for ListDeadLetterSourceQueuesInput {
             let key0 = format!("{prefix}MaxResults");
             w.push(&key0, &v0.to_string());
         }
+    }
+}
+#[cfg(feature = "server")]
+impl crate::codec::serve::FromForm for ListDeadLetterSourceQueuesInput {
+    fn from_form(
+        form: &crate::codec::serve::Form,
+        prefix: &str,
+    ) -> Result<Self, crate::codec::serve::RequestError> {
+        let key = format!("{prefix}QueueUrl");
+        let m_queue_url = (crate::codec::serve::string)(form, &key)?;
+        let key = format!("{prefix}NextToken");
+        let m_next_token = (crate::codec::serve::string)(form, &key)?;
+        let key = format!("{prefix}MaxResults");
+        let m_max_results = (crate::codec::serve::number::<i32>)(form, &key)?;
+        Ok(Self {
+            queue_url: crate::codec::serve::required(
+                m_queue_url,
+                &format!("{prefix}QueueUrl"),
+            )?,
+            next_token: m_next_token,
+            max_results: m_max_results,
+        })
     }
 }
 impl crate::codec::validate::Validate for ListDeadLetterSourceQueuesInput {
@@ -1349,6 +1745,20 @@ impl crate::codec::xml::FromXml for ListDeadLetterSourceQueuesOutput {
         })
     }
 }
+#[cfg(feature = "server")]
+impl crate::codec::serve::ToXml for ListDeadLetterSourceQueuesOutput {
+    fn write_xml(&self, w: &mut crate::codec::serve::XmlWriter) {
+        {
+            let v0 = &self.queue_urls;
+            for v1 in v0.iter() {
+                w.text("QueueUrl", v1);
+            }
+        }
+        if let Some(v0) = &self.next_token {
+            w.text("NextToken", v0);
+        }
+    }
+}
 /// Parameters of ListMessageMoveTasks.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -1393,6 +1803,25 @@ impl crate::codec::query::QuerySerialize for ListMessageMoveTasksInput {
             let key0 = format!("{prefix}MaxResults");
             w.push(&key0, &v0.to_string());
         }
+    }
+}
+#[cfg(feature = "server")]
+impl crate::codec::serve::FromForm for ListMessageMoveTasksInput {
+    fn from_form(
+        form: &crate::codec::serve::Form,
+        prefix: &str,
+    ) -> Result<Self, crate::codec::serve::RequestError> {
+        let key = format!("{prefix}SourceArn");
+        let m_source_arn = (crate::codec::serve::string)(form, &key)?;
+        let key = format!("{prefix}MaxResults");
+        let m_max_results = (crate::codec::serve::number::<i32>)(form, &key)?;
+        Ok(Self {
+            source_arn: crate::codec::serve::required(
+                m_source_arn,
+                &format!("{prefix}SourceArn"),
+            )?,
+            max_results: m_max_results,
+        })
     }
 }
 impl crate::codec::validate::Validate for ListMessageMoveTasksInput {
@@ -1454,6 +1883,18 @@ impl crate::codec::xml::FromXml for ListMessageMoveTasksOutput {
         Ok(Self { results: m_results })
     }
 }
+#[cfg(feature = "server")]
+impl crate::codec::serve::ToXml for ListMessageMoveTasksOutput {
+    fn write_xml(&self, w: &mut crate::codec::serve::XmlWriter) {
+        if let Some(v0) = &self.results {
+            for v1 in v0.iter() {
+                w.start("ListMessageMoveTasksResultEntry");
+                crate::codec::serve::ToXml::write_xml(v1, w);
+                w.end("ListMessageMoveTasksResultEntry");
+            }
+        }
+    }
+}
 /// Parameters of ListQueueTags.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -1481,6 +1922,22 @@ impl crate::codec::query::QuerySerialize for ListQueueTagsInput {
             let key0 = format!("{prefix}QueueUrl");
             w.push(&key0, v0);
         }
+    }
+}
+#[cfg(feature = "server")]
+impl crate::codec::serve::FromForm for ListQueueTagsInput {
+    fn from_form(
+        form: &crate::codec::serve::Form,
+        prefix: &str,
+    ) -> Result<Self, crate::codec::serve::RequestError> {
+        let key = format!("{prefix}QueueUrl");
+        let m_queue_url = (crate::codec::serve::string)(form, &key)?;
+        Ok(Self {
+            queue_url: crate::codec::serve::required(
+                m_queue_url,
+                &format!("{prefix}QueueUrl"),
+            )?,
+        })
     }
 }
 impl crate::codec::validate::Validate for ListQueueTagsInput {
@@ -1541,6 +1998,25 @@ impl crate::codec::xml::FromXml for ListQueueTagsOutput {
             }
         }
         Ok(Self { tags: m_tags })
+    }
+}
+#[cfg(feature = "server")]
+impl crate::codec::serve::ToXml for ListQueueTagsOutput {
+    fn write_xml(&self, w: &mut crate::codec::serve::XmlWriter) {
+        if let Some(v0) = &self.tags {
+            for (k0, val0) in crate::codec::query::sorted(v0) {
+                w.start("Tag");
+                {
+                    let v1 = k0;
+                    w.text("Key", v1);
+                }
+                {
+                    let v1 = val0;
+                    w.text("Value", v1);
+                }
+                w.end("Tag");
+            }
+        }
     }
 }
 /// Parameters of ListQueues.
@@ -1607,6 +2083,25 @@ impl crate::codec::query::QuerySerialize for ListQueuesInput {
             let key0 = format!("{prefix}MaxResults");
             w.push(&key0, &v0.to_string());
         }
+    }
+}
+#[cfg(feature = "server")]
+impl crate::codec::serve::FromForm for ListQueuesInput {
+    fn from_form(
+        form: &crate::codec::serve::Form,
+        prefix: &str,
+    ) -> Result<Self, crate::codec::serve::RequestError> {
+        let key = format!("{prefix}QueueNamePrefix");
+        let m_queue_name_prefix = (crate::codec::serve::string)(form, &key)?;
+        let key = format!("{prefix}NextToken");
+        let m_next_token = (crate::codec::serve::string)(form, &key)?;
+        let key = format!("{prefix}MaxResults");
+        let m_max_results = (crate::codec::serve::number::<i32>)(form, &key)?;
+        Ok(Self {
+            queue_name_prefix: m_queue_name_prefix,
+            next_token: m_next_token,
+            max_results: m_max_results,
+        })
     }
 }
 impl crate::codec::validate::Validate for ListQueuesInput {
@@ -1683,6 +2178,19 @@ impl crate::codec::xml::FromXml for ListQueuesOutput {
         })
     }
 }
+#[cfg(feature = "server")]
+impl crate::codec::serve::ToXml for ListQueuesOutput {
+    fn write_xml(&self, w: &mut crate::codec::serve::XmlWriter) {
+        if let Some(v0) = &self.queue_urls {
+            for v1 in v0.iter() {
+                w.text("QueueUrl", v1);
+            }
+        }
+        if let Some(v0) = &self.next_token {
+            w.text("NextToken", v0);
+        }
+    }
+}
 /// Parameters of PurgeQueue.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -1712,6 +2220,22 @@ impl crate::codec::query::QuerySerialize for PurgeQueueInput {
         }
     }
 }
+#[cfg(feature = "server")]
+impl crate::codec::serve::FromForm for PurgeQueueInput {
+    fn from_form(
+        form: &crate::codec::serve::Form,
+        prefix: &str,
+    ) -> Result<Self, crate::codec::serve::RequestError> {
+        let key = format!("{prefix}QueueUrl");
+        let m_queue_url = (crate::codec::serve::string)(form, &key)?;
+        Ok(Self {
+            queue_url: crate::codec::serve::required(
+                m_queue_url,
+                &format!("{prefix}QueueUrl"),
+            )?,
+        })
+    }
+}
 impl crate::codec::validate::Validate for PurgeQueueInput {
     fn validate_at(
         &self,
@@ -1735,6 +2259,10 @@ impl crate::codec::xml::FromXml for PurgeQueueOutput {
     ) -> Result<Self, crate::codec::DecodeError> {
         Ok(Self {})
     }
+}
+#[cfg(feature = "server")]
+impl crate::codec::serve::ToXml for PurgeQueueOutput {
+    fn write_xml(&self, _w: &mut crate::codec::serve::XmlWriter) {}
 }
 /// Parameters of ReceiveMessage.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1937,6 +2465,61 @@ impl crate::codec::query::QuerySerialize for ReceiveMessageInput {
         }
     }
 }
+#[cfg(feature = "server")]
+impl crate::codec::serve::FromForm for ReceiveMessageInput {
+    fn from_form(
+        form: &crate::codec::serve::Form,
+        prefix: &str,
+    ) -> Result<Self, crate::codec::serve::RequestError> {
+        let key = format!("{prefix}QueueUrl");
+        let m_queue_url = (crate::codec::serve::string)(form, &key)?;
+        let key = format!("{prefix}AttributeName");
+        let m_attribute_names = ((|f: &crate::codec::serve::Form, k: &str| crate::codec::serve::list(
+            f,
+            k,
+            None,
+            crate::codec::serve::enumeration::<QueueAttributeName>,
+        )) as crate::codec::serve::Reader<Vec<QueueAttributeName>>)(form, &key)?;
+        let key = format!("{prefix}AttributeName");
+        let m_message_system_attribute_names = ((|
+            f: &crate::codec::serve::Form,
+            k: &str|
+        crate::codec::serve::list(
+            f,
+            k,
+            None,
+            crate::codec::serve::enumeration::<MessageSystemAttributeName>,
+        )) as crate::codec::serve::Reader<Vec<MessageSystemAttributeName>>)(form, &key)?;
+        let key = format!("{prefix}MessageAttributeName");
+        let m_message_attribute_names = ((|f: &crate::codec::serve::Form, k: &str| crate::codec::serve::list(
+            f,
+            k,
+            None,
+            crate::codec::serve::string,
+        )) as crate::codec::serve::Reader<Vec<String>>)(form, &key)?;
+        let key = format!("{prefix}MaxNumberOfMessages");
+        let m_max_number_of_messages = (crate::codec::serve::number::<i32>)(form, &key)?;
+        let key = format!("{prefix}VisibilityTimeout");
+        let m_visibility_timeout = (crate::codec::serve::number::<i32>)(form, &key)?;
+        let key = format!("{prefix}WaitTimeSeconds");
+        let m_wait_time_seconds = (crate::codec::serve::number::<i32>)(form, &key)?;
+        let key = format!("{prefix}ReceiveRequestAttemptId");
+        let m_receive_request_attempt_id = (crate::codec::serve::string)(form, &key)?;
+        Ok(Self {
+            queue_url: crate::codec::serve::required(
+                m_queue_url,
+                &format!("{prefix}QueueUrl"),
+            )?,
+            attribute_names: m_attribute_names,
+            message_system_attribute_names: m_message_system_attribute_names,
+            message_attribute_names: m_message_attribute_names,
+            max_number_of_messages: m_max_number_of_messages,
+            visibility_timeout: m_visibility_timeout,
+            wait_time_seconds: m_wait_time_seconds,
+            receive_request_attempt_id: m_receive_request_attempt_id,
+        })
+    }
+}
 impl crate::codec::validate::Validate for ReceiveMessageInput {
     fn validate_at(
         &self,
@@ -2009,6 +2592,18 @@ impl crate::codec::xml::FromXml for ReceiveMessageOutput {
         Ok(Self { messages: m_messages })
     }
 }
+#[cfg(feature = "server")]
+impl crate::codec::serve::ToXml for ReceiveMessageOutput {
+    fn write_xml(&self, w: &mut crate::codec::serve::XmlWriter) {
+        if let Some(v0) = &self.messages {
+            for v1 in v0.iter() {
+                w.start("Message");
+                crate::codec::serve::ToXml::write_xml(v1, w);
+                w.end("Message");
+            }
+        }
+    }
+}
 /// Parameters of RemovePermission.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -2056,6 +2651,25 @@ impl crate::codec::query::QuerySerialize for RemovePermissionInput {
         }
     }
 }
+#[cfg(feature = "server")]
+impl crate::codec::serve::FromForm for RemovePermissionInput {
+    fn from_form(
+        form: &crate::codec::serve::Form,
+        prefix: &str,
+    ) -> Result<Self, crate::codec::serve::RequestError> {
+        let key = format!("{prefix}QueueUrl");
+        let m_queue_url = (crate::codec::serve::string)(form, &key)?;
+        let key = format!("{prefix}Label");
+        let m_label = (crate::codec::serve::string)(form, &key)?;
+        Ok(Self {
+            queue_url: crate::codec::serve::required(
+                m_queue_url,
+                &format!("{prefix}QueueUrl"),
+            )?,
+            label: crate::codec::serve::required(m_label, &format!("{prefix}Label"))?,
+        })
+    }
+}
 impl crate::codec::validate::Validate for RemovePermissionInput {
     fn validate_at(
         &self,
@@ -2084,6 +2698,10 @@ impl crate::codec::xml::FromXml for RemovePermissionOutput {
     ) -> Result<Self, crate::codec::DecodeError> {
         Ok(Self {})
     }
+}
+#[cfg(feature = "server")]
+impl crate::codec::serve::ToXml for RemovePermissionOutput {
+    fn write_xml(&self, _w: &mut crate::codec::serve::XmlWriter) {}
 }
 /// Parameters of SendMessageBatch.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -2140,6 +2758,36 @@ impl crate::codec::query::QuerySerialize for SendMessageBatchInput {
                 );
             }
         }
+    }
+}
+#[cfg(feature = "server")]
+impl crate::codec::serve::FromForm for SendMessageBatchInput {
+    fn from_form(
+        form: &crate::codec::serve::Form,
+        prefix: &str,
+    ) -> Result<Self, crate::codec::serve::RequestError> {
+        let key = format!("{prefix}QueueUrl");
+        let m_queue_url = (crate::codec::serve::string)(form, &key)?;
+        let key = format!("{prefix}SendMessageBatchRequestEntry");
+        let m_entries = ((|f: &crate::codec::serve::Form, k: &str| crate::codec::serve::list(
+            f,
+            k,
+            None,
+            crate::codec::serve::structure::<SendMessageBatchRequestEntry>,
+        ))
+            as crate::codec::serve::Reader<
+                Vec<SendMessageBatchRequestEntry>,
+            >)(form, &key)?;
+        Ok(Self {
+            queue_url: crate::codec::serve::required(
+                m_queue_url,
+                &format!("{prefix}QueueUrl"),
+            )?,
+            entries: crate::codec::serve::required(
+                m_entries,
+                &format!("{prefix}SendMessageBatchRequestEntry"),
+            )?,
+        })
     }
 }
 impl crate::codec::validate::Validate for SendMessageBatchInput {
@@ -2244,6 +2892,27 @@ impl crate::codec::xml::FromXml for SendMessageBatchOutput {
             successful: m_successful.unwrap_or_default(),
             failed: m_failed.unwrap_or_default(),
         })
+    }
+}
+#[cfg(feature = "server")]
+impl crate::codec::serve::ToXml for SendMessageBatchOutput {
+    fn write_xml(&self, w: &mut crate::codec::serve::XmlWriter) {
+        {
+            let v0 = &self.successful;
+            for v1 in v0.iter() {
+                w.start("SendMessageBatchResultEntry");
+                crate::codec::serve::ToXml::write_xml(v1, w);
+                w.end("SendMessageBatchResultEntry");
+            }
+        }
+        {
+            let v0 = &self.failed;
+            for v1 in v0.iter() {
+                w.start("BatchResultErrorEntry");
+                crate::codec::serve::ToXml::write_xml(v1, w);
+                w.end("BatchResultErrorEntry");
+            }
+        }
     }
 }
 /// Parameters of SendMessage.
@@ -2456,6 +3125,70 @@ impl crate::codec::query::QuerySerialize for SendMessageInput {
             let key0 = format!("{prefix}MessageGroupId");
             w.push(&key0, v0);
         }
+    }
+}
+#[cfg(feature = "server")]
+impl crate::codec::serve::FromForm for SendMessageInput {
+    fn from_form(
+        form: &crate::codec::serve::Form,
+        prefix: &str,
+    ) -> Result<Self, crate::codec::serve::RequestError> {
+        let key = format!("{prefix}QueueUrl");
+        let m_queue_url = (crate::codec::serve::string)(form, &key)?;
+        let key = format!("{prefix}MessageBody");
+        let m_message_body = (crate::codec::serve::string)(form, &key)?;
+        let key = format!("{prefix}DelaySeconds");
+        let m_delay_seconds = (crate::codec::serve::number::<i32>)(form, &key)?;
+        let key = format!("{prefix}MessageAttribute");
+        let m_message_attributes = ((|f: &crate::codec::serve::Form, k: &str| {
+            crate::codec::serve::map(
+                f,
+                k,
+                true,
+                ("Name", "Value"),
+                crate::codec::serve::string,
+                crate::codec::serve::structure::<MessageAttributeValue>,
+            )
+        })
+            as crate::codec::serve::Reader<
+                ::std::collections::HashMap<String, MessageAttributeValue>,
+            >)(form, &key)?;
+        let key = format!("{prefix}MessageSystemAttribute");
+        let m_message_system_attributes = ((|f: &crate::codec::serve::Form, k: &str| {
+            crate::codec::serve::map(
+                f,
+                k,
+                true,
+                ("Name", "Value"),
+                crate::codec::serve::enumeration::<MessageSystemAttributeNameForSends>,
+                crate::codec::serve::structure::<MessageSystemAttributeValue>,
+            )
+        })
+            as crate::codec::serve::Reader<
+                ::std::collections::HashMap<
+                    MessageSystemAttributeNameForSends,
+                    MessageSystemAttributeValue,
+                >,
+            >)(form, &key)?;
+        let key = format!("{prefix}MessageDeduplicationId");
+        let m_message_deduplication_id = (crate::codec::serve::string)(form, &key)?;
+        let key = format!("{prefix}MessageGroupId");
+        let m_message_group_id = (crate::codec::serve::string)(form, &key)?;
+        Ok(Self {
+            queue_url: crate::codec::serve::required(
+                m_queue_url,
+                &format!("{prefix}QueueUrl"),
+            )?,
+            message_body: crate::codec::serve::required(
+                m_message_body,
+                &format!("{prefix}MessageBody"),
+            )?,
+            delay_seconds: m_delay_seconds,
+            message_attributes: m_message_attributes,
+            message_system_attributes: m_message_system_attributes,
+            message_deduplication_id: m_message_deduplication_id,
+            message_group_id: m_message_group_id,
+        })
     }
 }
 impl crate::codec::validate::Validate for SendMessageInput {
@@ -2676,6 +3409,26 @@ impl crate::codec::xml::FromXml for SendMessageOutput {
         })
     }
 }
+#[cfg(feature = "server")]
+impl crate::codec::serve::ToXml for SendMessageOutput {
+    fn write_xml(&self, w: &mut crate::codec::serve::XmlWriter) {
+        if let Some(v0) = &self.md5_of_message_body {
+            w.text("MD5OfMessageBody", v0);
+        }
+        if let Some(v0) = &self.md5_of_message_attributes {
+            w.text("MD5OfMessageAttributes", v0);
+        }
+        if let Some(v0) = &self.md5_of_message_system_attributes {
+            w.text("MD5OfMessageSystemAttributes", v0);
+        }
+        if let Some(v0) = &self.message_id {
+            w.text("MessageId", v0);
+        }
+        if let Some(v0) = &self.sequence_number {
+            w.text("SequenceNumber", v0);
+        }
+    }
+}
 /// Parameters of SetQueueAttributes.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -2745,6 +3498,40 @@ impl crate::codec::query::QuerySerialize for SetQueueAttributesInput {
         }
     }
 }
+#[cfg(feature = "server")]
+impl crate::codec::serve::FromForm for SetQueueAttributesInput {
+    fn from_form(
+        form: &crate::codec::serve::Form,
+        prefix: &str,
+    ) -> Result<Self, crate::codec::serve::RequestError> {
+        let key = format!("{prefix}QueueUrl");
+        let m_queue_url = (crate::codec::serve::string)(form, &key)?;
+        let key = format!("{prefix}Attribute");
+        let m_attributes = ((|f: &crate::codec::serve::Form, k: &str| {
+            crate::codec::serve::map(
+                f,
+                k,
+                true,
+                ("Name", "Value"),
+                crate::codec::serve::enumeration::<QueueAttributeName>,
+                crate::codec::serve::string,
+            )
+        })
+            as crate::codec::serve::Reader<
+                ::std::collections::HashMap<QueueAttributeName, String>,
+            >)(form, &key)?;
+        Ok(Self {
+            queue_url: crate::codec::serve::required(
+                m_queue_url,
+                &format!("{prefix}QueueUrl"),
+            )?,
+            attributes: crate::codec::serve::required(
+                m_attributes,
+                &format!("{prefix}Attribute"),
+            )?,
+        })
+    }
+}
 impl crate::codec::validate::Validate for SetQueueAttributesInput {
     fn validate_at(
         &self,
@@ -2768,6 +3555,10 @@ impl crate::codec::xml::FromXml for SetQueueAttributesOutput {
     ) -> Result<Self, crate::codec::DecodeError> {
         Ok(Self {})
     }
+}
+#[cfg(feature = "server")]
+impl crate::codec::serve::ToXml for SetQueueAttributesOutput {
+    fn write_xml(&self, _w: &mut crate::codec::serve::XmlWriter) {}
 }
 /// Parameters of StartMessageMoveTask.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -2836,6 +3627,30 @@ impl crate::codec::query::QuerySerialize for StartMessageMoveTaskInput {
         }
     }
 }
+#[cfg(feature = "server")]
+impl crate::codec::serve::FromForm for StartMessageMoveTaskInput {
+    fn from_form(
+        form: &crate::codec::serve::Form,
+        prefix: &str,
+    ) -> Result<Self, crate::codec::serve::RequestError> {
+        let key = format!("{prefix}SourceArn");
+        let m_source_arn = (crate::codec::serve::string)(form, &key)?;
+        let key = format!("{prefix}DestinationArn");
+        let m_destination_arn = (crate::codec::serve::string)(form, &key)?;
+        let key = format!("{prefix}MaxNumberOfMessagesPerSecond");
+        let m_max_number_of_messages_per_second = (crate::codec::serve::number::<
+            i32,
+        >)(form, &key)?;
+        Ok(Self {
+            source_arn: crate::codec::serve::required(
+                m_source_arn,
+                &format!("{prefix}SourceArn"),
+            )?,
+            destination_arn: m_destination_arn,
+            max_number_of_messages_per_second: m_max_number_of_messages_per_second,
+        })
+    }
+}
 impl crate::codec::validate::Validate for StartMessageMoveTaskInput {
     fn validate_at(
         &self,
@@ -2884,6 +3699,14 @@ impl crate::codec::xml::FromXml for StartMessageMoveTaskOutput {
             }
         }
         Ok(Self { task_handle: m_task_handle })
+    }
+}
+#[cfg(feature = "server")]
+impl crate::codec::serve::ToXml for StartMessageMoveTaskOutput {
+    fn write_xml(&self, w: &mut crate::codec::serve::XmlWriter) {
+        if let Some(v0) = &self.task_handle {
+            w.text("TaskHandle", v0);
+        }
     }
 }
 /// Parameters of TagQueue.
@@ -2951,6 +3774,37 @@ impl crate::codec::query::QuerySerialize for TagQueueInput {
         }
     }
 }
+#[cfg(feature = "server")]
+impl crate::codec::serve::FromForm for TagQueueInput {
+    fn from_form(
+        form: &crate::codec::serve::Form,
+        prefix: &str,
+    ) -> Result<Self, crate::codec::serve::RequestError> {
+        let key = format!("{prefix}QueueUrl");
+        let m_queue_url = (crate::codec::serve::string)(form, &key)?;
+        let key = format!("{prefix}Tag");
+        let m_tags = ((|f: &crate::codec::serve::Form, k: &str| {
+            crate::codec::serve::map(
+                f,
+                k,
+                true,
+                ("Key", "Value"),
+                crate::codec::serve::string,
+                crate::codec::serve::string,
+            )
+        })
+            as crate::codec::serve::Reader<
+                ::std::collections::HashMap<String, String>,
+            >)(form, &key)?;
+        Ok(Self {
+            queue_url: crate::codec::serve::required(
+                m_queue_url,
+                &format!("{prefix}QueueUrl"),
+            )?,
+            tags: crate::codec::serve::required(m_tags, &format!("{prefix}Tag"))?,
+        })
+    }
+}
 impl crate::codec::validate::Validate for TagQueueInput {
     fn validate_at(
         &self,
@@ -2985,6 +3839,10 @@ impl crate::codec::xml::FromXml for TagQueueOutput {
     ) -> Result<Self, crate::codec::DecodeError> {
         Ok(Self {})
     }
+}
+#[cfg(feature = "server")]
+impl crate::codec::serve::ToXml for TagQueueOutput {
+    fn write_xml(&self, _w: &mut crate::codec::serve::XmlWriter) {}
 }
 /// Parameters of UntagQueue.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -3039,6 +3897,33 @@ impl crate::codec::query::QuerySerialize for UntagQueueInput {
         }
     }
 }
+#[cfg(feature = "server")]
+impl crate::codec::serve::FromForm for UntagQueueInput {
+    fn from_form(
+        form: &crate::codec::serve::Form,
+        prefix: &str,
+    ) -> Result<Self, crate::codec::serve::RequestError> {
+        let key = format!("{prefix}QueueUrl");
+        let m_queue_url = (crate::codec::serve::string)(form, &key)?;
+        let key = format!("{prefix}TagKey");
+        let m_tag_keys = ((|f: &crate::codec::serve::Form, k: &str| crate::codec::serve::list(
+            f,
+            k,
+            None,
+            crate::codec::serve::string,
+        )) as crate::codec::serve::Reader<Vec<String>>)(form, &key)?;
+        Ok(Self {
+            queue_url: crate::codec::serve::required(
+                m_queue_url,
+                &format!("{prefix}QueueUrl"),
+            )?,
+            tag_keys: crate::codec::serve::required(
+                m_tag_keys,
+                &format!("{prefix}TagKey"),
+            )?,
+        })
+    }
+}
 impl crate::codec::validate::Validate for UntagQueueInput {
     fn validate_at(
         &self,
@@ -3073,6 +3958,10 @@ impl crate::codec::xml::FromXml for UntagQueueOutput {
     ) -> Result<Self, crate::codec::DecodeError> {
         Ok(Self {})
     }
+}
+#[cfg(feature = "server")]
+impl crate::codec::serve::ToXml for UntagQueueOutput {
+    fn write_xml(&self, _w: &mut crate::codec::serve::XmlWriter) {}
 }
 impl crate::codec::Operation for AddPermissionInput {
     type Output = AddPermissionOutput;
@@ -3113,6 +4002,28 @@ impl crate::codec::Operation for AddPermissionInput {
         Some(&self.queue_url)
     }
 }
+#[cfg(feature = "server")]
+impl crate::codec::serve::Served for AddPermissionInput {
+    fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
+        crate::codec::serve::json_request(body)
+    }
+    fn from_form(
+        form: &crate::codec::serve::Form,
+    ) -> Result<Self, crate::codec::serve::RequestError> {
+        crate::codec::serve::FromForm::from_form(form, "")
+    }
+    fn output_to_json(output: &Self::Output) -> Vec<u8> {
+        crate::codec::serve::json_response(output)
+    }
+    fn output_to_xml(output: &Self::Output, request_id: &str) -> String {
+        crate::codec::serve::xml_response(
+            <Self as crate::codec::Operation>::NAME,
+            output,
+            Some(super::XML_NAMESPACE),
+            request_id,
+        )
+    }
+}
 impl crate::codec::Operation for CancelMessageMoveTaskInput {
     type Output = CancelMessageMoveTaskOutput;
     const NAME: &'static str = "CancelMessageMoveTask";
@@ -3146,6 +4057,28 @@ impl crate::codec::Operation for CancelMessageMoveTaskInput {
     }
     fn output_from_xml(body: &[u8]) -> Result<Self::Output, crate::codec::DecodeError> {
         crate::codec::xml::decode_result(body, "CancelMessageMoveTaskResult")
+    }
+}
+#[cfg(feature = "server")]
+impl crate::codec::serve::Served for CancelMessageMoveTaskInput {
+    fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
+        crate::codec::serve::json_request(body)
+    }
+    fn from_form(
+        form: &crate::codec::serve::Form,
+    ) -> Result<Self, crate::codec::serve::RequestError> {
+        crate::codec::serve::FromForm::from_form(form, "")
+    }
+    fn output_to_json(output: &Self::Output) -> Vec<u8> {
+        crate::codec::serve::json_response(output)
+    }
+    fn output_to_xml(output: &Self::Output, request_id: &str) -> String {
+        crate::codec::serve::xml_response(
+            <Self as crate::codec::Operation>::NAME,
+            output,
+            Some(super::XML_NAMESPACE),
+            request_id,
+        )
     }
 }
 impl crate::codec::Operation for ChangeMessageVisibilityInput {
@@ -3186,6 +4119,28 @@ impl crate::codec::Operation for ChangeMessageVisibilityInput {
     }
     fn queue_url(&self) -> Option<&str> {
         Some(&self.queue_url)
+    }
+}
+#[cfg(feature = "server")]
+impl crate::codec::serve::Served for ChangeMessageVisibilityInput {
+    fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
+        crate::codec::serve::json_request(body)
+    }
+    fn from_form(
+        form: &crate::codec::serve::Form,
+    ) -> Result<Self, crate::codec::serve::RequestError> {
+        crate::codec::serve::FromForm::from_form(form, "")
+    }
+    fn output_to_json(output: &Self::Output) -> Vec<u8> {
+        crate::codec::serve::json_response(output)
+    }
+    fn output_to_xml(output: &Self::Output, request_id: &str) -> String {
+        crate::codec::serve::xml_response(
+            <Self as crate::codec::Operation>::NAME,
+            output,
+            Some(super::XML_NAMESPACE),
+            request_id,
+        )
     }
 }
 impl crate::codec::Operation for ChangeMessageVisibilityBatchInput {
@@ -3230,6 +4185,28 @@ impl crate::codec::Operation for ChangeMessageVisibilityBatchInput {
         Some(&self.queue_url)
     }
 }
+#[cfg(feature = "server")]
+impl crate::codec::serve::Served for ChangeMessageVisibilityBatchInput {
+    fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
+        crate::codec::serve::json_request(body)
+    }
+    fn from_form(
+        form: &crate::codec::serve::Form,
+    ) -> Result<Self, crate::codec::serve::RequestError> {
+        crate::codec::serve::FromForm::from_form(form, "")
+    }
+    fn output_to_json(output: &Self::Output) -> Vec<u8> {
+        crate::codec::serve::json_response(output)
+    }
+    fn output_to_xml(output: &Self::Output, request_id: &str) -> String {
+        crate::codec::serve::xml_response(
+            <Self as crate::codec::Operation>::NAME,
+            output,
+            Some(super::XML_NAMESPACE),
+            request_id,
+        )
+    }
+}
 impl crate::codec::Operation for CreateQueueInput {
     type Output = CreateQueueOutput;
     const NAME: &'static str = "CreateQueue";
@@ -3266,6 +4243,28 @@ impl crate::codec::Operation for CreateQueueInput {
     }
     fn output_from_xml(body: &[u8]) -> Result<Self::Output, crate::codec::DecodeError> {
         crate::codec::xml::decode_result(body, "CreateQueueResult")
+    }
+}
+#[cfg(feature = "server")]
+impl crate::codec::serve::Served for CreateQueueInput {
+    fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
+        crate::codec::serve::json_request(body)
+    }
+    fn from_form(
+        form: &crate::codec::serve::Form,
+    ) -> Result<Self, crate::codec::serve::RequestError> {
+        crate::codec::serve::FromForm::from_form(form, "")
+    }
+    fn output_to_json(output: &Self::Output) -> Vec<u8> {
+        crate::codec::serve::json_response(output)
+    }
+    fn output_to_xml(output: &Self::Output, request_id: &str) -> String {
+        crate::codec::serve::xml_response(
+            <Self as crate::codec::Operation>::NAME,
+            output,
+            Some(super::XML_NAMESPACE),
+            request_id,
+        )
     }
 }
 impl crate::codec::Operation for DeleteMessageInput {
@@ -3306,6 +4305,28 @@ impl crate::codec::Operation for DeleteMessageInput {
     }
     fn queue_url(&self) -> Option<&str> {
         Some(&self.queue_url)
+    }
+}
+#[cfg(feature = "server")]
+impl crate::codec::serve::Served for DeleteMessageInput {
+    fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
+        crate::codec::serve::json_request(body)
+    }
+    fn from_form(
+        form: &crate::codec::serve::Form,
+    ) -> Result<Self, crate::codec::serve::RequestError> {
+        crate::codec::serve::FromForm::from_form(form, "")
+    }
+    fn output_to_json(output: &Self::Output) -> Vec<u8> {
+        crate::codec::serve::json_response(output)
+    }
+    fn output_to_xml(output: &Self::Output, request_id: &str) -> String {
+        crate::codec::serve::xml_response(
+            <Self as crate::codec::Operation>::NAME,
+            output,
+            Some(super::XML_NAMESPACE),
+            request_id,
+        )
     }
 }
 impl crate::codec::Operation for DeleteMessageBatchInput {
@@ -3350,6 +4371,28 @@ impl crate::codec::Operation for DeleteMessageBatchInput {
         Some(&self.queue_url)
     }
 }
+#[cfg(feature = "server")]
+impl crate::codec::serve::Served for DeleteMessageBatchInput {
+    fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
+        crate::codec::serve::json_request(body)
+    }
+    fn from_form(
+        form: &crate::codec::serve::Form,
+    ) -> Result<Self, crate::codec::serve::RequestError> {
+        crate::codec::serve::FromForm::from_form(form, "")
+    }
+    fn output_to_json(output: &Self::Output) -> Vec<u8> {
+        crate::codec::serve::json_response(output)
+    }
+    fn output_to_xml(output: &Self::Output, request_id: &str) -> String {
+        crate::codec::serve::xml_response(
+            <Self as crate::codec::Operation>::NAME,
+            output,
+            Some(super::XML_NAMESPACE),
+            request_id,
+        )
+    }
+}
 impl crate::codec::Operation for DeleteQueueInput {
     type Output = DeleteQueueOutput;
     const NAME: &'static str = "DeleteQueue";
@@ -3386,6 +4429,28 @@ impl crate::codec::Operation for DeleteQueueInput {
     }
     fn queue_url(&self) -> Option<&str> {
         Some(&self.queue_url)
+    }
+}
+#[cfg(feature = "server")]
+impl crate::codec::serve::Served for DeleteQueueInput {
+    fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
+        crate::codec::serve::json_request(body)
+    }
+    fn from_form(
+        form: &crate::codec::serve::Form,
+    ) -> Result<Self, crate::codec::serve::RequestError> {
+        crate::codec::serve::FromForm::from_form(form, "")
+    }
+    fn output_to_json(output: &Self::Output) -> Vec<u8> {
+        crate::codec::serve::json_response(output)
+    }
+    fn output_to_xml(output: &Self::Output, request_id: &str) -> String {
+        crate::codec::serve::xml_response(
+            <Self as crate::codec::Operation>::NAME,
+            output,
+            Some(super::XML_NAMESPACE),
+            request_id,
+        )
     }
 }
 impl crate::codec::Operation for GetQueueAttributesInput {
@@ -3427,6 +4492,28 @@ impl crate::codec::Operation for GetQueueAttributesInput {
         Some(&self.queue_url)
     }
 }
+#[cfg(feature = "server")]
+impl crate::codec::serve::Served for GetQueueAttributesInput {
+    fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
+        crate::codec::serve::json_request(body)
+    }
+    fn from_form(
+        form: &crate::codec::serve::Form,
+    ) -> Result<Self, crate::codec::serve::RequestError> {
+        crate::codec::serve::FromForm::from_form(form, "")
+    }
+    fn output_to_json(output: &Self::Output) -> Vec<u8> {
+        crate::codec::serve::json_response(output)
+    }
+    fn output_to_xml(output: &Self::Output, request_id: &str) -> String {
+        crate::codec::serve::xml_response(
+            <Self as crate::codec::Operation>::NAME,
+            output,
+            Some(super::XML_NAMESPACE),
+            request_id,
+        )
+    }
+}
 impl crate::codec::Operation for GetQueueUrlInput {
     type Output = GetQueueUrlOutput;
     const NAME: &'static str = "GetQueueUrl";
@@ -3460,6 +4547,28 @@ impl crate::codec::Operation for GetQueueUrlInput {
     }
     fn output_from_xml(body: &[u8]) -> Result<Self::Output, crate::codec::DecodeError> {
         crate::codec::xml::decode_result(body, "GetQueueUrlResult")
+    }
+}
+#[cfg(feature = "server")]
+impl crate::codec::serve::Served for GetQueueUrlInput {
+    fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
+        crate::codec::serve::json_request(body)
+    }
+    fn from_form(
+        form: &crate::codec::serve::Form,
+    ) -> Result<Self, crate::codec::serve::RequestError> {
+        crate::codec::serve::FromForm::from_form(form, "")
+    }
+    fn output_to_json(output: &Self::Output) -> Vec<u8> {
+        crate::codec::serve::json_response(output)
+    }
+    fn output_to_xml(output: &Self::Output, request_id: &str) -> String {
+        crate::codec::serve::xml_response(
+            <Self as crate::codec::Operation>::NAME,
+            output,
+            Some(super::XML_NAMESPACE),
+            request_id,
+        )
     }
 }
 impl crate::codec::Operation for ListDeadLetterSourceQueuesInput {
@@ -3498,6 +4607,28 @@ impl crate::codec::Operation for ListDeadLetterSourceQueuesInput {
     }
     fn queue_url(&self) -> Option<&str> {
         Some(&self.queue_url)
+    }
+}
+#[cfg(feature = "server")]
+impl crate::codec::serve::Served for ListDeadLetterSourceQueuesInput {
+    fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
+        crate::codec::serve::json_request(body)
+    }
+    fn from_form(
+        form: &crate::codec::serve::Form,
+    ) -> Result<Self, crate::codec::serve::RequestError> {
+        crate::codec::serve::FromForm::from_form(form, "")
+    }
+    fn output_to_json(output: &Self::Output) -> Vec<u8> {
+        crate::codec::serve::json_response(output)
+    }
+    fn output_to_xml(output: &Self::Output, request_id: &str) -> String {
+        crate::codec::serve::xml_response(
+            <Self as crate::codec::Operation>::NAME,
+            output,
+            Some(super::XML_NAMESPACE),
+            request_id,
+        )
     }
 }
 impl crate::codec::Paginated for ListDeadLetterSourceQueuesInput {
@@ -3547,6 +4678,28 @@ impl crate::codec::Operation for ListMessageMoveTasksInput {
         crate::codec::xml::decode_result(body, "ListMessageMoveTasksResult")
     }
 }
+#[cfg(feature = "server")]
+impl crate::codec::serve::Served for ListMessageMoveTasksInput {
+    fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
+        crate::codec::serve::json_request(body)
+    }
+    fn from_form(
+        form: &crate::codec::serve::Form,
+    ) -> Result<Self, crate::codec::serve::RequestError> {
+        crate::codec::serve::FromForm::from_form(form, "")
+    }
+    fn output_to_json(output: &Self::Output) -> Vec<u8> {
+        crate::codec::serve::json_response(output)
+    }
+    fn output_to_xml(output: &Self::Output, request_id: &str) -> String {
+        crate::codec::serve::xml_response(
+            <Self as crate::codec::Operation>::NAME,
+            output,
+            Some(super::XML_NAMESPACE),
+            request_id,
+        )
+    }
+}
 impl crate::codec::Operation for ListQueueTagsInput {
     type Output = ListQueueTagsOutput;
     const NAME: &'static str = "ListQueueTags";
@@ -3585,6 +4738,28 @@ impl crate::codec::Operation for ListQueueTagsInput {
         Some(&self.queue_url)
     }
 }
+#[cfg(feature = "server")]
+impl crate::codec::serve::Served for ListQueueTagsInput {
+    fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
+        crate::codec::serve::json_request(body)
+    }
+    fn from_form(
+        form: &crate::codec::serve::Form,
+    ) -> Result<Self, crate::codec::serve::RequestError> {
+        crate::codec::serve::FromForm::from_form(form, "")
+    }
+    fn output_to_json(output: &Self::Output) -> Vec<u8> {
+        crate::codec::serve::json_response(output)
+    }
+    fn output_to_xml(output: &Self::Output, request_id: &str) -> String {
+        crate::codec::serve::xml_response(
+            <Self as crate::codec::Operation>::NAME,
+            output,
+            Some(super::XML_NAMESPACE),
+            request_id,
+        )
+    }
+}
 impl crate::codec::Operation for ListQueuesInput {
     type Output = ListQueuesOutput;
     const NAME: &'static str = "ListQueues";
@@ -3617,6 +4792,28 @@ impl crate::codec::Operation for ListQueuesInput {
     }
     fn output_from_xml(body: &[u8]) -> Result<Self::Output, crate::codec::DecodeError> {
         crate::codec::xml::decode_result(body, "ListQueuesResult")
+    }
+}
+#[cfg(feature = "server")]
+impl crate::codec::serve::Served for ListQueuesInput {
+    fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
+        crate::codec::serve::json_request(body)
+    }
+    fn from_form(
+        form: &crate::codec::serve::Form,
+    ) -> Result<Self, crate::codec::serve::RequestError> {
+        crate::codec::serve::FromForm::from_form(form, "")
+    }
+    fn output_to_json(output: &Self::Output) -> Vec<u8> {
+        crate::codec::serve::json_response(output)
+    }
+    fn output_to_xml(output: &Self::Output, request_id: &str) -> String {
+        crate::codec::serve::xml_response(
+            <Self as crate::codec::Operation>::NAME,
+            output,
+            Some(super::XML_NAMESPACE),
+            request_id,
+        )
     }
 }
 impl crate::codec::Paginated for ListQueuesInput {
@@ -3670,6 +4867,28 @@ impl crate::codec::Operation for PurgeQueueInput {
         Some(&self.queue_url)
     }
 }
+#[cfg(feature = "server")]
+impl crate::codec::serve::Served for PurgeQueueInput {
+    fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
+        crate::codec::serve::json_request(body)
+    }
+    fn from_form(
+        form: &crate::codec::serve::Form,
+    ) -> Result<Self, crate::codec::serve::RequestError> {
+        crate::codec::serve::FromForm::from_form(form, "")
+    }
+    fn output_to_json(output: &Self::Output) -> Vec<u8> {
+        crate::codec::serve::json_response(output)
+    }
+    fn output_to_xml(output: &Self::Output, request_id: &str) -> String {
+        crate::codec::serve::xml_response(
+            <Self as crate::codec::Operation>::NAME,
+            output,
+            Some(super::XML_NAMESPACE),
+            request_id,
+        )
+    }
+}
 impl crate::codec::Operation for ReceiveMessageInput {
     type Output = ReceiveMessageOutput;
     const NAME: &'static str = "ReceiveMessage";
@@ -3716,6 +4935,28 @@ impl crate::codec::Operation for ReceiveMessageInput {
         Some(&self.queue_url)
     }
 }
+#[cfg(feature = "server")]
+impl crate::codec::serve::Served for ReceiveMessageInput {
+    fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
+        crate::codec::serve::json_request(body)
+    }
+    fn from_form(
+        form: &crate::codec::serve::Form,
+    ) -> Result<Self, crate::codec::serve::RequestError> {
+        crate::codec::serve::FromForm::from_form(form, "")
+    }
+    fn output_to_json(output: &Self::Output) -> Vec<u8> {
+        crate::codec::serve::json_response(output)
+    }
+    fn output_to_xml(output: &Self::Output, request_id: &str) -> String {
+        crate::codec::serve::xml_response(
+            <Self as crate::codec::Operation>::NAME,
+            output,
+            Some(super::XML_NAMESPACE),
+            request_id,
+        )
+    }
+}
 impl crate::codec::Operation for RemovePermissionInput {
     type Output = RemovePermissionOutput;
     const NAME: &'static str = "RemovePermission";
@@ -3752,6 +4993,28 @@ impl crate::codec::Operation for RemovePermissionInput {
     }
     fn queue_url(&self) -> Option<&str> {
         Some(&self.queue_url)
+    }
+}
+#[cfg(feature = "server")]
+impl crate::codec::serve::Served for RemovePermissionInput {
+    fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
+        crate::codec::serve::json_request(body)
+    }
+    fn from_form(
+        form: &crate::codec::serve::Form,
+    ) -> Result<Self, crate::codec::serve::RequestError> {
+        crate::codec::serve::FromForm::from_form(form, "")
+    }
+    fn output_to_json(output: &Self::Output) -> Vec<u8> {
+        crate::codec::serve::json_response(output)
+    }
+    fn output_to_xml(output: &Self::Output, request_id: &str) -> String {
+        crate::codec::serve::xml_response(
+            <Self as crate::codec::Operation>::NAME,
+            output,
+            Some(super::XML_NAMESPACE),
+            request_id,
+        )
     }
 }
 impl crate::codec::Operation for SendMessageInput {
@@ -3798,6 +5061,28 @@ impl crate::codec::Operation for SendMessageInput {
     }
     fn queue_url(&self) -> Option<&str> {
         Some(&self.queue_url)
+    }
+}
+#[cfg(feature = "server")]
+impl crate::codec::serve::Served for SendMessageInput {
+    fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
+        crate::codec::serve::json_request(body)
+    }
+    fn from_form(
+        form: &crate::codec::serve::Form,
+    ) -> Result<Self, crate::codec::serve::RequestError> {
+        crate::codec::serve::FromForm::from_form(form, "")
+    }
+    fn output_to_json(output: &Self::Output) -> Vec<u8> {
+        crate::codec::serve::json_response(output)
+    }
+    fn output_to_xml(output: &Self::Output, request_id: &str) -> String {
+        crate::codec::serve::xml_response(
+            <Self as crate::codec::Operation>::NAME,
+            output,
+            Some(super::XML_NAMESPACE),
+            request_id,
+        )
     }
 }
 impl crate::codec::Operation for SendMessageBatchInput {
@@ -3850,6 +5135,28 @@ impl crate::codec::Operation for SendMessageBatchInput {
         Some(&self.queue_url)
     }
 }
+#[cfg(feature = "server")]
+impl crate::codec::serve::Served for SendMessageBatchInput {
+    fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
+        crate::codec::serve::json_request(body)
+    }
+    fn from_form(
+        form: &crate::codec::serve::Form,
+    ) -> Result<Self, crate::codec::serve::RequestError> {
+        crate::codec::serve::FromForm::from_form(form, "")
+    }
+    fn output_to_json(output: &Self::Output) -> Vec<u8> {
+        crate::codec::serve::json_response(output)
+    }
+    fn output_to_xml(output: &Self::Output, request_id: &str) -> String {
+        crate::codec::serve::xml_response(
+            <Self as crate::codec::Operation>::NAME,
+            output,
+            Some(super::XML_NAMESPACE),
+            request_id,
+        )
+    }
+}
 impl crate::codec::Operation for SetQueueAttributesInput {
     type Output = SetQueueAttributesOutput;
     const NAME: &'static str = "SetQueueAttributes";
@@ -3891,6 +5198,28 @@ impl crate::codec::Operation for SetQueueAttributesInput {
         Some(&self.queue_url)
     }
 }
+#[cfg(feature = "server")]
+impl crate::codec::serve::Served for SetQueueAttributesInput {
+    fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
+        crate::codec::serve::json_request(body)
+    }
+    fn from_form(
+        form: &crate::codec::serve::Form,
+    ) -> Result<Self, crate::codec::serve::RequestError> {
+        crate::codec::serve::FromForm::from_form(form, "")
+    }
+    fn output_to_json(output: &Self::Output) -> Vec<u8> {
+        crate::codec::serve::json_response(output)
+    }
+    fn output_to_xml(output: &Self::Output, request_id: &str) -> String {
+        crate::codec::serve::xml_response(
+            <Self as crate::codec::Operation>::NAME,
+            output,
+            Some(super::XML_NAMESPACE),
+            request_id,
+        )
+    }
+}
 impl crate::codec::Operation for StartMessageMoveTaskInput {
     type Output = StartMessageMoveTaskOutput;
     const NAME: &'static str = "StartMessageMoveTask";
@@ -3924,6 +5253,28 @@ impl crate::codec::Operation for StartMessageMoveTaskInput {
     }
     fn output_from_xml(body: &[u8]) -> Result<Self::Output, crate::codec::DecodeError> {
         crate::codec::xml::decode_result(body, "StartMessageMoveTaskResult")
+    }
+}
+#[cfg(feature = "server")]
+impl crate::codec::serve::Served for StartMessageMoveTaskInput {
+    fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
+        crate::codec::serve::json_request(body)
+    }
+    fn from_form(
+        form: &crate::codec::serve::Form,
+    ) -> Result<Self, crate::codec::serve::RequestError> {
+        crate::codec::serve::FromForm::from_form(form, "")
+    }
+    fn output_to_json(output: &Self::Output) -> Vec<u8> {
+        crate::codec::serve::json_response(output)
+    }
+    fn output_to_xml(output: &Self::Output, request_id: &str) -> String {
+        crate::codec::serve::xml_response(
+            <Self as crate::codec::Operation>::NAME,
+            output,
+            Some(super::XML_NAMESPACE),
+            request_id,
+        )
     }
 }
 impl crate::codec::Operation for TagQueueInput {
@@ -3964,6 +5315,28 @@ impl crate::codec::Operation for TagQueueInput {
         Some(&self.queue_url)
     }
 }
+#[cfg(feature = "server")]
+impl crate::codec::serve::Served for TagQueueInput {
+    fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
+        crate::codec::serve::json_request(body)
+    }
+    fn from_form(
+        form: &crate::codec::serve::Form,
+    ) -> Result<Self, crate::codec::serve::RequestError> {
+        crate::codec::serve::FromForm::from_form(form, "")
+    }
+    fn output_to_json(output: &Self::Output) -> Vec<u8> {
+        crate::codec::serve::json_response(output)
+    }
+    fn output_to_xml(output: &Self::Output, request_id: &str) -> String {
+        crate::codec::serve::xml_response(
+            <Self as crate::codec::Operation>::NAME,
+            output,
+            Some(super::XML_NAMESPACE),
+            request_id,
+        )
+    }
+}
 impl crate::codec::Operation for UntagQueueInput {
     type Output = UntagQueueOutput;
     const NAME: &'static str = "UntagQueue";
@@ -4000,5 +5373,27 @@ impl crate::codec::Operation for UntagQueueInput {
     }
     fn queue_url(&self) -> Option<&str> {
         Some(&self.queue_url)
+    }
+}
+#[cfg(feature = "server")]
+impl crate::codec::serve::Served for UntagQueueInput {
+    fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
+        crate::codec::serve::json_request(body)
+    }
+    fn from_form(
+        form: &crate::codec::serve::Form,
+    ) -> Result<Self, crate::codec::serve::RequestError> {
+        crate::codec::serve::FromForm::from_form(form, "")
+    }
+    fn output_to_json(output: &Self::Output) -> Vec<u8> {
+        crate::codec::serve::json_response(output)
+    }
+    fn output_to_xml(output: &Self::Output, request_id: &str) -> String {
+        crate::codec::serve::xml_response(
+            <Self as crate::codec::Operation>::NAME,
+            output,
+            Some(super::XML_NAMESPACE),
+            request_id,
+        )
     }
 }

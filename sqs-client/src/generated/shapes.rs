@@ -105,6 +105,26 @@ impl crate::codec::xml::FromXml for BatchResultErrorEntry {
         })
     }
 }
+#[cfg(feature = "server")]
+impl crate::codec::serve::ToXml for BatchResultErrorEntry {
+    fn write_xml(&self, w: &mut crate::codec::serve::XmlWriter) {
+        {
+            let v0 = &self.id;
+            w.text("Id", v0);
+        }
+        {
+            let v0 = &self.sender_fault;
+            w.text("SenderFault", if *v0 { "true" } else { "false" });
+        }
+        {
+            let v0 = &self.code;
+            w.text("Code", v0);
+        }
+        if let Some(v0) = &self.message {
+            w.text("Message", v0);
+        }
+    }
+}
 /// One message of a ChangeMessageVisibilityBatch.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -171,6 +191,28 @@ impl crate::codec::query::QuerySerialize for ChangeMessageVisibilityBatchRequest
             let key0 = format!("{prefix}VisibilityTimeout");
             w.push(&key0, &v0.to_string());
         }
+    }
+}
+#[cfg(feature = "server")]
+impl crate::codec::serve::FromForm for ChangeMessageVisibilityBatchRequestEntry {
+    fn from_form(
+        form: &crate::codec::serve::Form,
+        prefix: &str,
+    ) -> Result<Self, crate::codec::serve::RequestError> {
+        let key = format!("{prefix}Id");
+        let m_id = (crate::codec::serve::string)(form, &key)?;
+        let key = format!("{prefix}ReceiptHandle");
+        let m_receipt_handle = (crate::codec::serve::string)(form, &key)?;
+        let key = format!("{prefix}VisibilityTimeout");
+        let m_visibility_timeout = (crate::codec::serve::number::<i32>)(form, &key)?;
+        Ok(Self {
+            id: crate::codec::serve::required(m_id, &format!("{prefix}Id"))?,
+            receipt_handle: crate::codec::serve::required(
+                m_receipt_handle,
+                &format!("{prefix}ReceiptHandle"),
+            )?,
+            visibility_timeout: m_visibility_timeout,
+        })
     }
 }
 impl crate::codec::validate::Validate for ChangeMessageVisibilityBatchRequestEntry {
@@ -242,6 +284,15 @@ impl crate::codec::xml::FromXml for ChangeMessageVisibilityBatchResultEntry {
         })
     }
 }
+#[cfg(feature = "server")]
+impl crate::codec::serve::ToXml for ChangeMessageVisibilityBatchResultEntry {
+    fn write_xml(&self, w: &mut crate::codec::serve::XmlWriter) {
+        {
+            let v0 = &self.id;
+            w.text("Id", v0);
+        }
+    }
+}
 /// One message of a DeleteMessageBatch.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -287,6 +338,25 @@ impl crate::codec::query::QuerySerialize for DeleteMessageBatchRequestEntry {
             let key0 = format!("{prefix}ReceiptHandle");
             w.push(&key0, v0);
         }
+    }
+}
+#[cfg(feature = "server")]
+impl crate::codec::serve::FromForm for DeleteMessageBatchRequestEntry {
+    fn from_form(
+        form: &crate::codec::serve::Form,
+        prefix: &str,
+    ) -> Result<Self, crate::codec::serve::RequestError> {
+        let key = format!("{prefix}Id");
+        let m_id = (crate::codec::serve::string)(form, &key)?;
+        let key = format!("{prefix}ReceiptHandle");
+        let m_receipt_handle = (crate::codec::serve::string)(form, &key)?;
+        Ok(Self {
+            id: crate::codec::serve::required(m_id, &format!("{prefix}Id"))?,
+            receipt_handle: crate::codec::serve::required(
+                m_receipt_handle,
+                &format!("{prefix}ReceiptHandle"),
+            )?,
+        })
     }
 }
 impl crate::codec::validate::Validate for DeleteMessageBatchRequestEntry {
@@ -352,6 +422,15 @@ impl crate::codec::xml::FromXml for DeleteMessageBatchResultEntry {
         Ok(Self {
             id: m_id.unwrap_or_default(),
         })
+    }
+}
+#[cfg(feature = "server")]
+impl crate::codec::serve::ToXml for DeleteMessageBatchResultEntry {
+    fn write_xml(&self, w: &mut crate::codec::serve::XmlWriter) {
+        {
+            let v0 = &self.id;
+            w.text("Id", v0);
+        }
     }
 }
 /// State of one message move task.
@@ -568,6 +647,40 @@ impl crate::codec::xml::FromXml for ListMessageMoveTasksResultEntry {
         })
     }
 }
+#[cfg(feature = "server")]
+impl crate::codec::serve::ToXml for ListMessageMoveTasksResultEntry {
+    fn write_xml(&self, w: &mut crate::codec::serve::XmlWriter) {
+        if let Some(v0) = &self.task_handle {
+            w.text("TaskHandle", v0);
+        }
+        if let Some(v0) = &self.status {
+            w.text("Status", v0);
+        }
+        if let Some(v0) = &self.source_arn {
+            w.text("SourceArn", v0);
+        }
+        if let Some(v0) = &self.destination_arn {
+            w.text("DestinationArn", v0);
+        }
+        if let Some(v0) = &self.max_number_of_messages_per_second {
+            w.text("MaxNumberOfMessagesPerSecond", &v0.to_string());
+        }
+        {
+            let v0 = &self.approximate_number_of_messages_moved;
+            w.text("ApproximateNumberOfMessagesMoved", &v0.to_string());
+        }
+        if let Some(v0) = &self.approximate_number_of_messages_to_move {
+            w.text("ApproximateNumberOfMessagesToMove", &v0.to_string());
+        }
+        if let Some(v0) = &self.failure_reason {
+            w.text("FailureReason", v0);
+        }
+        {
+            let v0 = &self.started_timestamp;
+            w.text("StartedTimestamp", &v0.to_string());
+        }
+    }
+}
 /// A message handed out by a receive.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -773,6 +886,56 @@ impl crate::codec::xml::FromXml for Message {
         })
     }
 }
+#[cfg(feature = "server")]
+impl crate::codec::serve::ToXml for Message {
+    fn write_xml(&self, w: &mut crate::codec::serve::XmlWriter) {
+        if let Some(v0) = &self.message_id {
+            w.text("MessageId", v0);
+        }
+        if let Some(v0) = &self.receipt_handle {
+            w.text("ReceiptHandle", v0);
+        }
+        if let Some(v0) = &self.md5_of_body {
+            w.text("MD5OfBody", v0);
+        }
+        if let Some(v0) = &self.body {
+            w.text("Body", v0);
+        }
+        if let Some(v0) = &self.attributes {
+            for (k0, val0) in crate::codec::query::sorted(v0) {
+                w.start("Attribute");
+                {
+                    let v1 = k0;
+                    w.text("Name", v1.as_str());
+                }
+                {
+                    let v1 = val0;
+                    w.text("Value", v1);
+                }
+                w.end("Attribute");
+            }
+        }
+        if let Some(v0) = &self.md5_of_message_attributes {
+            w.text("MD5OfMessageAttributes", v0);
+        }
+        if let Some(v0) = &self.message_attributes {
+            for (k0, val0) in crate::codec::query::sorted(v0) {
+                w.start("MessageAttribute");
+                {
+                    let v1 = k0;
+                    w.text("Name", v1);
+                }
+                {
+                    let v1 = val0;
+                    w.start("Value");
+                    crate::codec::serve::ToXml::write_xml(v1, w);
+                    w.end("Value");
+                }
+                w.end("MessageAttribute");
+            }
+        }
+    }
+}
 /// Typed value of a user attribute.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -897,6 +1060,44 @@ impl crate::codec::query::QuerySerialize for MessageAttributeValue {
         }
     }
 }
+#[cfg(feature = "server")]
+impl crate::codec::serve::FromForm for MessageAttributeValue {
+    fn from_form(
+        form: &crate::codec::serve::Form,
+        prefix: &str,
+    ) -> Result<Self, crate::codec::serve::RequestError> {
+        let key = format!("{prefix}DataType");
+        let m_data_type = (crate::codec::serve::string)(form, &key)?;
+        let key = format!("{prefix}StringValue");
+        let m_string_value = (crate::codec::serve::string)(form, &key)?;
+        let key = format!("{prefix}BinaryValue");
+        let m_binary_value = (crate::codec::serve::blob)(form, &key)?;
+        let key = format!("{prefix}StringListValue");
+        let m_string_list_values = ((|f: &crate::codec::serve::Form, k: &str| crate::codec::serve::list(
+            f,
+            k,
+            None,
+            crate::codec::serve::string,
+        )) as crate::codec::serve::Reader<Vec<String>>)(form, &key)?;
+        let key = format!("{prefix}BinaryListValue");
+        let m_binary_list_values = ((|f: &crate::codec::serve::Form, k: &str| crate::codec::serve::list(
+            f,
+            k,
+            None,
+            crate::codec::serve::blob,
+        )) as crate::codec::serve::Reader<Vec<crate::codec::Blob>>)(form, &key)?;
+        Ok(Self {
+            data_type: crate::codec::serve::required(
+                m_data_type,
+                &format!("{prefix}DataType"),
+            )?,
+            string_value: m_string_value,
+            binary_value: m_binary_value,
+            string_list_values: m_string_list_values,
+            binary_list_values: m_binary_list_values,
+        })
+    }
+}
 impl crate::codec::validate::Validate for MessageAttributeValue {
     fn validate_at(
         &self,
@@ -950,6 +1151,31 @@ impl crate::codec::xml::FromXml for MessageAttributeValue {
             string_list_values: m_string_list_values,
             binary_list_values: m_binary_list_values,
         })
+    }
+}
+#[cfg(feature = "server")]
+impl crate::codec::serve::ToXml for MessageAttributeValue {
+    fn write_xml(&self, w: &mut crate::codec::serve::XmlWriter) {
+        {
+            let v0 = &self.data_type;
+            w.text("DataType", v0);
+        }
+        if let Some(v0) = &self.string_value {
+            w.text("StringValue", v0);
+        }
+        if let Some(v0) = &self.binary_value {
+            w.text("BinaryValue", &v0.to_base64());
+        }
+        if let Some(v0) = &self.string_list_values {
+            for v1 in v0.iter() {
+                w.text("StringListValue", v1);
+            }
+        }
+        if let Some(v0) = &self.binary_list_values {
+            for v1 in v0.iter() {
+                w.text("BinaryListValue", &v1.to_base64());
+            }
+        }
     }
 }
 /// Typed value of a system attribute set by the producer.
@@ -1070,6 +1296,44 @@ impl crate::codec::query::QuerySerialize for MessageSystemAttributeValue {
                 w.push(&key1, &v1.to_base64());
             }
         }
+    }
+}
+#[cfg(feature = "server")]
+impl crate::codec::serve::FromForm for MessageSystemAttributeValue {
+    fn from_form(
+        form: &crate::codec::serve::Form,
+        prefix: &str,
+    ) -> Result<Self, crate::codec::serve::RequestError> {
+        let key = format!("{prefix}DataType");
+        let m_data_type = (crate::codec::serve::string)(form, &key)?;
+        let key = format!("{prefix}StringValue");
+        let m_string_value = (crate::codec::serve::string)(form, &key)?;
+        let key = format!("{prefix}BinaryValue");
+        let m_binary_value = (crate::codec::serve::blob)(form, &key)?;
+        let key = format!("{prefix}StringListValue");
+        let m_string_list_values = ((|f: &crate::codec::serve::Form, k: &str| crate::codec::serve::list(
+            f,
+            k,
+            None,
+            crate::codec::serve::string,
+        )) as crate::codec::serve::Reader<Vec<String>>)(form, &key)?;
+        let key = format!("{prefix}BinaryListValue");
+        let m_binary_list_values = ((|f: &crate::codec::serve::Form, k: &str| crate::codec::serve::list(
+            f,
+            k,
+            None,
+            crate::codec::serve::blob,
+        )) as crate::codec::serve::Reader<Vec<crate::codec::Blob>>)(form, &key)?;
+        Ok(Self {
+            data_type: crate::codec::serve::required(
+                m_data_type,
+                &format!("{prefix}DataType"),
+            )?,
+            string_value: m_string_value,
+            binary_value: m_binary_value,
+            string_list_values: m_string_list_values,
+            binary_list_values: m_binary_list_values,
+        })
     }
 }
 impl crate::codec::validate::Validate for MessageSystemAttributeValue {
@@ -1295,6 +1559,67 @@ impl crate::codec::query::QuerySerialize for SendMessageBatchRequestEntry {
             let key0 = format!("{prefix}MessageGroupId");
             w.push(&key0, v0);
         }
+    }
+}
+#[cfg(feature = "server")]
+impl crate::codec::serve::FromForm for SendMessageBatchRequestEntry {
+    fn from_form(
+        form: &crate::codec::serve::Form,
+        prefix: &str,
+    ) -> Result<Self, crate::codec::serve::RequestError> {
+        let key = format!("{prefix}Id");
+        let m_id = (crate::codec::serve::string)(form, &key)?;
+        let key = format!("{prefix}MessageBody");
+        let m_message_body = (crate::codec::serve::string)(form, &key)?;
+        let key = format!("{prefix}DelaySeconds");
+        let m_delay_seconds = (crate::codec::serve::number::<i32>)(form, &key)?;
+        let key = format!("{prefix}MessageAttribute");
+        let m_message_attributes = ((|f: &crate::codec::serve::Form, k: &str| {
+            crate::codec::serve::map(
+                f,
+                k,
+                true,
+                ("Name", "Value"),
+                crate::codec::serve::string,
+                crate::codec::serve::structure::<MessageAttributeValue>,
+            )
+        })
+            as crate::codec::serve::Reader<
+                ::std::collections::HashMap<String, MessageAttributeValue>,
+            >)(form, &key)?;
+        let key = format!("{prefix}MessageSystemAttribute");
+        let m_message_system_attributes = ((|f: &crate::codec::serve::Form, k: &str| {
+            crate::codec::serve::map(
+                f,
+                k,
+                true,
+                ("Name", "Value"),
+                crate::codec::serve::enumeration::<MessageSystemAttributeNameForSends>,
+                crate::codec::serve::structure::<MessageSystemAttributeValue>,
+            )
+        })
+            as crate::codec::serve::Reader<
+                ::std::collections::HashMap<
+                    MessageSystemAttributeNameForSends,
+                    MessageSystemAttributeValue,
+                >,
+            >)(form, &key)?;
+        let key = format!("{prefix}MessageDeduplicationId");
+        let m_message_deduplication_id = (crate::codec::serve::string)(form, &key)?;
+        let key = format!("{prefix}MessageGroupId");
+        let m_message_group_id = (crate::codec::serve::string)(form, &key)?;
+        Ok(Self {
+            id: crate::codec::serve::required(m_id, &format!("{prefix}Id"))?,
+            message_body: crate::codec::serve::required(
+                m_message_body,
+                &format!("{prefix}MessageBody"),
+            )?,
+            delay_seconds: m_delay_seconds,
+            message_attributes: m_message_attributes,
+            message_system_attributes: m_message_system_attributes,
+            message_deduplication_id: m_message_deduplication_id,
+            message_group_id: m_message_group_id,
+        })
     }
 }
 impl crate::codec::validate::Validate for SendMessageBatchRequestEntry {
@@ -1547,6 +1872,32 @@ impl crate::codec::xml::FromXml for SendMessageBatchResultEntry {
             md5_of_message_system_attributes: m_md5_of_message_system_attributes,
             sequence_number: m_sequence_number,
         })
+    }
+}
+#[cfg(feature = "server")]
+impl crate::codec::serve::ToXml for SendMessageBatchResultEntry {
+    fn write_xml(&self, w: &mut crate::codec::serve::XmlWriter) {
+        {
+            let v0 = &self.id;
+            w.text("Id", v0);
+        }
+        {
+            let v0 = &self.message_id;
+            w.text("MessageId", v0);
+        }
+        {
+            let v0 = &self.md5_of_message_body;
+            w.text("MD5OfMessageBody", v0);
+        }
+        if let Some(v0) = &self.md5_of_message_attributes {
+            w.text("MD5OfMessageAttributes", v0);
+        }
+        if let Some(v0) = &self.md5_of_message_system_attributes {
+            w.text("MD5OfMessageSystemAttributes", v0);
+        }
+        if let Some(v0) = &self.sequence_number {
+            w.text("SequenceNumber", v0);
+        }
     }
 }
 /// Names of system attributes of a received message.

@@ -508,3 +508,177 @@ fn check_value(
     }
     Ok(out)
 }
+
+// ---------------------------------------------------------------------------------------------
+// The service side (compiled with sqs-client's `server` feature): Query forms in, XML out.
+
+/// `FromForm` for a structure that appears in requests.
+pub(super) fn from_form_impl(s: &Structure, svc: &Service) -> TokenStream {
+    let name = ident(&s.rust_name);
+    let reads = s.members.iter().map(|m| {
+        let l = Ident::new(
+            &format!("m_{}", m.rust_name.trim_start_matches("r#")),
+            Span::call_site(),
+        );
+        let key_fmt = format!("{{prefix}}{}", m.xml_name);
+        let reader = form_reader(&m.ty, m.flattened);
+        quote! {
+            let key = format!(#key_fmt);
+            let #l = (#reader)(form, &key)?;
+        }
+    });
+    let fields = s.members.iter().map(|m| {
+        let field = ident(&m.rust_name);
+        let l = Ident::new(
+            &format!("m_{}", m.rust_name.trim_start_matches("r#")),
+            Span::call_site(),
+        );
+        if m.optional() {
+            quote!(#field: #l,)
+        } else if m.has_default && m.ty.has_default(&svc.structures) {
+            quote!(#field: #l.unwrap_or_default(),)
+        } else {
+            let key_fmt = format!("{{prefix}}{}", m.xml_name);
+            quote!(#field: crate::codec::serve::required(#l, &format!(#key_fmt))?,)
+        }
+    });
+    let (form, prefix) = if s.members.is_empty() {
+        (quote!(_form), quote!(_prefix))
+    } else {
+        (quote!(form), quote!(prefix))
+    };
+    quote! {
+        #[cfg(feature = "server")]
+        impl crate::codec::serve::FromForm for #name {
+            fn from_form(#form: &crate::codec::serve::Form, #prefix: &str) -> Result<Self, crate::codec::serve::RequestError> {
+                #(#reads)*
+                Ok(Self { #(#fields)* })
+            }
+        }
+    }
+}
+
+/// An expression of type `crate::codec::serve::Reader<T>` for values of type `ty`.
+fn form_reader(ty: &Ty, flattened: bool) -> TokenStream {
+    match ty {
+        Ty::String => quote!(crate::codec::serve::string),
+        Ty::Bool => quote!(crate::codec::serve::boolean),
+        Ty::Byte | Ty::Short | Ty::Int | Ty::Long | Ty::Float | Ty::Double => {
+            let t = ty_tokens(ty);
+            quote!(crate::codec::serve::number::<#t>)
+        }
+        Ty::Blob => quote!(crate::codec::serve::blob),
+        Ty::Enum(n) => {
+            let n = ident(n);
+            quote!(crate::codec::serve::enumeration::<#n>)
+        }
+        Ty::Struct(n) => {
+            let n = ident(n);
+            quote!(crate::codec::serve::structure::<#n>)
+        }
+        Ty::List(l) => {
+            let member = if flattened {
+                quote!(None)
+            } else {
+                let m = &l.member_xml_name;
+                quote!(Some(#m))
+            };
+            let inner = form_reader(&l.member, false);
+            let t = ty_tokens(ty);
+            quote! {
+                (|f: &crate::codec::serve::Form, k: &str| crate::codec::serve::list(f, k, #member, #inner))
+                    as crate::codec::serve::Reader<#t>
+            }
+        }
+        Ty::Map(mt) => {
+            let (kn, vn) = (&mt.key_xml_name, &mt.value_xml_name);
+            let (rk, rv) = (form_reader(&mt.key, false), form_reader(&mt.value, false));
+            let t = ty_tokens(ty);
+            quote! {
+                (|f: &crate::codec::serve::Form, k: &str| {
+                    crate::codec::serve::map(f, k, #flattened, (#kn, #vn), #rk, #rv)
+                }) as crate::codec::serve::Reader<#t>
+            }
+        }
+    }
+}
+
+/// `ToXml` for a structure that appears in responses.
+pub(super) fn to_xml_impl(s: &Structure) -> TokenStream {
+    let name = ident(&s.rust_name);
+    let members = s.members.iter().map(|m| {
+        let field = ident(&m.rust_name);
+        let v = var("v", 0);
+        let write = xml_write(&m.ty, &m.xml_name, m.flattened, 0);
+        if m.optional() {
+            quote!(if let Some(#v) = &self.#field { #write })
+        } else {
+            quote!({ let #v = &self.#field; #write })
+        }
+    });
+    let w = if s.members.is_empty() {
+        quote!(_w)
+    } else {
+        quote!(w)
+    };
+    quote! {
+        #[cfg(feature = "server")]
+        impl crate::codec::serve::ToXml for #name {
+            fn write_xml(&self, #w: &mut crate::codec::serve::XmlWriter) {
+                #(#members)*
+            }
+        }
+    }
+}
+
+/// Writes the value `v{depth}` (a reference) as element(s) named `name`.
+fn xml_write(ty: &Ty, name: &str, flattened: bool, depth: usize) -> TokenStream {
+    let v = var("v", depth);
+    let iv = var("v", depth + 1);
+    match ty {
+        Ty::String => quote!(w.text(#name, #v);),
+        Ty::Bool => quote!(w.text(#name, if *#v { "true" } else { "false" });),
+        Ty::Byte | Ty::Short | Ty::Int | Ty::Long | Ty::Float | Ty::Double => {
+            quote!(w.text(#name, &#v.to_string());)
+        }
+        Ty::Blob => quote!(w.text(#name, &#v.to_base64());),
+        Ty::Enum(_) => quote!(w.text(#name, #v.as_str());),
+        Ty::Struct(_) => quote! {
+            w.start(#name);
+            crate::codec::serve::ToXml::write_xml(#v, w);
+            w.end(#name);
+        },
+        Ty::List(l) => {
+            if flattened {
+                let item = xml_write(&l.member, name, false, depth + 1);
+                quote!(for #iv in #v.iter() { #item })
+            } else {
+                let item = xml_write(&l.member, &l.member_xml_name, false, depth + 1);
+                quote! {
+                    w.start(#name);
+                    for #iv in #v.iter() { #item }
+                    w.end(#name);
+                }
+            }
+        }
+        Ty::Map(mt) => {
+            let (k, val) = (var("k", depth), var("val", depth));
+            let write_k = xml_write(&mt.key, &mt.key_xml_name, false, depth + 1);
+            let write_v = xml_write(&mt.value, &mt.value_xml_name, false, depth + 1);
+            let entry = if flattened { name } else { "entry" };
+            let entries = quote! {
+                for (#k, #val) in crate::codec::query::sorted(#v) {
+                    w.start(#entry);
+                    { let #iv = #k; #write_k }
+                    { let #iv = #val; #write_v }
+                    w.end(#entry);
+                }
+            };
+            if flattened {
+                entries
+            } else {
+                quote! { w.start(#name); #entries w.end(#name); }
+            }
+        }
+    }
+}

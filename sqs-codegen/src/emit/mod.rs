@@ -98,12 +98,14 @@ pub(crate) fn emit(svc: &Service, opts: &Options) -> Result<Vec<GeneratedFile>, 
         target.extend(defs::structure(s, svc));
         if s.in_requests {
             target.extend(codecs::query_impl(s));
+            target.extend(codecs::from_form_impl(s, svc));
             if needs.contains(&s.rust_name) {
                 target.extend(codecs::validate_impl(s, &needs)?);
             }
         }
         if s.in_responses {
             target.extend(codecs::xml_impl(s, svc));
+            target.extend(codecs::to_xml_impl(s));
         }
     }
     for e in svc.enums.values() {
@@ -244,6 +246,27 @@ fn operation_impl(op: &Operation, svc: &Service, validates: bool) -> Result<Toke
             #queue_url
         }
     };
+    let namespace = match svc.xml_namespace {
+        Some(_) => quote!(Some(super::XML_NAMESPACE)),
+        None => quote!(None),
+    };
+    out.extend(quote! {
+        #[cfg(feature = "server")]
+        impl crate::codec::serve::Served for #input {
+            fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
+                crate::codec::serve::json_request(body)
+            }
+            fn from_form(form: &crate::codec::serve::Form) -> Result<Self, crate::codec::serve::RequestError> {
+                crate::codec::serve::FromForm::from_form(form, "")
+            }
+            fn output_to_json(output: &Self::Output) -> Vec<u8> {
+                crate::codec::serve::json_response(output)
+            }
+            fn output_to_xml(output: &Self::Output, request_id: &str) -> String {
+                crate::codec::serve::xml_response(<Self as crate::codec::Operation>::NAME, output, #namespace, request_id)
+            }
+        }
+    });
     if let Some(p) = &op.paginated {
         out.extend(paginated_impl(op, p, svc)?);
     }
