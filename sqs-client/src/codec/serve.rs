@@ -69,6 +69,12 @@ impl Form {
             .extend(form_urlencoded::parse(encoded).into_owned());
     }
 
+    /// Sets one parameter (a service fills in what older clients put elsewhere, such as the
+    /// queue URL given as the request path).
+    pub fn insert(&mut self, key: impl Into<String>, value: impl Into<String>) {
+        self.pairs.insert(key.into(), value.into());
+    }
+
     /// One parameter's value.
     pub fn get(&self, key: &str) -> Option<&str> {
         self.pairs.get(key).map(String::as_str)
@@ -295,10 +301,16 @@ pub(crate) fn xml_response<T: ToXml>(
 }
 
 /// The Query error document (`<ErrorResponse>`).
-pub fn xml_error(fault: super::Fault, code: &str, message: &str, request_id: &str) -> String {
+pub fn xml_error(
+    fault: super::Fault,
+    code: &str,
+    message: &str,
+    namespace: &str,
+    request_id: &str,
+) -> String {
     let mut w = XmlWriter::default();
     w.out.push_str(r#"<?xml version="1.0" encoding="UTF-8"?>"#);
-    w.start("ErrorResponse");
+    let _ = write!(w.out, r#"<ErrorResponse xmlns="{namespace}">"#);
     w.start("Error");
     w.text("Type", &fault.to_string());
     w.text("Code", code);

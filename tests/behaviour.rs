@@ -1,6 +1,8 @@
-//! End to end against moto: standard and FIFO queues, send/receive/delete, attributes,
-//! visibility, batches with partial failure, dead-letter redrive, tags, purge, both paginators.
-//! Loops that wait for the server are bounded in count and time.
+//! One behavioural suite, run with our client against two servers: moto (an independent
+//! implementation) and sqs-local (ours). Standard and FIFO queues, send/receive/delete,
+//! attributes, visibility, batches with partial failure, dead-letter redrive, tags, purge, both
+//! paginators, long polling, move tasks. Where moto differs from AWS the case says so and is
+//! skipped for moto only. Loops that wait for the server are bounded in count and time.
 
 mod common;
 
@@ -10,9 +12,69 @@ use futures_util::StreamExt;
 use sqs_client::types::*;
 use sqs_client::{Client, Credentials, ErrorCode, Protocol};
 
-fn client(moto: &common::Moto, protocol: Protocol) -> Client {
+/// The server a scenario runs against.
+enum Server {
+    Moto(common::Moto),
+    Local(sqs_local::LocalSqs),
+}
+
+impl Server {
+    fn url(&self) -> String {
+        match self {
+            Server::Moto(m) => m.url(),
+            Server::Local(l) => l.endpoint().to_owned(),
+        }
+    }
+
+    /// Says (in the test output) that a case is skipped for moto and why.
+    fn skip_for_moto(&self, why: &str) -> bool {
+        let moto = matches!(self, Server::Moto(_));
+        if moto {
+            println!("SKIPPED for moto: {why}");
+        }
+        moto
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+}
+
+/// Each scenario becomes two tests: `moto::NAME` and `local::NAME`.
+macro_rules! on_both_servers {
+    ($($name:ident),* $(,)?) => {
+        mod moto {
+            $(
+                #[test]
+                fn $name() {
+                    super::runtime().block_on(async {
+                        let server = super::Server::Moto(super::common::Moto::start(None));
+                        super::$name(&server).await;
+                    });
+                }
+            )*
+        }
+        mod local {
+            $(
+                #[test]
+                fn $name() {
+                    super::runtime().block_on(async {
+                        let server = super::Server::Local(sqs_local::start().await.unwrap());
+                        super::$name(&server).await;
+                    });
+                }
+            )*
+        }
+    };
+}
+
+fn client(server: &Server, protocol: Protocol) -> Client {
     Client::builder()
-        .endpoint_url(moto.url())
+        .endpoint_url(server.url())
         .region("us-east-1")
         .credentials_provider(Credentials::new("test", "test"))
         .protocol(protocol)
@@ -55,11 +117,9 @@ async fn receive_all(c: &Client, url: &str, want: usize) -> Vec<Message> {
     got
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn standard_queue_round_trip_in_both_protocols() {
-    let moto = common::Moto::start(None);
+async fn standard_queue_round_trip_in_both_protocols(server: &Server) {
     for protocol in [Protocol::AwsJson1_0, Protocol::AwsQuery] {
-        let c = client(&moto, protocol);
+        let c = client(server, protocol);
         let url = create(&c, &format!("std-{protocol:?}")).await;
         let sent = c
             .send_message()
@@ -153,10 +213,8 @@ async fn standard_queue_round_trip_in_both_protocols() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn visibility_changes() {
-    let moto = common::Moto::start(None);
-    let c = client(&moto, Protocol::AwsJson1_0);
+async fn visibility_changes(server: &Server) {
+    let c = client(server, Protocol::AwsJson1_0);
     let url = create(&c, "vis").await;
     c.send_message()
         .queue_url(&url)
@@ -189,10 +247,8 @@ async fn visibility_changes() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn batches_with_partial_failure() {
-    let moto = common::Moto::start(None);
-    let c = client(&moto, Protocol::AwsJson1_0);
+async fn batches_with_partial_failure(server: &Server) {
+    let c = client(server, Protocol::AwsJson1_0);
     let url = create(&c, "batch").await;
     let entries: Vec<_> = (0..10)
         .map(|i| {
@@ -274,10 +330,8 @@ async fn batches_with_partial_failure() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn fifo_order_and_deduplication() {
-    let moto = common::Moto::start(None);
-    let c = client(&moto, Protocol::AwsJson1_0);
+async fn fifo_order_and_deduplication(server: &Server) {
+    let c = client(server, Protocol::AwsJson1_0);
     let url = c
         .create_queue()
         .queue_name("orders.fifo")
@@ -337,10 +391,8 @@ async fn fifo_order_and_deduplication() {
     assert!(!err.is_retryable(), "{err}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn dead_letter_redrive_and_source_listing() {
-    let moto = common::Moto::start(None);
-    let c = client(&moto, Protocol::AwsQuery);
+async fn dead_letter_redrive_and_source_listing(server: &Server) {
+    let c = client(server, Protocol::AwsQuery);
     let dlq = create(&c, "work-dlq").await;
     let dlq_arn = c
         .get_queue_attributes()
@@ -390,10 +442,8 @@ async fn dead_letter_redrive_and_source_listing() {
     assert_eq!(sources, [work]);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn tags_purge_and_queue_listing() {
-    let moto = common::Moto::start(None);
-    let c = client(&moto, Protocol::AwsJson1_0);
+async fn tags_purge_and_queue_listing(server: &Server) {
+    let c = client(server, Protocol::AwsJson1_0);
     let mut urls = Vec::new();
     for i in 0..5 {
         urls.push(create(&c, &format!("page-{i}")).await);
@@ -463,3 +513,244 @@ async fn tags_purge_and_queue_listing() {
         .unwrap_err();
     assert_eq!(err.code(), Some(&ErrorCode::QueueDoesNotExist), "{err}");
 }
+
+async fn long_poll_answers_as_soon_as_a_message_arrives(server: &Server) {
+    let c = client(server, Protocol::AwsJson1_0);
+    let url = create(&c, "long-poll").await;
+    let (c2, url2) = (c.clone(), url.clone());
+    let started = Instant::now();
+    let waiting = tokio::spawn(async move {
+        c2.receive_message()
+            .queue_url(&url2)
+            .wait_time_seconds(10)
+            .send()
+            .await
+            .unwrap()
+            .messages
+            .unwrap_or_default()
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    c.send_message()
+        .queue_url(&url)
+        .message_body("wake up")
+        .send()
+        .await
+        .unwrap();
+    let got = waiting.await.unwrap();
+    assert_eq!(got.len(), 1);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "answered after {:?}, not when the message arrived",
+        started.elapsed()
+    );
+}
+
+async fn an_unacknowledged_message_comes_back_after_its_visibility_timeout(server: &Server) {
+    let c = client(server, Protocol::AwsQuery);
+    let url = create(&c, "expiry").await;
+    c.send_message()
+        .queue_url(&url)
+        .message_body("again")
+        .send()
+        .await
+        .unwrap();
+    let first = receive(&c, &url, Some(1)).await;
+    assert_eq!(first.len(), 1);
+    assert!(
+        receive(&c, &url, Some(1)).await.is_empty(),
+        "hidden for 1 s"
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut again = Vec::new();
+    while again.is_empty() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        again = receive(&c, &url, Some(30)).await;
+    }
+    assert_eq!(again.len(), 1, "the message came back");
+    assert_eq!(again[0].message_id, first[0].message_id);
+    assert_ne!(again[0].receipt_handle, first[0].receipt_handle);
+    // The first handle is stale now: changing its visibility is refused.
+    if !server.skip_for_moto("moto accepts a stale receipt handle for ChangeMessageVisibility") {
+        let err = c
+            .change_message_visibility()
+            .queue_url(&url)
+            .receipt_handle(first[0].receipt_handle.clone().unwrap())
+            .visibility_timeout(5)
+            .send()
+            .await
+            .unwrap_err();
+        assert!(err.code().is_some(), "{err}");
+    }
+}
+
+async fn a_fifo_group_waits_while_one_of_its_messages_is_in_flight(server: &Server) {
+    let c = client(server, Protocol::AwsJson1_0);
+    let url = c
+        .create_queue()
+        .queue_name("groups.fifo")
+        .attributes(QueueAttributeName::FifoQueue, "true")
+        .attributes(QueueAttributeName::ContentBasedDeduplication, "true")
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    for (body, group) in [("a1", "a"), ("a2", "a"), ("b1", "b")] {
+        c.send_message()
+            .queue_url(&url)
+            .message_body(body)
+            .message_group_id(group)
+            .send()
+            .await
+            .unwrap();
+    }
+    let first = c
+        .receive_message()
+        .queue_url(&url)
+        .max_number_of_messages(1)
+        .visibility_timeout(60)
+        .send()
+        .await
+        .unwrap()
+        .messages
+        .unwrap_or_default();
+    assert_eq!(first.len(), 1);
+    assert_eq!(first[0].body.as_deref(), Some("a1"));
+    let next: Vec<String> = receive(&c, &url, Some(60))
+        .await
+        .into_iter()
+        .filter_map(|m| m.body)
+        .collect();
+    assert_eq!(next, ["b1"], "a2 waits while a1 is in flight");
+}
+
+async fn errors_carry_the_codes_aws_gives(server: &Server) {
+    for protocol in [Protocol::AwsJson1_0, Protocol::AwsQuery] {
+        let c = client(server, protocol);
+        let url = create(&c, &format!("errors-{protocol:?}")).await;
+        let err = c
+            .delete_message()
+            .queue_url(&url)
+            .receipt_handle("not-a-handle")
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.code(),
+            Some(&ErrorCode::ReceiptHandleIsInvalid),
+            "{protocol:?}: {err}"
+        );
+        let err = c
+            .send_message()
+            .queue_url(format!("{}/000000000000/absent", server.url()))
+            .message_body("x")
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.code(),
+            Some(&ErrorCode::QueueDoesNotExist),
+            "{protocol:?}: {err}"
+        );
+        let err = c
+            .create_queue()
+            .queue_name(format!("errors-{protocol:?}"))
+            .attributes(QueueAttributeName::VisibilityTimeout, "99")
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.code(),
+            Some(&ErrorCode::QueueNameExists),
+            "{protocol:?}: {err}"
+        );
+        c.purge_queue().queue_url(&url).send().await.unwrap();
+        let err = c.purge_queue().queue_url(&url).send().await.unwrap_err();
+        assert_eq!(err.code(), Some(&ErrorCode::PurgeQueueInProgress), "{err}");
+    }
+}
+
+async fn a_move_task_returns_dead_letters_to_their_queue(server: &Server) {
+    if server.skip_for_moto("moto 5.2 answers StartMessageMoveTask with HTTP 500") {
+        return;
+    }
+    let c = client(server, Protocol::AwsJson1_0);
+    let dlq = create(&c, "moves-dlq").await;
+    let arn = |url: String| {
+        let c = c.clone();
+        async move {
+            c.get_queue_attributes()
+                .queue_url(url)
+                .attribute_names(QueueAttributeName::QueueArn)
+                .send()
+                .await
+                .unwrap()
+                .attributes
+                .unwrap()[&QueueAttributeName::QueueArn]
+                .clone()
+        }
+    };
+    let dlq_arn = arn(dlq.clone()).await;
+    let work = c
+        .create_queue()
+        .queue_name("moves")
+        .attributes(
+            QueueAttributeName::RedrivePolicy,
+            format!(r#"{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":1}}"#),
+        )
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    for i in 0..3 {
+        c.send_message()
+            .queue_url(&work)
+            .message_body(format!("m{i}"))
+            .send()
+            .await
+            .unwrap();
+    }
+    assert_eq!(receive(&c, &work, Some(0)).await.len(), 3);
+    assert!(receive(&c, &work, Some(0)).await.is_empty(), "all moved");
+    let task = c
+        .start_message_move_task()
+        .source_arn(&dlq_arn)
+        .send()
+        .await
+        .unwrap();
+    assert!(task.task_handle.is_some());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut status = String::new();
+    while status != "COMPLETED" && Instant::now() < deadline {
+        let tasks = c
+            .list_message_move_tasks()
+            .source_arn(&dlq_arn)
+            .send()
+            .await
+            .unwrap()
+            .results
+            .unwrap_or_default();
+        status = tasks[0].status.clone().unwrap_or_default();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(status, "COMPLETED");
+    let back = receive_all(&c, &work, 3).await;
+    let mut bodies: Vec<_> = back.into_iter().filter_map(|m| m.body).collect();
+    bodies.sort();
+    assert_eq!(bodies, ["m0", "m1", "m2"]);
+}
+
+on_both_servers!(
+    standard_queue_round_trip_in_both_protocols,
+    visibility_changes,
+    batches_with_partial_failure,
+    fifo_order_and_deduplication,
+    dead_letter_redrive_and_source_listing,
+    tags_purge_and_queue_listing,
+    long_poll_answers_as_soon_as_a_message_arrives,
+    an_unacknowledged_message_comes_back_after_its_visibility_timeout,
+    a_fifo_group_waits_while_one_of_its_messages_is_in_flight,
+    errors_carry_the_codes_aws_gives,
+    a_move_task_returns_dead_letters_to_their_queue,
+);

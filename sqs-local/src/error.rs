@@ -1,0 +1,93 @@
+//! Errors as the service answers them: a code (a modeled error's shape, or an unmodeled code such
+//! as `InvalidParameterValue`), a message, an HTTP status and who is at fault.
+
+use sqs_client::server::RequestError;
+use sqs_client::{ErrorCode, Fault};
+
+/// An error answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ApiError {
+    pub(crate) code: ErrorCode,
+    pub(crate) message: String,
+    pub(crate) status: u16,
+    pub(crate) fault: Fault,
+}
+
+impl ApiError {
+    /// A modeled error, with the status and fault its description gives.
+    pub(crate) fn modeled(code: ErrorCode, message: impl Into<String>) -> Self {
+        let status = code.http_status().unwrap_or(400);
+        let fault = code.fault().unwrap_or(Fault::Sender);
+        Self {
+            code,
+            message: message.into(),
+            status,
+            fault,
+        }
+    }
+
+    /// An error the description does not declare (`InvalidParameterValue`, ...), status 400.
+    pub(crate) fn unmodeled(code: &str, message: impl Into<String>) -> Self {
+        Self {
+            code: ErrorCode::Unknown(code.to_owned()),
+            message: message.into(),
+            status: 400,
+            fault: Fault::Sender,
+        }
+    }
+
+    pub(crate) fn invalid_parameter(message: impl Into<String>) -> Self {
+        Self::unmodeled("InvalidParameterValue", message)
+    }
+
+    /// `Value {value} for parameter {name} is invalid. Reason: {reason}.`
+    pub(crate) fn invalid_value(name: &str, value: impl std::fmt::Display, reason: &str) -> Self {
+        Self::invalid_parameter(format!(
+            "Value {value} for parameter {name} is invalid. Reason: {reason}."
+        ))
+    }
+
+    pub(crate) fn missing(name: &str) -> Self {
+        Self::unmodeled(
+            "MissingParameter",
+            format!("The request must contain the parameter {name}."),
+        )
+    }
+
+    pub(crate) fn no_queue() -> Self {
+        Self::modeled(
+            ErrorCode::QueueDoesNotExist,
+            "The specified queue does not exist.",
+        )
+    }
+
+    pub(crate) fn internal(message: impl Into<String>) -> Self {
+        Self {
+            code: ErrorCode::Unknown("InternalFailure".into()),
+            message: message.into(),
+            status: 500,
+            fault: Fault::Receiver,
+        }
+    }
+
+    /// The code a Query response carries in `<Code>` (and JSON in `x-amzn-query-error`).
+    pub(crate) fn query_code(&self) -> &str {
+        self.code.query_code()
+    }
+
+    /// The code a JSON response carries in `__type`, after the namespace.
+    pub(crate) fn shape_name(&self) -> &str {
+        self.code.shape_name()
+    }
+}
+
+impl From<RequestError> for ApiError {
+    fn from(e: RequestError) -> Self {
+        match &e {
+            RequestError::Missing { parameter } => Self::missing(parameter),
+            RequestError::Invalid { .. } => Self::invalid_parameter(e.to_string()),
+            RequestError::Malformed(_) => Self::unmodeled("SerializationException", e.to_string()),
+            _ => Self::invalid_parameter(e.to_string()),
+        }
+    }
+}
