@@ -128,14 +128,8 @@ impl crate::codec::serve::FromForm for AddPermissionInput {
                 &format!("{prefix}QueueUrl"),
             )?,
             label: crate::codec::serve::required(m_label, &format!("{prefix}Label"))?,
-            aws_account_ids: crate::codec::serve::required(
-                m_aws_account_ids,
-                &format!("{prefix}AWSAccountId"),
-            )?,
-            actions: crate::codec::serve::required(
-                m_actions,
-                &format!("{prefix}ActionName"),
-            )?,
+            aws_account_ids: m_aws_account_ids.unwrap_or_default(),
+            actions: m_actions.unwrap_or_default(),
         })
     }
 }
@@ -400,10 +394,7 @@ impl crate::codec::serve::FromForm for ChangeMessageVisibilityBatchInput {
                 m_queue_url,
                 &format!("{prefix}QueueUrl"),
             )?,
-            entries: crate::codec::serve::required(
-                m_entries,
-                &format!("{prefix}ChangeMessageVisibilityBatchRequestEntry"),
-            )?,
+            entries: m_entries.unwrap_or_default(),
         })
     }
 }
@@ -974,10 +965,7 @@ impl crate::codec::serve::FromForm for DeleteMessageBatchInput {
                 m_queue_url,
                 &format!("{prefix}QueueUrl"),
             )?,
-            entries: crate::codec::serve::required(
-                m_entries,
-                &format!("{prefix}DeleteMessageBatchRequestEntry"),
-            )?,
+            entries: m_entries.unwrap_or_default(),
         })
     }
 }
@@ -2783,10 +2771,7 @@ impl crate::codec::serve::FromForm for SendMessageBatchInput {
                 m_queue_url,
                 &format!("{prefix}QueueUrl"),
             )?,
-            entries: crate::codec::serve::required(
-                m_entries,
-                &format!("{prefix}SendMessageBatchRequestEntry"),
-            )?,
+            entries: m_entries.unwrap_or_default(),
         })
     }
 }
@@ -3525,10 +3510,7 @@ impl crate::codec::serve::FromForm for SetQueueAttributesInput {
                 m_queue_url,
                 &format!("{prefix}QueueUrl"),
             )?,
-            attributes: crate::codec::serve::required(
-                m_attributes,
-                &format!("{prefix}Attribute"),
-            )?,
+            attributes: m_attributes.unwrap_or_default(),
         })
     }
 }
@@ -3801,7 +3783,7 @@ impl crate::codec::serve::FromForm for TagQueueInput {
                 m_queue_url,
                 &format!("{prefix}QueueUrl"),
             )?,
-            tags: crate::codec::serve::required(m_tags, &format!("{prefix}Tag"))?,
+            tags: m_tags.unwrap_or_default(),
         })
     }
 }
@@ -3917,10 +3899,7 @@ impl crate::codec::serve::FromForm for UntagQueueInput {
                 m_queue_url,
                 &format!("{prefix}QueueUrl"),
             )?,
-            tag_keys: crate::codec::serve::required(
-                m_tag_keys,
-                &format!("{prefix}TagKey"),
-            )?,
+            tag_keys: m_tag_keys.unwrap_or_default(),
         })
     }
 }

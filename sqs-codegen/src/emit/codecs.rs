@@ -535,7 +535,10 @@ pub(super) fn from_form_impl(s: &Structure, svc: &Service) -> TokenStream {
         );
         if m.optional() {
             quote!(#field: #l,)
-        } else if m.has_default && m.ty.has_default(&svc.structures) {
+        } else if (m.has_default || matches!(m.ty, Ty::List(_) | Ty::Map(_)))
+            && m.ty.has_default(&svc.structures)
+        {
+            // A Query form cannot tell an absent list or map from an empty one.
             quote!(#field: #l.unwrap_or_default(),)
         } else {
             let key_fmt = format!("{{prefix}}{}", m.xml_name);
