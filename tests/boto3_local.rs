@@ -1,7 +1,8 @@
 //! boto3, an independent client, runs its scenario suite (tests/peers/boto3_scenarios.py)
 //! against sqs-local: error codes in both protocols, visibility expiry, receipt-handle rotation,
 //! FIFO order and deduplication, dead-letter redrive, long polling, delays and counts, tags,
-//! permissions, listing, and MD5 digests that boto3 itself verifies.
+//! permissions, listing, and MD5 digests that boto3 itself verifies. The service checks every
+//! request's SigV4 signature, so botocore's signer also checks our verifier.
 
 mod common;
 
@@ -11,7 +12,12 @@ use std::time::Duration;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn boto3_scenarios_pass_against_sqs_local() {
     let venv = common::venv();
-    let local = sqs_local::start().await.unwrap();
+    // The service checks signatures: boto3 (botocore's signer) is an independent check of ours.
+    let local = sqs_local::start_with(
+        sqs_local::Config::default().verify_signatures("AKIDBOTO3", "secret"),
+    )
+    .await
+    .unwrap();
     let script = format!(
         "{}/tests/peers/boto3_scenarios.py",
         env!("CARGO_MANIFEST_DIR")

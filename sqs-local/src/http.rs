@@ -41,7 +41,7 @@ pub(crate) async fn handle(
     } else {
         Protocol::Query
     };
-    let caller = Caller {
+    let mut caller = Caller {
         access_key: header("authorization").and_then(access_key_of),
     };
     let body = match Limited::new(body, MAX_BODY).collect().await {
@@ -54,6 +54,12 @@ pub(crate) async fn handle(
             return Ok(error_answer(protocol, &err, &request_id));
         }
     };
+    if let Some(keys) = &service.signing_keys {
+        match crate::auth::verify(keys, &parts, &body) {
+            Ok(key) => caller.access_key = Some(key),
+            Err(e) => return Ok(error_answer(protocol, &e, &request_id)),
+        }
+    }
     let answer = match protocol {
         Protocol::Json => {
             let op = target

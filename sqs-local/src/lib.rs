@@ -31,8 +31,11 @@
 //! - Tags, purge (once a minute), permissions (as a queue policy), ListQueues with prefixes and
 //!   pages.
 //!
-//! State lives in memory and goes with the process. Signatures are not checked: any
-//! credentials are accepted, and the access key id becomes the messages' `SenderId`.
+//! State lives in memory and goes with the process. By default signatures are not checked: any
+//! credentials are accepted. With [`Config::verify_signatures`] every request must be signed
+//! (SigV4) with one of the configured key pairs, or it is refused as AWS refuses it
+//! (`InvalidClientTokenId`, `SignatureDoesNotMatch`, HTTP 403). The access key id becomes the
+//! messages' `SenderId`.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -44,6 +47,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::{JoinHandle, JoinSet};
 
+mod auth;
 mod error;
 mod http;
 mod messages;
@@ -63,6 +67,9 @@ pub struct Config {
     /// Host name used in queue URLs instead of the listening address (for a service reached
     /// under another name).
     pub public_host: Option<String>,
+    /// Key pairs (access key id, secret) whose SigV4 signatures are accepted; empty means
+    /// requests are not checked.
+    pub signing_keys: Vec<(String, String)>,
 }
 
 impl Default for Config {
@@ -72,6 +79,7 @@ impl Default for Config {
             region: "us-east-1".into(),
             account_id: "000000000000".into(),
             public_host: None,
+            signing_keys: Vec::new(),
         }
     }
 }
@@ -90,6 +98,17 @@ impl Config {
     /// Uses this account id in URLs and ARNs.
     pub fn account_id(mut self, account: impl Into<String>) -> Self {
         self.account_id = account.into();
+        self
+    }
+    /// Checks every request's SigV4 signature; requests must be signed with this key pair (or
+    /// another one given the same way).
+    pub fn verify_signatures(
+        mut self,
+        access_key_id: impl Into<String>,
+        secret: impl Into<String>,
+    ) -> Self {
+        self.signing_keys
+            .push((access_key_id.into(), secret.into()));
         self
     }
     /// Writes queue URLs with this host (and the listening port).
@@ -126,11 +145,15 @@ pub async fn start_with(config: Config) -> std::io::Result<LocalSqs> {
         None => addr.ip().to_string(),
     };
     let endpoint = format!("http://{host}:{}", addr.port());
-    let service = Arc::new(service::Service::new(
+    let mut service = service::Service::new(
         endpoint.clone(),
         config.region.clone(),
         config.account_id.clone(),
-    ));
+    );
+    if !config.signing_keys.is_empty() {
+        service.signing_keys = Some(config.signing_keys.iter().cloned().collect());
+    }
+    let service = Arc::new(service);
     let (stop, stopped) = oneshot::channel();
     let task = tokio::spawn(serve(listener, service, stopped));
     tracing::info!(%endpoint, "sqs-local listening");

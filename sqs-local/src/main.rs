@@ -4,11 +4,13 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 const USAGE: &str =
     "usage: sqs-local [--port N] [--host ADDR] [--region R] [--account-id ID] [--public-host NAME]
+                 [--verify KEY:SECRET ...]
   --port N           port to listen on (default 9324; 0 picks a free one)
   --host ADDR        address to bind (default 127.0.0.1)
   --region R         region in queue ARNs (default us-east-1)
   --account-id ID    account in queue URLs and ARNs (default 000000000000)
-  --public-host NAME host name written in queue URLs (default: the bound address)";
+  --public-host NAME host name written in queue URLs (default: the bound address)
+  --verify KEY:SECRET accept only requests SigV4-signed with this key pair (repeatable)";
 
 fn parse() -> Result<sqs_local::Config, String> {
     let mut config = sqs_local::Config::default();
@@ -34,6 +36,12 @@ fn parse() -> Result<sqs_local::Config, String> {
             "--region" => config = config.region(value),
             "--account-id" => config = config.account_id(value),
             "--public-host" => config = config.public_host(value),
+            "--verify" => {
+                let (key, secret) = value
+                    .split_once(':')
+                    .ok_or_else(|| format!("--verify: {value:?} is not KEY:SECRET"))?;
+                config = config.verify_signatures(key, secret);
+            }
             other => return Err(format!("unknown option {other}")),
         }
     }

@@ -37,6 +37,8 @@ pub(crate) struct Service {
     pub(crate) base_url: String,
     pub(crate) region: String,
     pub(crate) account: String,
+    /// Secrets by access key id, when signatures are checked.
+    pub(crate) signing_keys: Option<HashMap<String, String>>,
     pub(crate) state: Mutex<State>,
 }
 
@@ -68,6 +70,7 @@ impl Service {
             base_url,
             region,
             account,
+            signing_keys: None,
             state: Mutex::new(State::default()),
         }
     }

@@ -2,7 +2,8 @@
 
 Usage: python boto3_scenarios.py ENDPOINT
 
-boto3 speaks AWS JSON 1.0 and verifies the MD5 digests of what it sends and receives; the AWS
+The endpoint must accept SigV4 signatures of key AKIDBOTO3 with secret "secret" (it may check
+them). boto3 speaks AWS JSON 1.0 and verifies the MD5 digests of what it sends and receives; the AWS
 Query checks post forms with urllib and read the XML. Every wait is bounded. Prints one line per
 scenario and a closing "N passed, M failed"; exits 1 if any failed.
 """
@@ -19,6 +20,9 @@ import uuid
 import xml.etree.ElementTree as ET
 
 import boto3
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
 ENDPOINT = sys.argv[1]
@@ -102,9 +106,12 @@ def scenario_json_error_codes():
 
 
 def query(params):
+    """Posts an AWS Query form, signed by botocore's SigV4 signer."""
     body = urllib.parse.urlencode({"Version": "2012-11-05", **params}).encode()
-    req = urllib.request.Request(ENDPOINT, data=body, headers={
+    aws = AWSRequest(method="POST", url=ENDPOINT + "/", data=body, headers={
         "Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+    SigV4Auth(Credentials("AKIDBOTO3", "secret"), "sqs", "us-east-1").add_auth(aws)
+    req = urllib.request.Request(ENDPOINT + "/", data=body, headers=dict(aws.headers.items()))
     try:
         with urllib.request.urlopen(req, timeout=10) as r:
             return r.status, ET.fromstring(r.read())
@@ -136,6 +143,11 @@ def scenario_query_error_codes():
         assert (got_status, got_code) == (status, code), (params["Action"], got_status, got_code)
         assert find(root, "Type").text == "Sender"
         assert find(root, "RequestId") is not None
+    # A wrong secret is refused (the service checks signatures in this suite).
+    wrong = boto3.client("sqs", endpoint_url=ENDPOINT, region_name="us-east-1",
+                         aws_access_key_id="AKIDBOTO3", aws_secret_access_key="wrong")
+    code, status = error_code(wrong.list_queues)
+    assert (code, status) == ("SignatureDoesNotMatch", 403), (code, status)
     # A success in Query: the message and its digest come back as XML.
     status, root = query({"Action": "SendMessage", "QueueUrl": url, "MessageBody": "via query <&>"})
     assert status == 200 and local(root.tag) == "SendMessageResponse", ET.tostring(root)
