@@ -1,0 +1,194 @@
+//! sqs-local throughput with our client: sequential SendMessage, then send -> receive -> delete
+//! at concurrency 64, one message per request and ten per request (batches). Prints messages per
+//! second. The service runs in this process on its own runtime thread, the client on another
+//! (2 cores in all on the reference machine).
+//!
+//! `cargo bench --bench local`. To measure another SQS-compatible server the same way (for
+//! example LocalStack), give its endpoint: `SQS_BENCH_ENDPOINT=http://127.0.0.1:4566 cargo bench
+//! --bench local`. `SQS_BENCH_SECONDS` sets the length of each run (default 5).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use sqs_client::types::{DeleteMessageBatchRequestEntry, SendMessageBatchRequestEntry};
+use sqs_client::{Client, Credentials};
+
+const CONCURRENCY: usize = 64;
+
+fn client(endpoint: &str) -> Client {
+    Client::builder()
+        .endpoint_url(endpoint)
+        .region("us-east-1")
+        .credentials_provider(Credentials::new("test", "test"))
+        .build()
+        .expect("a client")
+}
+
+async fn queue(c: &Client, name: &str) -> String {
+    let url = c
+        .create_queue()
+        .queue_name(name)
+        .send()
+        .await
+        .expect("CreateQueue")
+        .queue_url
+        .expect("a queue URL");
+    let _ = c.purge_queue().queue_url(&url).send().await;
+    url
+}
+
+async fn sequential_sends(c: &Client, url: &str, run: Duration) -> f64 {
+    let start = Instant::now();
+    let mut n = 0u64;
+    while start.elapsed() < run {
+        c.send_message()
+            .queue_url(url)
+            .message_body("x".repeat(1024))
+            .send()
+            .await
+            .expect("SendMessage");
+        n += 1;
+    }
+    n as f64 / start.elapsed().as_secs_f64()
+}
+
+/// Workers that each send `per_request` messages, receive up to that many and delete what they
+/// received, until the time is up; returns deleted messages per second.
+async fn cycle(c: &Client, url: &str, per_request: usize, run: Duration) -> f64 {
+    let done = Arc::new(AtomicU64::new(0));
+    let start = Instant::now();
+    let mut workers = Vec::new();
+    for w in 0..CONCURRENCY {
+        let (c, url, done) = (c.clone(), url.to_owned(), Arc::clone(&done));
+        workers.push(tokio::spawn(async move {
+            let body = "x".repeat(1024);
+            while start.elapsed() < run {
+                if per_request == 1 {
+                    c.send_message()
+                        .queue_url(&url)
+                        .message_body(&body)
+                        .send()
+                        .await
+                        .expect("SendMessage");
+                } else {
+                    let entries = (0..per_request)
+                        .map(|i| {
+                            SendMessageBatchRequestEntry::default()
+                                .id(format!("w{w}m{i}"))
+                                .message_body(&body)
+                        })
+                        .collect();
+                    c.send_message_batch()
+                        .queue_url(&url)
+                        .set_entries(entries)
+                        .send()
+                        .await
+                        .expect("SendMessageBatch");
+                }
+                let messages = c
+                    .receive_message()
+                    .queue_url(&url)
+                    .max_number_of_messages(per_request as i32)
+                    .send()
+                    .await
+                    .expect("ReceiveMessage")
+                    .messages
+                    .unwrap_or_default();
+                if messages.is_empty() {
+                    continue;
+                }
+                let n = messages.len() as u64;
+                if per_request == 1 {
+                    for m in messages {
+                        c.delete_message()
+                            .queue_url(&url)
+                            .receipt_handle(m.receipt_handle.unwrap_or_default())
+                            .send()
+                            .await
+                            .expect("DeleteMessage");
+                    }
+                } else {
+                    let entries = messages
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, m)| {
+                            DeleteMessageBatchRequestEntry::default()
+                                .id(format!("d{i}"))
+                                .receipt_handle(m.receipt_handle.unwrap_or_default())
+                        })
+                        .collect();
+                    c.delete_message_batch()
+                        .queue_url(&url)
+                        .set_entries(entries)
+                        .send()
+                        .await
+                        .expect("DeleteMessageBatch");
+                }
+                done.fetch_add(n, Ordering::Relaxed);
+            }
+        }));
+    }
+    for w in workers {
+        w.await.expect("a worker");
+    }
+    done.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64()
+}
+
+fn main() {
+    let seconds = std::env::var("SQS_BENCH_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(5u64);
+    let run = Duration::from_secs(seconds);
+    let external = std::env::var("SQS_BENCH_ENDPOINT").ok();
+
+    // The service gets a runtime (one worker thread) of its own.
+    let server_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let local = match &external {
+        Some(_) => None,
+        None => Some(
+            server_rt
+                .block_on(sqs_local::start())
+                .expect("sqs-local starts"),
+        ),
+    };
+    let endpoint = external
+        .clone()
+        .or_else(|| local.as_ref().map(|l| l.endpoint().to_owned()))
+        .expect("an endpoint");
+    let what = if external.is_some() {
+        endpoint.clone()
+    } else {
+        "sqs-local (in-process)".to_owned()
+    };
+
+    let client_rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    client_rt.block_on(async {
+        let c = client(&endpoint);
+        println!("server: {what}; {seconds} s per run, 1 KiB bodies");
+        let url = queue(&c, "bench-seq").await;
+        println!(
+            "sequential SendMessage:                        {:>9.0} msg/s",
+            sequential_sends(&c, &url, run).await
+        );
+        let url = queue(&c, "bench-single").await;
+        println!(
+            "send+receive+delete, c={CONCURRENCY}, 1 per request:   {:>9.0} msg/s",
+            cycle(&c, &url, 1, run).await
+        );
+        let url = queue(&c, "bench-batch").await;
+        println!(
+            "send+receive+delete, c={CONCURRENCY}, 10 per request:  {:>9.0} msg/s",
+            cycle(&c, &url, 10, run).await
+        );
+    });
+    drop(local);
+}
