@@ -21,6 +21,17 @@ fn parse() -> Result<sqs_local::Config, String> {
         if flag == "-h" || flag == "--help" {
             return Err(String::new());
         }
+        const FLAGS: [&str; 6] = [
+            "--port",
+            "--host",
+            "--region",
+            "--account-id",
+            "--public-host",
+            "--verify",
+        ];
+        if !FLAGS.contains(&flag.as_str()) {
+            return Err(format!("unknown option {flag}"));
+        }
         let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
         match flag.as_str() {
             "--port" => {
