@@ -194,6 +194,16 @@ impl Client {
         Ok(output)
     }
 
+    /// The size limits this client checks before sending.
+    pub(crate) fn limits(&self) -> Limits {
+        self.inner.limits
+    }
+
+    /// Retry settings and the shared retry budget (the batcher retries failed entries in them).
+    pub(crate) fn retry_parts(&self) -> (&crate::retry::RetryConfig, &TokenBucket) {
+        (&self.inner.config.retry, &self.inner.bucket)
+    }
+
     fn extra_checks<O: Operation>(&self, input: &O) -> Result<(), Error> {
         let any = input as &dyn Any;
         let limits = &self.inner.limits;

@@ -24,6 +24,8 @@ pub enum ErrorKind {
     ChecksumMismatch,
     /// No credentials could be had.
     Credentials,
+    /// A batcher or consumer was closed before the request could be sent.
+    Closed,
     /// The client is misconfigured (no region, a bad endpoint, ...).
     Config,
 }
@@ -190,6 +192,56 @@ impl Error {
 
     pub(crate) fn config(operation: &'static str, message: impl Into<String>) -> Self {
         Self::new(ErrorKind::Config, operation, message)
+    }
+
+    /// The failure of one entry of a batch request, as the service reported it.
+    pub(crate) fn entry(
+        operation: &'static str,
+        code: &str,
+        message: Option<&str>,
+        sender_fault: bool,
+    ) -> Self {
+        let mut err = Self::new(
+            ErrorKind::Service,
+            operation,
+            message.map_or_else(
+                || format!("the batch entry failed with {code}"),
+                str::to_owned,
+            ),
+        );
+        err.inner.code = Some(ErrorCode::from_code(code));
+        err.inner.raw_code = Some(code.to_owned());
+        err.inner.fault = Some(if sender_fault {
+            Fault::Sender
+        } else {
+            Fault::Receiver
+        });
+        err
+    }
+
+    pub(crate) fn closed(operation: &'static str, message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Closed, operation, message)
+    }
+
+    /// The same error for another caller (one batch request answers many); the source chain is
+    /// kept as text in the message.
+    pub(crate) fn duplicate(&self) -> Self {
+        let i = &self.inner;
+        Self {
+            inner: Box::new(Inner {
+                kind: i.kind,
+                operation: i.operation,
+                message: i.message.clone(),
+                code: i.code.clone(),
+                raw_code: i.raw_code.clone(),
+                fault: i.fault,
+                request_id: i.request_id.clone(),
+                status: i.status,
+                validation: i.validation.clone(),
+                attempts: i.attempts,
+                source: None,
+            }),
+        }
     }
 
     pub(crate) fn with_attempts(mut self, attempts: u32) -> Self {

@@ -56,6 +56,7 @@
 //! unless the application installed another one first.
 
 mod auth;
+mod batch;
 mod checks;
 mod client;
 mod codec;
@@ -66,6 +67,7 @@ mod retry;
 #[rustfmt::skip] // formatted by sqs-codegen (prettyplease); the freshness test compares it byte for byte
 mod generated;
 
+pub use batch::{BatchConfig, Batcher, Unsent, UnsentRequest};
 pub use checks::{CHECKSUM_MISMATCH_CODE, attributes_md5, message_size};
 pub use client::{Client, Items, Pages, Request, install_crypto_provider};
 pub use codec::wire_error::{decode_json_error, decode_xml_error};

@@ -1,0 +1,845 @@
+//! Automatic batching: single-message sends, deletes and visibility changes gathered into batch
+//! requests of up to ten entries, each caller getting its own message's outcome.
+//!
+//! One background task owns the buffers. Callers hand it entries through a bounded channel (a
+//! full buffer makes them wait); it forms batches per queue and kind, sends them (at most
+//! `max_in_flight` at once, at most one per FIFO queue), and answers each caller through its own
+//! channel.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+use tracing::Instrument;
+
+use crate::checks::{self, message_size};
+use crate::codec::Operation as _;
+use crate::codec::{LengthUnit, ValidationError, ValidationProblem};
+use crate::error::Error;
+use crate::operation::*;
+use crate::types::{
+    BatchResultErrorEntry, ChangeMessageVisibilityBatchRequestEntry,
+    DeleteMessageBatchRequestEntry, SendMessageBatchRequestEntry,
+};
+use crate::{Client, ErrorCode};
+
+/// How a [`Batcher`] groups and sends.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct BatchConfig {
+    /// Entries per batch request, 1 to 10 (default 10).
+    pub max_entries: usize,
+    /// Largest SendMessageBatch payload: bodies plus attribute names, types and values
+    /// (default 1 MiB, never more than the client's own limit). Lower it for servers that keep
+    /// the old 256 KiB limit.
+    pub max_bytes: usize,
+    /// How long the first entry of a batch waits for others before the batch is sent anyway
+    /// (default 10 ms). A full batch is sent at once.
+    pub linger: Duration,
+    /// Entries waiting to be sent, over all queues; when full, callers wait (default 10,000).
+    pub buffer: usize,
+    /// Batch requests in flight at once (default 32).
+    pub max_in_flight: usize,
+    /// How long [`Batcher::close`] waits for batches already sent (default 30 s).
+    pub close_timeout: Duration,
+}
+
+impl Default for BatchConfig {
+    fn default() -> Self {
+        Self {
+            max_entries: 10,
+            max_bytes: 1_048_576,
+            linger: Duration::from_millis(10),
+            buffer: 10_000,
+            max_in_flight: 32,
+            close_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+impl BatchConfig {
+    /// Sets [`max_entries`](Self::max_entries) (clamped to 1..=10).
+    pub fn max_entries(mut self, n: usize) -> Self {
+        self.max_entries = n.clamp(1, 10);
+        self
+    }
+    /// Sets [`max_bytes`](Self::max_bytes).
+    pub fn max_bytes(mut self, bytes: usize) -> Self {
+        self.max_bytes = bytes.max(1);
+        self
+    }
+    /// Sets [`linger`](Self::linger).
+    pub fn linger(mut self, linger: Duration) -> Self {
+        self.linger = linger;
+        self
+    }
+    /// Sets [`buffer`](Self::buffer).
+    pub fn buffer(mut self, entries: usize) -> Self {
+        self.buffer = entries.max(1);
+        self
+    }
+    /// Sets [`max_in_flight`](Self::max_in_flight).
+    pub fn max_in_flight(mut self, batches: usize) -> Self {
+        self.max_in_flight = batches.max(1);
+        self
+    }
+    /// Sets [`close_timeout`](Self::close_timeout).
+    pub fn close_timeout(mut self, timeout: Duration) -> Self {
+        self.close_timeout = timeout;
+        self
+    }
+}
+
+/// A request the batcher could not send before it was closed, with why.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Unsent {
+    /// The queue it was for.
+    pub queue_url: String,
+    /// What it was.
+    pub request: UnsentRequest,
+    /// Why it was not sent (kind [`ErrorKind::Closed`](crate::ErrorKind::Closed), or the last
+    /// error when it was still being retried).
+    pub error: Error,
+}
+
+/// The request inside an [`Unsent`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum UnsentRequest {
+    /// A message to send.
+    Send(Box<SendMessageInput>),
+    /// A message to delete.
+    Delete {
+        /// Its receipt handle.
+        receipt_handle: String,
+    },
+    /// A visibility change.
+    ChangeVisibility {
+        /// Its receipt handle.
+        receipt_handle: String,
+        /// The new visibility timeout in seconds.
+        visibility_timeout: i32,
+    },
+}
+
+/// Gathers single-message requests into batch requests. Cheap to clone: clones share the
+/// buffers and the background task, which runs on the tokio runtime the batcher was made in.
+///
+/// ```no_run
+/// # async fn run(client: sqs_client::Client, queue: String) -> Result<(), sqs_client::Error> {
+/// let batcher = sqs_client::Batcher::new(client);
+/// let sent = batcher
+///     .send_message(sqs_client::operation::SendMessageInput::default().queue_url(&queue).message_body("hi"))
+///     .await?;
+/// println!("message id {:?}", sent.message_id);
+/// batcher.close().await; // sends what is buffered
+/// # Ok(()) }
+/// ```
+///
+/// # Semantics
+///
+/// - Entry ids are generated here; results are matched back by id, and an entry the answer does
+///   not mention fails.
+/// - A batch holds at most [`BatchConfig::max_entries`] entries and
+///   [`BatchConfig::max_bytes`] bytes, counted exactly; a `BatchRequestTooLong` answer splits the
+///   batch in two and sends the halves.
+/// - An entry that failed with `SenderFault = true` fails its caller with the service's code and
+///   message; one that failed with `SenderFault = false` (or whose digests did not match) is sent
+///   again with backoff, within the client's attempts and retry budget. A whole-request failure is
+///   retried by the client as any request is.
+/// - FIFO queues (`.fifo`): one batch in flight per queue and retried entries go back to the
+///   front, so a message group is never reordered by the batcher.
+/// - A full buffer makes callers wait; nothing is dropped.
+///
+/// # Cancel safety
+///
+/// Once a call has handed its message over (it is waiting for the answer), dropping its future
+/// does not take the message back: it is still sent, and its outcome is discarded. A call dropped
+/// while waiting for room in the buffer has not handed anything over.
+#[derive(Debug, Clone)]
+pub struct Batcher {
+    tx: mpsc::Sender<Command>,
+    config: BatchConfig,
+    client: Client,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Kind {
+    Send,
+    Delete,
+    Visibility,
+}
+
+impl Kind {
+    fn operation(self) -> &'static str {
+        match self {
+            Kind::Send => "SendMessageBatch",
+            Kind::Delete => "DeleteMessageBatch",
+            Kind::Visibility => "ChangeMessageVisibilityBatch",
+        }
+    }
+}
+
+/// What a batch request is made for: entries with equal keys can share a request. Nothing of it
+/// is written into a request except the queue URL itself.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Key {
+    kind: Kind,
+    queue_url: String,
+}
+
+impl Key {
+    fn fifo(&self) -> bool {
+        self.queue_url.ends_with(".fifo")
+    }
+}
+
+#[derive(Debug)]
+enum Payload {
+    Send(Box<SendMessageInput>),
+    Delete(String),
+    Visibility(String, i32),
+}
+
+#[derive(Debug)]
+enum Reply {
+    Send(oneshot::Sender<Result<SendMessageOutput, Error>>),
+    Unit(oneshot::Sender<Result<(), Error>>),
+}
+
+#[derive(Debug)]
+struct Entry {
+    payload: Payload,
+    reply: Reply,
+    bytes: usize,
+    /// Attempts made so far.
+    attempts: u32,
+    /// Not to be sent before (a retry's backoff).
+    not_before: Instant,
+    /// When it entered the buffer (starts the linger timer of its batch).
+    queued: Instant,
+    /// The last error, while being retried.
+    last_error: Option<Error>,
+}
+
+impl Entry {
+    fn answer_err(self, err: Error) {
+        match self.reply {
+            Reply::Send(tx) => {
+                let _ = tx.send(Err(err));
+            }
+            Reply::Unit(tx) => {
+                let _ = tx.send(Err(err));
+            }
+        }
+    }
+
+    fn unsent(self, queue_url: &str, error: Error) -> Unsent {
+        let request = match &self.payload {
+            Payload::Send(input) => UnsentRequest::Send(input.clone()),
+            Payload::Delete(h) => UnsentRequest::Delete {
+                receipt_handle: h.clone(),
+            },
+            Payload::Visibility(h, t) => UnsentRequest::ChangeVisibility {
+                receipt_handle: h.clone(),
+                visibility_timeout: *t,
+            },
+        };
+        let copy = error.duplicate();
+        self.answer_err(error);
+        Unsent {
+            queue_url: queue_url.to_owned(),
+            request,
+            error: copy,
+        }
+    }
+}
+
+#[derive(Debug)]
+enum Command {
+    Add(Key, Entry),
+    Flush(oneshot::Sender<()>),
+    Close(oneshot::Sender<Vec<Unsent>>),
+}
+
+impl Batcher {
+    /// A batcher with the default [`BatchConfig`]. Must be called within a tokio runtime.
+    pub fn new(client: Client) -> Self {
+        Self::with_config(client, BatchConfig::default())
+    }
+
+    /// A batcher with the given configuration. Must be called within a tokio runtime.
+    pub fn with_config(client: Client, mut config: BatchConfig) -> Self {
+        config.max_entries = config.max_entries.clamp(1, 10);
+        config.max_bytes = config.max_bytes.min(client.limits().max_batch_size).max(1);
+        let (tx, rx) = mpsc::channel(config.buffer.max(1));
+        let worker = Worker {
+            client: client.clone(),
+            config: config.clone(),
+            rx,
+            queues: HashMap::new(),
+            busy: HashSet::new(),
+            buffered: 0,
+            in_flight: JoinSet::new(),
+            flush_waiters: Vec::new(),
+        };
+        tokio::spawn(worker.run());
+        Self { tx, config, client }
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> &BatchConfig {
+        &self.config
+    }
+
+    /// Sends one message as part of a SendMessageBatch; resolves to that message's result. The
+    /// message is checked as [`Client::send_message`] checks it before it is queued.
+    pub async fn send_message(&self, input: SendMessageInput) -> Result<SendMessageOutput, Error> {
+        const OP: &str = "SendMessage";
+        input.validate().map_err(|e| Error::invalid(OP, e))?;
+        checks::check_send(&input, &self.client.limits()).map_err(|e| Error::invalid(OP, e))?;
+        let bytes = message_size(&input.message_body, input.message_attributes.as_ref());
+        if bytes > self.config.max_bytes {
+            return Err(Error::invalid(
+                OP,
+                ValidationError::new(
+                    "SendMessageInput (body and attributes)",
+                    ValidationProblem::TooLong {
+                        max: self.config.max_bytes as u64,
+                        actual: bytes as u64,
+                        unit: LengthUnit::Bytes,
+                    },
+                ),
+            ));
+        }
+        let key = Key {
+            kind: Kind::Send,
+            queue_url: input.queue_url.clone(),
+        };
+        let (tx, rx) = oneshot::channel();
+        self.submit(
+            key,
+            Payload::Send(Box::new(input)),
+            Reply::Send(tx),
+            bytes,
+            OP,
+        )
+        .await?;
+        rx.await
+            .unwrap_or_else(|_| Err(Error::closed(OP, "the batcher stopped")))
+    }
+
+    /// Deletes one message as part of a DeleteMessageBatch.
+    pub async fn delete_message(
+        &self,
+        queue_url: impl Into<String>,
+        receipt_handle: impl Into<String>,
+    ) -> Result<(), Error> {
+        let key = Key {
+            kind: Kind::Delete,
+            queue_url: queue_url.into(),
+        };
+        self.unit(key, Payload::Delete(receipt_handle.into()), "DeleteMessage")
+            .await
+    }
+
+    /// Changes one message's visibility timeout (seconds) as part of a
+    /// ChangeMessageVisibilityBatch.
+    pub async fn change_message_visibility(
+        &self,
+        queue_url: impl Into<String>,
+        receipt_handle: impl Into<String>,
+        visibility_timeout: i32,
+    ) -> Result<(), Error> {
+        const OP: &str = "ChangeMessageVisibility";
+        let problem = if visibility_timeout < 0 {
+            Some(ValidationProblem::BelowMinimum {
+                min: 0,
+                actual: i64::from(visibility_timeout),
+            })
+        } else if visibility_timeout > 43_200 {
+            Some(ValidationProblem::AboveMaximum {
+                max: 43_200,
+                actual: i64::from(visibility_timeout),
+            })
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            return Err(Error::invalid(
+                OP,
+                ValidationError::new("ChangeMessageVisibilityInput.visibility_timeout", problem),
+            ));
+        }
+        let key = Key {
+            kind: Kind::Visibility,
+            queue_url: queue_url.into(),
+        };
+        self.unit(
+            key,
+            Payload::Visibility(receipt_handle.into(), visibility_timeout),
+            OP,
+        )
+        .await
+    }
+
+    async fn unit(&self, key: Key, payload: Payload, op: &'static str) -> Result<(), Error> {
+        let (tx, rx) = oneshot::channel();
+        self.submit(key, payload, Reply::Unit(tx), 0, op).await?;
+        rx.await
+            .unwrap_or_else(|_| Err(Error::closed(op, "the batcher stopped")))
+    }
+
+    async fn submit(
+        &self,
+        key: Key,
+        payload: Payload,
+        reply: Reply,
+        bytes: usize,
+        op: &'static str,
+    ) -> Result<(), Error> {
+        let now = Instant::now();
+        let entry = Entry {
+            payload,
+            reply,
+            bytes,
+            attempts: 0,
+            not_before: now,
+            queued: now,
+            last_error: None,
+        };
+        self.tx
+            .send(Command::Add(key, entry))
+            .await
+            .map_err(|_| Error::closed(op, "the batcher is closed"))
+    }
+
+    /// Sends everything buffered now, without waiting for the linger time, and waits until the
+    /// buffer is empty and no batch is in flight (under steady traffic from other tasks that can
+    /// take a while).
+    pub async fn flush(&self) {
+        let (tx, rx) = oneshot::channel();
+        if self.tx.send(Command::Flush(tx)).await.is_ok() {
+            let _ = rx.await;
+        }
+    }
+
+    /// Stops taking requests, sends what is buffered once, waits for batches in flight (up to
+    /// [`BatchConfig::close_timeout`]) and returns every request it could not send; their callers
+    /// get the same error. Later calls on any clone fail with
+    /// [`ErrorKind::Closed`](crate::ErrorKind::Closed).
+    pub async fn close(&self) -> Vec<Unsent> {
+        let (tx, rx) = oneshot::channel();
+        if self.tx.send(Command::Close(tx)).await.is_err() {
+            return Vec::new();
+        }
+        rx.await.unwrap_or_default()
+    }
+}
+
+/// The background task.
+struct Worker {
+    client: Client,
+    config: BatchConfig,
+    rx: mpsc::Receiver<Command>,
+    queues: HashMap<Key, VecDeque<Entry>>,
+    /// FIFO queues with a batch in flight.
+    busy: HashSet<Key>,
+    buffered: usize,
+    in_flight: JoinSet<(Key, Vec<Entry>)>,
+    flush_waiters: Vec<oneshot::Sender<()>>,
+}
+
+impl Worker {
+    async fn run(mut self) {
+        let mut closing: Option<oneshot::Sender<Vec<Unsent>>> = None;
+        loop {
+            let flushing = !self.flush_waiters.is_empty() || closing.is_some();
+            self.dispatch(flushing);
+            if flushing && self.buffered == 0 && self.in_flight.is_empty() {
+                for w in self.flush_waiters.drain(..) {
+                    let _ = w.send(());
+                }
+                if let Some(done) = closing.take() {
+                    let _ = done.send(Vec::new());
+                    return;
+                }
+            }
+            let wake = self.next_wake();
+            let accept = closing.is_none() && self.buffered < self.config.buffer;
+            tokio::select! {
+                cmd = self.rx.recv(), if accept => match cmd {
+                    Some(Command::Add(key, entry)) => {
+                        self.buffered += 1;
+                        self.queues.entry(key).or_default().push_back(entry);
+                    }
+                    Some(Command::Flush(w)) => self.flush_waiters.push(w),
+                    Some(Command::Close(done)) => {
+                        self.rx.close();
+                        closing = Some(done);
+                        let deadline = Instant::now() + self.config.close_timeout;
+                        let unsent = self.drain_for_close(deadline).await;
+                        for w in self.flush_waiters.drain(..) {
+                            let _ = w.send(());
+                        }
+                        if let Some(done) = closing.take() {
+                            let _ = done.send(unsent);
+                        }
+                        return;
+                    }
+                    // Every handle is gone: send what is left, then stop.
+                    None => {
+                        let deadline = Instant::now() + self.config.close_timeout;
+                        let _ = self.drain_for_close(deadline).await;
+                        return;
+                    }
+                },
+                Some(done) = self.in_flight.join_next(), if !self.in_flight.is_empty() => {
+                    self.finished(done);
+                }
+                _ = sleep_until(wake), if wake.is_some() => {}
+            }
+        }
+    }
+
+    /// Sends all that is buffered, waits for what is in flight until `deadline`, and returns
+    /// what could not be sent. Commands still in the channel are refused.
+    async fn drain_for_close(&mut self, deadline: Instant) -> Vec<Unsent> {
+        let mut refused = Vec::new();
+        while let Ok(cmd) = self.rx.try_recv() {
+            match cmd {
+                Command::Add(key, entry) => {
+                    self.buffered += 1;
+                    self.queues.entry(key).or_default().push_back(entry);
+                }
+                Command::Flush(w) => self.flush_waiters.push(w),
+                Command::Close(done) => refused.push(done),
+            }
+        }
+        loop {
+            self.dispatch(true);
+            if self.in_flight.is_empty() && self.buffered == 0 {
+                break;
+            }
+            let wake = self.next_wake();
+            tokio::select! {
+                Some(done) = self.in_flight.join_next(), if !self.in_flight.is_empty() => self.finished(done),
+                _ = sleep_until(wake), if wake.is_some() => {}
+                _ = tokio::time::sleep_until(deadline) => break,
+            }
+            if Instant::now() >= deadline {
+                break;
+            }
+        }
+        self.in_flight.abort_all();
+        let mut unsent = Vec::new();
+        for (key, entries) in self.queues.drain() {
+            for mut e in entries {
+                let error = e.last_error.take().unwrap_or_else(|| {
+                    Error::closed(
+                        key.kind.operation(),
+                        "the batcher was closed before this request could be sent",
+                    )
+                });
+                unsent.push(e.unsent(&key.queue_url, error));
+            }
+        }
+        self.buffered = 0;
+        for done in refused {
+            let _ = done.send(Vec::new());
+        }
+        unsent
+    }
+
+    /// When something becomes due: a linger timer running out or a retry's backoff ending.
+    fn next_wake(&self) -> Option<Instant> {
+        self.queues
+            .iter()
+            .filter(|(k, q)| !q.is_empty() && !self.is_busy(k))
+            .filter_map(|(_, q)| q.front())
+            .map(|e| (e.queued + self.config.linger).max(e.not_before))
+            .min()
+    }
+
+    fn is_busy(&self, key: &Key) -> bool {
+        key.fifo() && self.busy.contains(key)
+    }
+
+    /// Starts every batch that is due, as far as `max_in_flight` allows.
+    fn dispatch(&mut self, flushing: bool) {
+        let now = Instant::now();
+        let keys: Vec<Key> = self
+            .queues
+            .iter()
+            .filter(|(_, q)| !q.is_empty())
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in keys {
+            loop {
+                if self.in_flight.len() >= self.config.max_in_flight || self.is_busy(&key) {
+                    break;
+                }
+                let Some(queue) = self.queues.get_mut(&key) else {
+                    break;
+                };
+                let Some(front) = queue.front() else {
+                    break;
+                };
+                if front.not_before > now {
+                    break;
+                }
+                // How many entries fit one request, and whether that is a full batch.
+                let (mut count, mut bytes, mut full) = (0, 0, false);
+                for e in queue.iter() {
+                    if count == self.config.max_entries
+                        || bytes + e.bytes > self.config.max_bytes
+                        || e.not_before > now
+                    {
+                        full = true;
+                        break;
+                    }
+                    count += 1;
+                    bytes += e.bytes;
+                }
+                let due = flushing || full || now >= front.queued + self.config.linger;
+                if !due || count == 0 {
+                    break;
+                }
+                let reason = if full {
+                    "size"
+                } else if flushing {
+                    "flush"
+                } else {
+                    "linger"
+                };
+                let batch: Vec<Entry> = queue.drain(..count).collect();
+                self.buffered -= batch.len();
+                if key.fifo() {
+                    self.busy.insert(key.clone());
+                }
+                let span = tracing::debug_span!(
+                    "sqs.batch",
+                    operation = key.kind.operation(),
+                    queue = %key.queue_url,
+                    entries = batch.len(),
+                    bytes,
+                    reason,
+                );
+                let client = self.client.clone();
+                let k = key.clone();
+                self.in_flight.spawn(
+                    async move { (k.clone(), send_batch(&client, &k, batch).await) }
+                        .instrument(span),
+                );
+            }
+        }
+    }
+
+    /// A batch request finished; entries to try again go back to the front of their queue.
+    fn finished(&mut self, done: Result<(Key, Vec<Entry>), tokio::task::JoinError>) {
+        let Ok((key, retry)) = done else {
+            // A batch task cannot panic on data from the network; if it was aborted, its callers
+            // saw their channels close and got a Closed error.
+            return;
+        };
+        self.busy.remove(&key);
+        if retry.is_empty() {
+            return;
+        }
+        let (retry_config, _) = self.client.retry_parts();
+        let queue = self.queues.entry(key).or_default();
+        self.buffered += retry.len();
+        for mut e in retry.into_iter().rev() {
+            let throttled = e.last_error.as_ref().is_some_and(Error::is_throttling);
+            e.not_before = Instant::now() + retry_config.backoff_for(e.attempts.max(1), throttled);
+            queue.push_front(e);
+        }
+    }
+}
+
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Sends one batch; answers the callers whose outcome is final and returns the entries to try
+/// again, in their original order.
+async fn send_batch(client: &Client, key: &Key, mut batch: Vec<Entry>) -> Vec<Entry> {
+    for e in &mut batch {
+        e.attempts += 1;
+    }
+    let result = match key.kind {
+        Kind::Send => {
+            let entries = batch
+                .iter()
+                .enumerate()
+                .filter_map(|(i, e)| match &e.payload {
+                    Payload::Send(m) => Some(send_entry(i, m)),
+                    _ => None,
+                })
+                .collect();
+            let input = SendMessageBatchInput::default()
+                .queue_url(&key.queue_url)
+                .set_entries(entries);
+            client.execute(input).await.map(|out| {
+                let ok = out
+                    .successful
+                    .into_iter()
+                    .map(|s| {
+                        let output = SendMessageOutput::default()
+                            .set_md5_of_message_body(Some(s.md5_of_message_body))
+                            .set_md5_of_message_attributes(s.md5_of_message_attributes)
+                            .set_md5_of_message_system_attributes(
+                                s.md5_of_message_system_attributes,
+                            )
+                            .set_message_id(Some(s.message_id))
+                            .set_sequence_number(s.sequence_number);
+                        (s.id, Some(output))
+                    })
+                    .collect();
+                (ok, out.failed)
+            })
+        }
+        Kind::Delete => {
+            let entries = batch
+                .iter()
+                .enumerate()
+                .filter_map(|(i, e)| match &e.payload {
+                    Payload::Delete(h) => Some(
+                        DeleteMessageBatchRequestEntry::default()
+                            .id(i.to_string())
+                            .receipt_handle(h),
+                    ),
+                    _ => None,
+                })
+                .collect();
+            let input = DeleteMessageBatchInput::default()
+                .queue_url(&key.queue_url)
+                .set_entries(entries);
+            client.execute(input).await.map(|out| {
+                let ok = out.successful.into_iter().map(|s| (s.id, None)).collect();
+                (ok, out.failed)
+            })
+        }
+        Kind::Visibility => {
+            let entries = batch
+                .iter()
+                .enumerate()
+                .filter_map(|(i, e)| match &e.payload {
+                    Payload::Visibility(h, t) => Some(
+                        ChangeMessageVisibilityBatchRequestEntry::default()
+                            .id(i.to_string())
+                            .receipt_handle(h)
+                            .visibility_timeout(*t),
+                    ),
+                    _ => None,
+                })
+                .collect();
+            let input = ChangeMessageVisibilityBatchInput::default()
+                .queue_url(&key.queue_url)
+                .set_entries(entries);
+            client.execute(input).await.map(|out| {
+                let ok = out.successful.into_iter().map(|s| (s.id, None)).collect();
+                (ok, out.failed)
+            })
+        }
+    };
+    match result {
+        Ok((ok, failed)) => settle(client, key, batch, ok, failed),
+        Err(e) if e.code() == Some(&ErrorCode::BatchRequestTooLong) && batch.len() > 1 => {
+            // Split in two and send the halves one after the other (order kept for FIFO). The
+            // split is not an attempt of its own.
+            let mut second = batch.split_off(batch.len() / 2);
+            for e in batch.iter_mut().chain(second.iter_mut()) {
+                e.attempts -= 1;
+            }
+            let mut retry = Box::pin(send_batch(client, key, batch)).await;
+            retry.extend(Box::pin(send_batch(client, key, second)).await);
+            retry
+        }
+        Err(e) => {
+            // The client already retried what was worth retrying.
+            for entry in batch {
+                entry.answer_err(e.duplicate());
+            }
+            Vec::new()
+        }
+    }
+}
+
+fn send_entry(i: usize, m: &SendMessageInput) -> SendMessageBatchRequestEntry {
+    SendMessageBatchRequestEntry::default()
+        .id(i.to_string())
+        .message_body(&m.message_body)
+        .set_delay_seconds(m.delay_seconds)
+        .set_message_attributes(m.message_attributes.clone())
+        .set_message_system_attributes(m.message_system_attributes.clone())
+        .set_message_deduplication_id(m.message_deduplication_id.clone())
+        .set_message_group_id(m.message_group_id.clone())
+}
+
+/// Answers each entry of a batch from the service's per-entry results.
+fn settle(
+    client: &Client,
+    key: &Key,
+    batch: Vec<Entry>,
+    ok: HashMap<String, Option<SendMessageOutput>>,
+    failed: Vec<BatchResultErrorEntry>,
+) -> Vec<Entry> {
+    let mut ok = ok;
+    let mut failed: HashMap<String, BatchResultErrorEntry> =
+        failed.into_iter().map(|f| (f.id.clone(), f)).collect();
+    let (retry_config, bucket) = client.retry_parts();
+    let op = key.kind.operation();
+    let mut retry = Vec::new();
+    for (i, entry) in batch.into_iter().enumerate() {
+        let id = i.to_string();
+        if let Some(output) = ok.remove(&id) {
+            match (entry.reply, output) {
+                (Reply::Send(tx), Some(out)) => {
+                    let _ = tx.send(Ok(out));
+                }
+                (Reply::Unit(tx), _) => {
+                    let _ = tx.send(Ok(()));
+                }
+                (Reply::Send(tx), None) => {
+                    let _ = tx.send(Err(Error::entry(op, "MissingResult", None, false)));
+                }
+            }
+            continue;
+        }
+        let err = match failed.remove(&id) {
+            Some(f) => Error::entry(op, &f.code, f.message.as_deref(), f.sender_fault),
+            None => Error::entry(
+                op,
+                "MissingResult",
+                Some("the answer lists this entry neither as successful nor as failed"),
+                false,
+            ),
+        };
+        let transient = err.fault() == Some(crate::Fault::Receiver);
+        if transient
+            && entry.attempts < retry_config.max_attempts
+            && bucket.acquire(false).is_some()
+        {
+            tracing::info!(
+                operation = op,
+                code = err.raw_code().unwrap_or_default(),
+                attempt = entry.attempts,
+                "retrying a failed batch entry"
+            );
+            let mut entry = entry;
+            entry.last_error = Some(err.with_attempts(entry.attempts));
+            retry.push(entry);
+        } else {
+            let attempts = entry.attempts;
+            entry.answer_err(err.with_attempts(attempts));
+        }
+    }
+    retry
+}
