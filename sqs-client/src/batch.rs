@@ -604,6 +604,7 @@ impl Worker {
                     count += 1;
                     bytes += e.bytes;
                 }
+                full |= count == self.config.max_entries;
                 let due = flushing || full || now >= front.queued + self.config.linger;
                 if !due || count == 0 {
                     break;
