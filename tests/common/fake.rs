@@ -106,7 +106,7 @@ pub fn accept_sends(body: &Value) -> Answer {
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| success(e))
+        .map(success)
         .collect();
     (200, serde_json::json!({"Successful": ok}))
 }
