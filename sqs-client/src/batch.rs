@@ -223,6 +223,8 @@ struct Entry {
     queued: Instant,
     /// The last error, while being retried.
     last_error: Option<Error>,
+    /// Retry tokens taken for this entry, given back when it succeeds.
+    spent: u32,
 }
 
 impl Entry {
@@ -410,6 +412,7 @@ impl Batcher {
             not_before: now,
             queued: now,
             last_error: None,
+            spent: 0,
         };
         self.tx
             .send(Command::Add(key, entry))
@@ -801,6 +804,9 @@ fn settle(
     for (i, entry) in batch.into_iter().enumerate() {
         let id = i.to_string();
         if let Some(output) = ok.remove(&id) {
+            if entry.spent > 0 {
+                bucket.release(entry.spent);
+            }
             match (entry.reply, output) {
                 (Reply::Send(tx), Some(out)) => {
                     let _ = tx.send(Ok(out));
@@ -824,10 +830,10 @@ fn settle(
             ),
         };
         let transient = err.fault() == Some(crate::Fault::Receiver);
-        if transient
-            && entry.attempts < retry_config.max_attempts
-            && bucket.acquire(false).is_some()
-        {
+        let token = (transient && entry.attempts < retry_config.max_attempts)
+            .then(|| bucket.acquire(false))
+            .flatten();
+        if let Some(cost) = token {
             tracing::info!(
                 operation = op,
                 code = err.raw_code().unwrap_or_default(),
@@ -835,6 +841,7 @@ fn settle(
                 "retrying a failed batch entry"
             );
             let mut entry = entry;
+            entry.spent += cost;
             entry.last_error = Some(err.with_attempts(entry.attempts));
             retry.push(entry);
         } else {

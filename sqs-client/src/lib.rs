@@ -61,6 +61,7 @@ mod checks;
 mod client;
 mod codec;
 mod config;
+mod consumer;
 pub mod credentials;
 mod error;
 mod retry;
@@ -71,6 +72,7 @@ pub use batch::{BatchConfig, Batcher, Unsent, UnsentRequest};
 pub use checks::{CHECKSUM_MISMATCH_CODE, attributes_md5, message_size};
 pub use client::{Client, Items, Pages, Request, install_crypto_provider};
 pub use codec::wire_error::{decode_json_error, decode_xml_error};
+pub use consumer::{Consumer, ConsumerBuilder, Delivery, ProcessSummary, ShutdownHandle};
 
 /// The service side of the models (feature `server`): what an SQS-compatible service needs to
 /// read requests of either protocol into the generated inputs and write the outputs back.

@@ -1,0 +1,437 @@
+//! Batcher and consumer end to end: against moto (1,000 messages through the Batcher consumed
+//! with concurrency 8; a FIFO queue keeping per-group order) and against sqs-local (heartbeat,
+//! graceful shutdown giving held messages back, nack and redelivery), and 10,000 messages through
+//! the Batcher with about 5% injected faults, none lost. Every wait is bounded.
+
+mod common;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use serde_json::json;
+use sqs_client::operation::SendMessageInput;
+use sqs_client::types::QueueAttributeName;
+use sqs_client::{BatchConfig, Batcher, Client, Credentials, RetryConfig};
+
+fn client(endpoint: &str) -> Client {
+    Client::builder()
+        .endpoint_url(endpoint)
+        .region("us-east-1")
+        .credentials_provider(Credentials::new("test", "test"))
+        .build()
+        .unwrap()
+}
+
+async fn counts(c: &Client, url: &str) -> (u64, u64) {
+    let a = c
+        .get_queue_attributes()
+        .queue_url(url)
+        .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
+        .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
+        .send()
+        .await
+        .unwrap()
+        .attributes
+        .unwrap();
+    let n = |k| a[&k].parse::<u64>().unwrap();
+    (
+        n(QueueAttributeName::ApproximateNumberOfMessages),
+        n(QueueAttributeName::ApproximateNumberOfMessagesNotVisible),
+    )
+}
+
+/// Sends `bodies` through a batcher, all at once, and checks every send succeeded.
+async fn send_through(b: &Batcher, inputs: Vec<SendMessageInput>) {
+    let tasks: Vec<_> = inputs
+        .into_iter()
+        .map(|m| {
+            let b = b.clone();
+            tokio::spawn(async move { b.send_message(m).await })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn moto_a_thousand_messages_batched_and_consumed_by_eight() {
+    let moto = common::Moto::start(None);
+    let c = client(&moto.url());
+    let url = c
+        .create_queue()
+        .queue_name("thousand")
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    let batcher = Batcher::new(c.clone());
+    send_through(
+        &batcher,
+        (0..1000)
+            .map(|i| {
+                SendMessageInput::default()
+                    .queue_url(&url)
+                    .message_body(format!("n{i}"))
+            })
+            .collect(),
+    )
+    .await;
+
+    let seen = Arc::new(Mutex::new(HashMap::<String, u32>::new()));
+    let consumer = c
+        .consumer(&url)
+        .wait_time_seconds(1)
+        .batcher(batcher.clone())
+        .build();
+    let stop = consumer.shutdown_handle();
+    let seen2 = Arc::clone(&seen);
+    let running = tokio::spawn(consumer.process(8, move |m| {
+        let (seen, stop) = (Arc::clone(&seen2), stop.clone());
+        async move {
+            let mut s = seen.lock().unwrap();
+            *s.entry(m.body.unwrap_or_default()).or_default() += 1;
+            if s.len() == 1000 {
+                stop.shutdown();
+            }
+            Ok::<_, String>(())
+        }
+    }));
+    let summary = tokio::time::timeout(Duration::from_secs(120), running)
+        .await
+        .expect("consumed within 2 minutes")
+        .unwrap();
+    assert_eq!(
+        seen.lock().unwrap().len(),
+        1000,
+        "every message was received"
+    );
+    assert!(summary.acked >= 1000, "{summary:?}");
+    assert_eq!(
+        counts(&c, &url).await,
+        (0, 0),
+        "the queue is empty: all deleted"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn moto_a_fifo_queue_keeps_each_group_in_order() {
+    let moto = common::Moto::start(None);
+    let c = client(&moto.url());
+    let url = c
+        .create_queue()
+        .queue_name("groups.fifo")
+        .attributes(QueueAttributeName::FifoQueue, "true")
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    let batcher = Batcher::new(c.clone());
+    // Handed over in order per group (each group's sends one after another).
+    let mut producers = Vec::new();
+    for g in 0..3 {
+        let (b, url) = (batcher.clone(), url.clone());
+        producers.push(tokio::spawn(async move {
+            for i in 0..30 {
+                b.send_message(
+                    SendMessageInput::default()
+                        .queue_url(&url)
+                        .message_body(format!("{i:02}"))
+                        .message_group_id(format!("g{g}"))
+                        .message_deduplication_id(format!("g{g}-{i}")),
+                )
+                .await
+                .unwrap();
+            }
+        }));
+    }
+    for p in producers {
+        p.await.unwrap();
+    }
+    let order = Arc::new(Mutex::new(HashMap::<String, Vec<String>>::new()));
+    let done = Arc::new(AtomicU64::new(0));
+    let consumer = c.consumer(&url).wait_time_seconds(1).build();
+    let stop = consumer.shutdown_handle();
+    let (order2, done2) = (Arc::clone(&order), Arc::clone(&done));
+    let running = tokio::spawn(consumer.process(8, move |m| {
+        let (order, done, stop) = (Arc::clone(&order2), Arc::clone(&done2), stop.clone());
+        async move {
+            let group = m.attributes.as_ref().unwrap()
+                [&sqs_client::types::MessageSystemAttributeName::MessageGroupId]
+                .clone();
+            // Uneven handling times would reorder a group if it were handled concurrently.
+            tokio::time::sleep(Duration::from_millis(fastrand_ms())).await;
+            order
+                .lock()
+                .unwrap()
+                .entry(group)
+                .or_default()
+                .push(m.body.unwrap_or_default());
+            if done.fetch_add(1, Ordering::SeqCst) + 1 == 90 {
+                stop.shutdown();
+            }
+            Ok::<_, String>(())
+        }
+    }));
+    tokio::time::timeout(Duration::from_secs(120), running)
+        .await
+        .expect("consumed within 2 minutes")
+        .unwrap();
+    let order = order.lock().unwrap();
+    for g in 0..3 {
+        let got = &order[&format!("g{g}")];
+        let want: Vec<String> = (0..30).map(|i| format!("{i:02}")).collect();
+        assert_eq!(got, &want, "group g{g}");
+    }
+}
+
+fn fastrand_ms() -> u64 {
+    (std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos()
+        % 7) as u64
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_heartbeat_keeps_a_slow_message_hidden() {
+    let local = sqs_local::start().await.unwrap();
+    let c = client(local.endpoint());
+    let url = c
+        .create_queue()
+        .queue_name("slow")
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    c.send_message()
+        .queue_url(&url)
+        .message_body("slow")
+        .send()
+        .await
+        .unwrap();
+    let mut consumer = c
+        .consumer(&url)
+        .visibility_timeout(1)
+        .heartbeat(Duration::from_millis(300))
+        .wait_time_seconds(1)
+        .build();
+    let d = consumer.next().await.unwrap().unwrap();
+    // Work for 2.5 s, well past the 1 s visibility: nobody else may get the message.
+    for _ in 0..5 {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let other = c
+            .receive_message()
+            .queue_url(&url)
+            .send()
+            .await
+            .unwrap()
+            .messages;
+        assert!(other.is_none(), "the message stayed hidden while worked on");
+    }
+    d.ack().await.unwrap();
+    consumer.shutdown().await;
+    assert_eq!(counts(&c, &url).await, (0, 0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_gives_held_messages_back_at_once() {
+    let local = sqs_local::start().await.unwrap();
+    let c = client(local.endpoint());
+    let url = c
+        .create_queue()
+        .queue_name("held")
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    let batcher = Batcher::new(c.clone());
+    send_through(
+        &batcher,
+        (0..10)
+            .map(|i| {
+                SendMessageInput::default()
+                    .queue_url(&url)
+                    .message_body(format!("h{i}"))
+            })
+            .collect(),
+    )
+    .await;
+    let mut consumer = c
+        .consumer(&url)
+        .visibility_timeout(600)
+        .prefetch(10)
+        .wait_time_seconds(1)
+        .build();
+    let first = consumer.next().await.unwrap().unwrap();
+    // Let the consumer fill its buffer, then stop it.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while counts(&c, &url).await.1 < 10 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    first.ack().await.unwrap();
+    consumer.shutdown().await;
+    // The nine held back are receivable now, not after 600 s.
+    let mut back = 0;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while back < 9 && tokio::time::Instant::now() < deadline {
+        back += c
+            .receive_message()
+            .queue_url(&url)
+            .max_number_of_messages(10)
+            .send()
+            .await
+            .unwrap()
+            .messages
+            .map_or(0, |m| m.len());
+    }
+    assert_eq!(back, 9);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_handler_hands_the_message_back_for_another_try() {
+    let local = sqs_local::start().await.unwrap();
+    let c = client(local.endpoint());
+    let url = c
+        .create_queue()
+        .queue_name("retry")
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    c.send_message()
+        .queue_url(&url)
+        .message_body("flaky")
+        .send()
+        .await
+        .unwrap();
+    let tries = Arc::new(AtomicU64::new(0));
+    let consumer = c.consumer(&url).wait_time_seconds(1).build();
+    let stop = consumer.shutdown_handle();
+    let t = Arc::clone(&tries);
+    let summary = tokio::time::timeout(
+        Duration::from_secs(30),
+        consumer.process(2, move |_| {
+            let (t, stop) = (Arc::clone(&t), stop.clone());
+            async move {
+                if t.fetch_add(1, Ordering::SeqCst) == 0 {
+                    return Err("first try fails");
+                }
+                stop.shutdown();
+                Ok(())
+            }
+        }),
+    )
+    .await
+    .expect("done within 30 s");
+    assert_eq!((summary.nacked, summary.acked), (1, 1), "{summary:?}");
+    assert_eq!(counts(&c, &url).await, (0, 0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_thousand_messages_through_faults_none_lost() {
+    // The stand-in stores what it accepts; about 2% of requests get a 500, 2% throttling, and
+    // 5% of entries fail with a receiver fault. Nothing is stored for a failed request or entry.
+    let stored: Arc<Mutex<Vec<String>>> = Arc::default();
+    let counter = Arc::new(AtomicU64::new(0));
+    let (store, n) = (Arc::clone(&stored), Arc::clone(&counter));
+    let fake = common::fake::Fake::start(move |_, body| {
+        let k = n.fetch_add(1, Ordering::SeqCst);
+        match k % 50 {
+            7 => {
+                return (
+                    500,
+                    json!({"__type": "InternalError", "message": "injected"}),
+                );
+            }
+            23 => {
+                return (
+                    400,
+                    json!({"__type": "com.amazonaws.sqs#RequestThrottled", "message": "injected"}),
+                );
+            }
+            _ => {}
+        }
+        let mut ok = Vec::new();
+        let mut failed = Vec::new();
+        for (i, e) in body["Entries"].as_array().unwrap().iter().enumerate() {
+            if (k as usize * 7 + i) % 20 == 3 {
+                failed.push(common::fake::failure(&e["Id"], "InternalError", false));
+            } else {
+                store
+                    .lock()
+                    .unwrap()
+                    .push(e["MessageBody"].as_str().unwrap().to_owned());
+                ok.push(common::fake::success(e));
+            }
+        }
+        (200, json!({"Successful": ok, "Failed": failed}))
+    })
+    .await;
+    let c = Client::builder()
+        .endpoint_url(fake.url())
+        .region("us-east-1")
+        .credentials_provider(Credentials::new("k", "s"))
+        .retry_config(RetryConfig::default().max_attempts(5).backoff(
+            Duration::from_millis(1),
+            Duration::from_millis(2),
+            Duration::from_millis(20),
+        ))
+        .build()
+        .unwrap();
+    let b = Batcher::with_config(c, BatchConfig::default().linger(Duration::from_millis(5)));
+    let tasks: Vec<_> = (0..10_000)
+        .map(|i| {
+            let b = b.clone();
+            tokio::spawn(async move {
+                let body = format!("m{i}");
+                let r = b
+                    .send_message(
+                        SendMessageInput::default()
+                            .queue_url("http://127.0.0.1:1/000000000000/faults")
+                            .message_body(&body),
+                    )
+                    .await;
+                (body, r)
+            })
+        })
+        .collect();
+    let mut ok = Vec::new();
+    let mut failed = 0;
+    for t in tokio::time::timeout(
+        Duration::from_secs(120),
+        futures_util::future::join_all(tasks),
+    )
+    .await
+    .expect("every send resolves")
+    {
+        let (body, r) = t.unwrap();
+        match r {
+            Ok(out) => {
+                assert_eq!(
+                    out.message_id.as_deref(),
+                    Some(format!("m-{body}").as_str())
+                );
+                ok.push(body);
+            }
+            Err(_) => failed += 1,
+        }
+    }
+    let mut stored = stored.lock().unwrap().clone();
+    stored.sort();
+    ok.sort();
+    assert_eq!(ok.len() + failed, 10_000);
+    assert_eq!(
+        stored, ok,
+        "the successes are exactly what the server stored"
+    );
+    assert!(failed < 50, "{failed} sends failed for good");
+}
