@@ -3,7 +3,8 @@
 //! `cargo bench --bench client` prints, for SendMessage with a 1 KiB body, sequentially and at
 //! concurrency 64: messages per second and client CPU per request (user + system time of this
 //! process; the fake endpoint runs in a child process so its work is not counted). Also a
-//! send -> receive -> delete cycle. `cargo bench --bench client -- sequential N` runs only N
+//! send -> receive -> delete cycle, and SendMessage through the Batcher at concurrency 64 with
+//! three linger times (messages per second, entries per batch). `cargo bench --bench client -- sequential N` runs only N
 //! sequential sends (for `valgrind --tool=callgrind`).
 //!
 //! The endpoint answers SendMessage, ReceiveMessage and DeleteMessage in AWS JSON 1.0 with
@@ -57,6 +58,25 @@ fn main() {
                     || cycles(&client, 10_000, 64, &body),
                 )
                 .await;
+                for linger in [0u64, 2, 5, 10] {
+                    let batcher = sqs_client::Batcher::with_config(
+                        client.clone(),
+                        sqs_client::BatchConfig::default().linger(Duration::from_millis(linger)),
+                    );
+                    report(
+                        &format!("Batcher SendMessage 1 KiB, concurrency 64, linger {linger} ms"),
+                        100_000,
+                        || batched_sends(&batcher, 100_000, 64),
+                    )
+                    .await;
+                    let stats = batcher.stats();
+                    println!(
+                        "  {} batches, {:.2} entries per batch",
+                        stats.batches,
+                        stats.entries_per_batch()
+                    );
+                    batcher.close().await;
+                }
             });
             stop(&mut server);
         }
@@ -124,6 +144,30 @@ fn start(runtime: &tokio::runtime::Runtime) -> (Child, Client) {
 fn stop(server: &mut Child) {
     let _ = server.kill();
     let _ = server.wait();
+}
+
+async fn batched_sends(batcher: &sqs_client::Batcher, n: usize, concurrency: usize) {
+    let body: Arc<str> = "x".repeat(1024).into();
+    let per_worker = n / concurrency;
+    let workers: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let (b, body) = (batcher.clone(), body.clone());
+            tokio::spawn(async move {
+                for _ in 0..per_worker {
+                    b.send_message(
+                        sqs_client::operation::SendMessageInput::default()
+                            .queue_url(QUEUE)
+                            .message_body(&*body),
+                    )
+                    .await
+                    .unwrap();
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.await.unwrap();
+    }
 }
 
 async fn sends(client: &Client, n: usize, concurrency: usize) {
@@ -245,6 +289,26 @@ async fn serve(port: u16) {
                         )
                     }
                     "AmazonSQS.ReceiveMessage" => receive_answer.to_string(),
+                    "AmazonSQS.SendMessageBatch" => {
+                        let v: serde_json::Value =
+                            serde_json::from_slice(&request).unwrap_or_default();
+                        let ok: Vec<String> = v["Entries"]
+                            .as_array()
+                            .map(Vec::as_slice)
+                            .unwrap_or_default()
+                            .iter()
+                            .map(|e| {
+                                let md5 = hex::encode(Md5::digest(
+                                    e["MessageBody"].as_str().unwrap_or_default().as_bytes(),
+                                ));
+                                format!(
+                                    r#"{{"Id": "{}", "MD5OfMessageBody": "{md5}", "MessageId": "5fea7756-0ea4-451a-a703-a558b933e274"}}"#,
+                                    e["Id"].as_str().unwrap_or_default()
+                                )
+                            })
+                            .collect();
+                        format!(r#"{{"Successful": [{}]}}"#, ok.join(","))
+                    }
                     _ => "{}".to_owned(),
                 };
                 let head = format!(

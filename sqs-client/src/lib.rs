@@ -68,7 +68,7 @@ mod retry;
 #[rustfmt::skip] // formatted by sqs-codegen (prettyplease); the freshness test compares it byte for byte
 mod generated;
 
-pub use batch::{BatchConfig, Batcher, Unsent, UnsentRequest};
+pub use batch::{BatchConfig, BatchStats, Batcher, Unsent, UnsentRequest};
 pub use checks::{CHECKSUM_MISMATCH_CODE, attributes_md5, message_size};
 pub use client::{Client, Items, Pages, Request, install_crypto_provider};
 pub use codec::wire_error::{decode_json_error, decode_xml_error};
