@@ -34,8 +34,20 @@
 //!   description; enums keep unknown values; [`ErrorCode`] recognises a modeled error by shape
 //!   name or Query code.
 //! - Paginated operations: [`Request::into_pages`] and [`Request::into_items`] are streams.
-//! - Credentials: [`credentials::ProvideCredentials`] is the seam for any source; fixed keys, the
-//!   environment and static profile keys are built in. `Debug` output never shows secrets.
+//! - Credentials: [`credentials::ProvideCredentials`] is the seam for any source; the default
+//!   chain ([`credentials::default_provider`]) finds them as AWS tools do and refreshes them
+//!   ahead of expiry. `Debug` output never shows secrets.
+//! - [`Batcher`]: single sends, deletes and visibility changes gathered into batch requests,
+//!   each caller getting its own message's result (see its semantics).
+//! - [`Client::consumer`]: a [`Consumer`] stream of [`Delivery`]s to `ack` / `nack` / `extend`,
+//!   or [`Consumer::process`] with a handler, bounded concurrency, a visibility heartbeat and a
+//!   graceful shutdown.
+//!
+//! # Feature flags
+//!
+//! - `aws-config`: use any `aws-credential-types` provider (SSO, an `SdkConfig`'s) as ours.
+//! - `server`: the service side of the models (reading requests, writing responses), for
+//!   `sqs-local`.
 //!
 //! # Errors
 //!
