@@ -1,9 +1,23 @@
 //! Transparent offloading of large SQS message bodies to any `object_store` backend, in the
 //! pointer format the AWS Java and Python extended clients read and write.
 //!
-//! The extended client itself is not built yet (its own issue). What is here today:
-//! [`s3_credentials`], which lets object_store's S3 backend sign with the same credentials
-//! provider as the SQS client, so one configuration serves both.
+//! - [`ExtendedClient`] wraps a `sqs_client::Client` and an `Arc<dyn ObjectStore>` (S3, GCS,
+//!   Azure, the local file system, memory, ...). Bodies over the threshold (262,144 bytes of body
+//!   and attributes by default) go to the store; SQS carries a pointer the Java and Python
+//!   extended clients read, and it reads theirs (both pointer class families, both size
+//!   attributes, any JSON formatting). Receipt handles are wrapped exactly as the Java client
+//!   wraps them.
+//! - Safer than those clients: a pointer to a bucket outside the allow-list is refused and never
+//!   fetched; a missing payload fails only its own message; the object of a message SQS refuses
+//!   is deleted again; a batch is planned so its total fits 1 MiB; the object of a deleted
+//!   message is removed only after SQS deleted the message; FIFO content-based deduplication
+//!   keeps working (the deduplication id is the payload's SHA-256); payloads stream in and out
+//!   with bounded memory.
+//! - [`s3_credentials`] lets object_store's S3 backend sign with the same credentials provider
+//!   as the SQS client, so one configuration serves both.
+//!
+//! PurgeQueue (through [`ExtendedClient::client`]) removes the messages but not their objects:
+//! give the bucket a lifecycle rule, as with the other extended clients.
 //!
 //! ```no_run
 //! # fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -19,6 +33,17 @@
 //! ```
 
 use std::sync::Arc;
+
+mod client;
+mod error;
+pub mod pointer;
+
+pub use client::{
+    DeleteBatchOutput, ExtendedClient, ExtendedConfig, PayloadFailure, ReceiveOutput,
+    ReceivedMessage,
+};
+pub use error::Error;
+pub use pointer::PayloadLocation;
 
 use object_store::aws::{AwsCredential, AwsCredentialProvider};
 use object_store::client::CredentialProvider;

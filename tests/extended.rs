@@ -1,0 +1,419 @@
+//! The extended client on sqs-local with in-memory and local-file stores: offloading and back,
+//! and the faults that lose data in the other extended clients (an upload whose send fails, a
+//! partial batch failure, a missing object, a foreign bucket, a failed message delete).
+
+use std::sync::Arc;
+
+use futures_util::StreamExt;
+use object_store::memory::InMemory;
+use object_store::path::Path;
+use object_store::{ObjectStore, ObjectStoreExt};
+use sqs_client::operation::*;
+use sqs_client::types::{MessageAttributeValue, QueueAttributeName, SendMessageBatchRequestEntry};
+use sqs_client::{Client, Credentials, ErrorCode};
+use sqs_extended::{Error, ExtendedClient, ExtendedConfig};
+
+async fn setup() -> (sqs_local::LocalSqs, Client, Arc<InMemory>, ExtendedClient) {
+    let local = sqs_local::start().await.unwrap();
+    let client = Client::builder()
+        .endpoint_url(local.endpoint())
+        .region("us-east-1")
+        .credentials_provider(Credentials::new("k", "s"))
+        .build()
+        .unwrap();
+    let store = Arc::new(InMemory::new());
+    let ext = ExtendedClient::new(client.clone(), store.clone(), "payloads");
+    (local, client, store, ext)
+}
+
+async fn queue(c: &Client, name: &str) -> String {
+    c.create_queue()
+        .queue_name(name)
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap()
+}
+
+async fn objects(store: &InMemory) -> Vec<String> {
+    store
+        .list(None)
+        .map(|m| m.unwrap().location.to_string())
+        .collect()
+        .await
+}
+
+fn receive(url: &str) -> ReceiveMessageInput {
+    ReceiveMessageInput::default()
+        .queue_url(url)
+        .max_number_of_messages(10)
+        .message_attribute_names("All")
+}
+
+#[tokio::test]
+async fn large_bodies_go_to_the_store_and_come_back() {
+    let (_local, c, store, ext) = setup().await;
+    let url = queue(&c, "ext").await;
+    let big = "é".repeat(150_000); // 300,000 bytes of UTF-8
+    ext.send_message(
+        SendMessageInput::default()
+            .queue_url(&url)
+            .message_body(&big)
+            .message_attributes(
+                "kind",
+                MessageAttributeValue::default()
+                    .data_type("String")
+                    .string_value("doc"),
+            ),
+    )
+    .await
+    .unwrap();
+    ext.send_message(
+        SendMessageInput::default()
+            .queue_url(&url)
+            .message_body("small"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        objects(&store).await.len(),
+        1,
+        "only the large body was offloaded"
+    );
+
+    // A plain receive sees the pointer and the reserved attribute.
+    let raw = c
+        .execute(receive(&url).visibility_timeout(0))
+        .await
+        .unwrap()
+        .messages
+        .unwrap();
+    let pointer = raw
+        .iter()
+        .find(|m| m.body.as_deref() != Some("small"))
+        .unwrap();
+    assert!(
+        pointer
+            .body
+            .as_deref()
+            .unwrap()
+            .starts_with(r#"["software.amazon.payloadoffloading.PayloadS3Pointer",{"#)
+    );
+    assert_eq!(
+        pointer.message_attributes.as_ref().unwrap()["ExtendedPayloadSize"]
+            .string_value
+            .as_deref(),
+        Some("300000")
+    );
+
+    let got = ext.receive_message(receive(&url)).await.unwrap();
+    let mut messages: Vec<_> = got.messages.into_iter().map(Result::unwrap).collect();
+    messages.sort_by_key(|m| m.payload.is_none());
+    let (large, small) = (&messages[0], &messages[1]);
+    assert_eq!(large.message.body.as_deref(), Some(big.as_str()));
+    let attrs = large.message.message_attributes.as_ref().unwrap();
+    assert_eq!(attrs.len(), 1, "the reserved attribute is stripped");
+    assert_eq!(attrs["kind"].string_value.as_deref(), Some("doc"));
+    let handle = large.message.receipt_handle.clone().unwrap();
+    assert!(handle.starts_with("-..s3BucketName..-payloads-..s3BucketName..--..s3Key..-"));
+    assert_eq!(small.payload, None);
+
+    // Deleting with the wrapped handle deletes the message, then the object.
+    ext.delete_message(
+        DeleteMessageInput::default()
+            .queue_url(&url)
+            .receipt_handle(handle),
+    )
+    .await
+    .unwrap();
+    assert!(objects(&store).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_refused_send_leaves_no_object_behind() {
+    let (local, _c, store, ext) = setup().await;
+    let err = ext
+        .send_message(
+            SendMessageInput::default()
+                .queue_url(local.queue_url("does-not-exist"))
+                .message_body("x".repeat(300_000)),
+        )
+        .await
+        .unwrap_err();
+    match &err {
+        Error::Sqs(e) => assert_eq!(e.code(), Some(&ErrorCode::QueueDoesNotExist)),
+        other => panic!("{other}"),
+    }
+    assert!(
+        objects(&store).await.is_empty(),
+        "the upload was taken back"
+    );
+    // Reserved names and too many attributes are refused before anything is stored.
+    let reserved = ext
+        .send_message(
+            SendMessageInput::default()
+                .queue_url(local.queue_url("q"))
+                .message_body("x")
+                .message_attributes(
+                    "ExtendedPayloadSize",
+                    MessageAttributeValue::default()
+                        .data_type("Number")
+                        .string_value("1"),
+                ),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(reserved, Error::InvalidRequest(_)), "{reserved}");
+}
+
+#[tokio::test]
+async fn objects_of_failed_batch_entries_are_removed_and_batches_fit() {
+    let (_local, c, store, ext) = setup().await;
+    let url = c
+        .create_queue()
+        .queue_name("ext-batch.fifo")
+        .attributes(QueueAttributeName::FifoQueue, "true")
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    // The second entry has no group id: SQS fails that entry alone.
+    let out = ext
+        .send_message_batch(
+            SendMessageBatchInput::default()
+                .queue_url(&url)
+                .entries(
+                    SendMessageBatchRequestEntry::default()
+                        .id("ok")
+                        .message_body("a".repeat(300_000))
+                        .message_group_id("g"),
+                )
+                .entries(
+                    SendMessageBatchRequestEntry::default()
+                        .id("bad")
+                        .message_body("b".repeat(300_000)),
+                ),
+        )
+        .await
+        .unwrap();
+    assert_eq!(out.successful.len(), 1);
+    assert_eq!(out.failed[0].id, "bad");
+    assert_eq!(
+        objects(&store).await.len(),
+        1,
+        "the failed entry's object was removed"
+    );
+
+    // Five entries of 250,000 bytes each stay under the threshold but not under the 1 MiB batch
+    // total: the plan offloads enough of them for the batch to go through.
+    let std_url = queue(&c, "ext-plan").await;
+    let entries: Vec<_> = (0..5)
+        .map(|i| {
+            SendMessageBatchRequestEntry::default()
+                .id(format!("e{i}"))
+                .message_body(format!("{i}").repeat(250_000))
+        })
+        .collect();
+    let out = ext
+        .send_message_batch(
+            SendMessageBatchInput::default()
+                .queue_url(&std_url)
+                .set_entries(entries),
+        )
+        .await
+        .unwrap();
+    assert_eq!(out.successful.len(), 5, "{:?}", out.failed);
+    let mut bodies = Vec::new();
+    for _ in 0..5 {
+        for m in ext
+            .receive_message(receive(&std_url))
+            .await
+            .unwrap()
+            .messages
+        {
+            bodies.push(m.unwrap().message.body.unwrap());
+        }
+        if bodies.len() == 5 {
+            break;
+        }
+    }
+    bodies.sort();
+    assert_eq!(
+        bodies,
+        (0..5)
+            .map(|i| format!("{i}").repeat(250_000))
+            .collect::<Vec<_>>()
+    );
+}
+
+#[tokio::test]
+async fn a_missing_object_or_a_foreign_bucket_fails_only_its_message() {
+    let (_local, c, store, ext) = setup().await;
+    let url = queue(&c, "ext-faults").await;
+    for body in ["1", "2", "3"] {
+        ext.send_message(
+            SendMessageInput::default()
+                .queue_url(&url)
+                .message_body(body.repeat(300_000)),
+        )
+        .await
+        .unwrap();
+    }
+    // Remove the object of one message behind the client's back.
+    let victim = objects(&store).await.remove(0);
+    store.delete(&Path::from(victim.as_str())).await.unwrap();
+    // A foreign producer's pointer into another bucket.
+    c.send_message()
+        .queue_url(&url)
+        .message_body(r#"["software.amazon.payloadoffloading.PayloadS3Pointer",{"s3BucketName":"secrets","s3Key":"prod/keys.json"}]"#)
+        .message_attributes("SQSLargePayloadSize", MessageAttributeValue::default().data_type("Number").string_value("10"))
+        .send()
+        .await
+        .unwrap();
+    let mut ok = 0;
+    let mut missing = 0;
+    let mut refused = 0;
+    for _ in 0..5 {
+        for r in ext
+            .receive_message(receive(&url).visibility_timeout(60))
+            .await
+            .unwrap()
+            .messages
+        {
+            match r {
+                Ok(_) => ok += 1,
+                Err(f) if f.error.is_not_found() => missing += 1,
+                Err(f) => match f.error {
+                    Error::BucketNotAllowed(loc) => {
+                        assert_eq!(loc.bucket, "secrets");
+                        refused += 1;
+                    }
+                    other => panic!("{other}"),
+                },
+            }
+        }
+        if ok + missing + refused == 4 {
+            break;
+        }
+    }
+    assert_eq!((ok, missing, refused), (2, 1, 1));
+}
+
+#[tokio::test]
+async fn a_failed_message_delete_keeps_the_object() {
+    let (_local, c, store, ext) = setup().await;
+    let url = queue(&c, "ext-keep").await;
+    ext.send_message(
+        SendMessageInput::default()
+            .queue_url(&url)
+            .message_body("k".repeat(300_000)),
+    )
+    .await
+    .unwrap();
+    let m = ext
+        .receive_message(receive(&url))
+        .await
+        .unwrap()
+        .messages
+        .remove(0)
+        .unwrap();
+    let handle = m.message.receipt_handle.unwrap();
+    // Same pointer, but the SQS handle inside is not a valid one: SQS refuses the delete.
+    let (loc, _) = sqs_extended::pointer::unwrap_handle(&handle);
+    let broken = loc.unwrap().wrap_handle("not-a-real-handle");
+    let err = ext
+        .delete_message(
+            DeleteMessageInput::default()
+                .queue_url(&url)
+                .receipt_handle(broken),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Sqs(_)), "{err}");
+    assert_eq!(
+        objects(&store).await.len(),
+        1,
+        "the object stays while its message exists"
+    );
+}
+
+#[tokio::test]
+async fn fifo_content_based_deduplication_still_works_when_offloaded() {
+    let (_local, c, _store, ext) = setup().await;
+    let url = c
+        .create_queue()
+        .queue_name("ext-dedup.fifo")
+        .attributes(QueueAttributeName::FifoQueue, "true")
+        .attributes(QueueAttributeName::ContentBasedDeduplication, "true")
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    let send = || {
+        ext.send_message(
+            SendMessageInput::default()
+                .queue_url(&url)
+                .message_body("same payload ".repeat(30_000))
+                .message_group_id("g"),
+        )
+    };
+    let first = send().await.unwrap();
+    let second = send().await.unwrap();
+    assert_eq!(
+        first.message_id, second.message_id,
+        "the resend was deduplicated"
+    );
+}
+
+#[tokio::test]
+async fn payloads_stream_through_a_local_file_system() {
+    let dir = std::env::temp_dir().join(format!("sqs-ext-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let local = sqs_local::start().await.unwrap();
+    let c = Client::builder()
+        .endpoint_url(local.endpoint())
+        .region("us-east-1")
+        .credentials_provider(Credentials::new("k", "s"))
+        .build()
+        .unwrap();
+    let store = Arc::new(object_store::local::LocalFileSystem::new_with_prefix(&dir).unwrap());
+    let ext = ExtendedClient::new(c.clone(), store, "files")
+        .with_config(ExtendedConfig::default().key_prefix("big/"))
+        .unwrap();
+    let url = queue(&c, "ext-stream").await;
+    // 20 MiB in 64 KiB chunks, never all in memory at once.
+    let chunk = bytes::Bytes::from(vec![7u8; 64 * 1024]);
+    let stream =
+        futures_util::stream::iter((0..320).map(move |_| Ok::<_, std::io::Error>(chunk.clone())));
+    let (_, location) = ext
+        .send_message_streaming(SendMessageInput::default().queue_url(&url), stream)
+        .await
+        .unwrap();
+    assert!(location.key.starts_with("big/"));
+    let got = ext.receive_message_pointers(receive(&url)).await.unwrap();
+    let payload = got[0].payload.clone().unwrap();
+    let mut total = 0usize;
+    let mut s = ext.payload_stream(&payload).await.unwrap();
+    while let Some(part) = s.next().await {
+        let part = part.unwrap();
+        assert!(part.iter().all(|b| *b == 7));
+        total += part.len();
+    }
+    assert_eq!(total, 20 * 1024 * 1024);
+    ext.delete_message(
+        DeleteMessageInput::default()
+            .queue_url(&url)
+            .receipt_handle(got[0].message.receipt_handle.clone().unwrap()),
+    )
+    .await
+    .unwrap();
+    assert!(
+        !dir.join("big")
+            .join(payload.key.trim_start_matches("big/"))
+            .exists()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
