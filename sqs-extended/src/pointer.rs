@@ -170,7 +170,9 @@ mod tests {
         ] {
             assert!(is_pointer_class(other), "{other}");
         }
-        assert!(!is_pointer_class("com.example.sqs.javamessaging.MessageS3Pointer"));
+        assert!(!is_pointer_class(
+            "com.example.sqs.javamessaging.MessageS3Pointer"
+        ));
         for bad in [
             r#"["java.lang.String",{"s3BucketName":"b","s3Key":"k"}]"#,
             r#"["software.amazon.payloadoffloading.PayloadS3Pointer",{"s3BucketName":"b"}]"#,

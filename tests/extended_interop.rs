@@ -1,0 +1,171 @@
+//! Interoperability with the Python extended client (amazon-sqs-extended-client), both ways, on
+//! moto (SQS and S3 on one port; our side reaches S3 through object_store's S3 backend): Python
+//! sends a 300 KB payload with an attribute and we receive the exact bytes and attribute; we send
+//! and Python receives the exact bytes; both size attribute names; a compact Java-format pointer
+//! is read.
+
+mod common;
+
+use std::process::Command;
+use std::sync::Arc;
+
+use md5::Digest as _;
+use object_store::aws::AmazonS3Builder;
+use object_store::path::Path;
+use object_store::{ObjectStore, ObjectStoreExt};
+use serde_json::Value;
+use sqs_client::operation::{ReceiveMessageInput, SendMessageInput};
+use sqs_client::types::MessageAttributeValue;
+use sqs_client::{Client, Credentials};
+use sqs_extended::{ExtendedClient, ExtendedConfig};
+
+const BUCKET: &str = "interop-bucket";
+
+fn python(moto: &common::Moto, args: &[&str]) -> Value {
+    let script = format!(
+        "{}/tests/peers/extended_interop.py",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let out = Command::new(common::venv().join("bin/python"))
+        .arg(script)
+        .arg(args[0])
+        .arg(moto.url())
+        .arg(BUCKET)
+        .args(&args[1..])
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .output()
+        .expect("python runs");
+    assert!(
+        out.status.success(),
+        "python {args:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("one JSON line")
+}
+
+fn payload(n: usize) -> String {
+    "interop ü ".repeat(n)
+}
+
+fn md5_hex(bytes: &[u8]) -> String {
+    hex::encode(md5::Md5::digest(bytes))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_and_rust_read_each_others_offloaded_messages() {
+    let moto = common::Moto::start(None);
+    let queue = python(&moto, &["setup", "interop-q"])["queue_url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let client = Client::builder()
+        .endpoint_url(moto.url())
+        .region("us-east-1")
+        .credentials_provider(Credentials::new("test", "test"))
+        .build()
+        .unwrap();
+    let store: Arc<dyn ObjectStore> = Arc::new(
+        AmazonS3Builder::new()
+            .with_endpoint(moto.url())
+            .with_allow_http(true)
+            .with_region("us-east-1")
+            .with_bucket_name(BUCKET)
+            .with_access_key_id("test")
+            .with_secret_access_key("test")
+            .build()
+            .unwrap(),
+    );
+    let ext = ExtendedClient::new(client.clone(), store.clone(), BUCKET);
+    let receive = || {
+        ReceiveMessageInput::default()
+            .queue_url(&queue)
+            .wait_time_seconds(2)
+            .max_number_of_messages(10)
+            .message_attribute_names("All")
+    };
+
+    // Python -> Rust, with the current and with the legacy size attribute.
+    for mode in ["current", "legacy"] {
+        let sent = python(&moto, &["send", &queue, "30000", mode]);
+        let mut got = ext.receive_message(receive()).await.unwrap().messages;
+        assert_eq!(got.len(), 1, "{mode}");
+        let m = got.remove(0).unwrap();
+        let body = m.message.body.clone().unwrap();
+        assert_eq!(body.len() as u64, sent["len"].as_u64().unwrap(), "{mode}");
+        assert_eq!(
+            md5_hex(body.as_bytes()),
+            sent["md5"].as_str().unwrap(),
+            "{mode}"
+        );
+        let attrs = m.message.message_attributes.clone().unwrap();
+        assert_eq!(attrs.len(), 1, "{mode}: the reserved attribute is stripped");
+        assert_eq!(attrs["user-attr"].string_value.as_deref(), Some("keep-me"));
+        assert_eq!(m.payload.as_ref().unwrap().bucket, BUCKET);
+        ext.delete_message(
+            sqs_client::operation::DeleteMessageInput::default()
+                .queue_url(&queue)
+                .receipt_handle(m.message.receipt_handle.unwrap()),
+        )
+        .await
+        .unwrap();
+    }
+
+    // Rust -> Python, with each size attribute name.
+    for legacy in [false, true] {
+        let ext = ext
+            .clone()
+            .with_config(ExtendedConfig::default().legacy_attribute(legacy))
+            .unwrap();
+        let body = payload(30_000);
+        ext.send_message(
+            SendMessageInput::default()
+                .queue_url(&queue)
+                .message_body(&body)
+                .message_attributes(
+                    "user-attr",
+                    MessageAttributeValue::default()
+                        .data_type("String")
+                        .string_value("from-rust"),
+                ),
+        )
+        .await
+        .unwrap();
+        let got = python(&moto, &["receive", &queue]);
+        let got = got.as_array().unwrap();
+        assert_eq!(got.len(), 1, "legacy={legacy}: {got:?}");
+        assert_eq!(got[0]["len"].as_u64().unwrap(), body.len() as u64);
+        assert_eq!(got[0]["md5"].as_str().unwrap(), md5_hex(body.as_bytes()));
+        assert_eq!(got[0]["attrs"]["user-attr"], "from-rust");
+    }
+
+    // A compact pointer as the Java client writes it, from a producer of its own.
+    let body = payload(31_000);
+    store
+        .put(&Path::from("java-written-key"), body.clone().into())
+        .await
+        .unwrap();
+    client
+        .send_message()
+        .queue_url(&queue)
+        .message_body(format!(
+            r#"["software.amazon.payloadoffloading.PayloadS3Pointer",{{"s3BucketName":"{BUCKET}","s3Key":"java-written-key"}}]"#
+        ))
+        .message_attributes(
+            "SQSLargePayloadSize",
+            MessageAttributeValue::default()
+                .data_type("Number")
+                .string_value(body.len().to_string()),
+        )
+        .send()
+        .await
+        .unwrap();
+    let m = ext
+        .receive_message(receive())
+        .await
+        .unwrap()
+        .messages
+        .remove(0)
+        .unwrap();
+    assert_eq!(m.message.body.as_deref(), Some(body.as_str()));
+}
