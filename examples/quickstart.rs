@@ -1,20 +1,23 @@
-//! Quickstart: a queue, a message, a batch, consuming, deleting.
+//! Quickstart: a queue, a small and a large message, a batch, consuming, deleting.
 //!
 //! With no configuration it needs no account: it starts the embedded SQS-compatible service
-//! (`sqs-local`) in this process on 127.0.0.1 and talks to it over HTTP like to any SQS. With
-//! an endpoint or a region in the environment (`AWS_ENDPOINT_URL_SQS`, `AWS_ENDPOINT_URL`,
-//! `AWS_REGION`, `AWS_DEFAULT_REGION`, plus credentials as AWS tools find them) the same code
-//! runs against that SQS instead.
+//! (`sqs-local`) in this process on 127.0.0.1 and talks to it over HTTP like to any SQS, and
+//! keeps large payloads in a temporary directory. With an endpoint or a region in the
+//! environment (`AWS_ENDPOINT_URL_SQS`, `AWS_ENDPOINT_URL`, `AWS_REGION`, `AWS_DEFAULT_REGION`,
+//! plus credentials as AWS tools find them) the same code runs against that SQS instead, and
+//! against the S3 bucket named by `SQS_RS_PAYLOAD_BUCKET` if it is set.
 //!
 //! Run it with `cargo run --example quickstart`.
 
 use std::time::{Duration, Instant};
 
-use sqs_client::types::{
-    DeleteMessageBatchRequestEntry, MessageAttributeValue, MessageSystemAttributeName,
-    SendMessageBatchRequestEntry,
-};
-use sqs_client::{Client, Credentials};
+use std::sync::Arc;
+
+use object_store::ObjectStore;
+use sqs_client::operation::{DeleteMessageBatchInput, ReceiveMessageInput, SendMessageInput};
+use sqs_client::types::{DeleteMessageBatchRequestEntry, MessageAttributeValue};
+use sqs_client::{Batcher, Client, Credentials};
+use sqs_extended::ExtendedClient;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -56,70 +59,117 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .ok_or("CreateQueue returned no queue URL")?;
     println!("1. Queue ready: {queue}");
 
-    let sent = client
-        .send_message()
-        .queue_url(&queue)
-        .message_body("order #1042 paid")
-        .message_attributes(
-            "customer",
-            MessageAttributeValue::default()
-                .data_type("String")
-                .string_value("c-7"),
+    // Large payloads go to an object store; a pointer travels through SQS.
+    let payload_dir =
+        std::env::temp_dir().join(format!("sqs-rs-quickstart-{}", std::process::id()));
+    let (store, bucket): (Arc<dyn ObjectStore>, String) =
+        match std::env::var("SQS_RS_PAYLOAD_BUCKET") {
+            Ok(bucket) if configured => {
+                let s3 = object_store::aws::AmazonS3Builder::from_env()
+                    .with_bucket_name(&bucket)
+                    .with_credentials(sqs_extended::s3_credentials(
+                        sqs_client::credentials::default_provider(),
+                    ))
+                    .build()?;
+                (Arc::new(s3), bucket)
+            }
+            _ => {
+                std::fs::create_dir_all(&payload_dir)?;
+                let dir = object_store::local::LocalFileSystem::new_with_prefix(&payload_dir)?;
+                (Arc::new(dir), "quickstart-payloads".to_owned())
+            }
+        };
+    let sqs = ExtendedClient::new(client.clone(), store, &bucket);
+
+    let sent = sqs
+        .send_message(
+            SendMessageInput::default()
+                .queue_url(&queue)
+                .message_body("order #1042 paid")
+                .message_attributes(
+                    "customer",
+                    MessageAttributeValue::default()
+                        .data_type("String")
+                        .string_value("c-7"),
+                ),
         )
-        .send()
         .await?;
     println!(
-        "2. Sent one message, id {} (the body and attribute MD5s the service returned were checked)",
+        "2. Sent a small message, id {} (the MD5s the service returned were checked)",
         sent.message_id.unwrap_or_default()
     );
 
-    let entries: Vec<_> = (1..=5)
-        .map(|i| {
-            SendMessageBatchRequestEntry::default()
-                .id(format!("line{i}"))
-                .message_body(format!("order #1042 line {i}"))
-        })
-        .collect();
-    let batch = client
-        .send_message_batch()
-        .queue_url(&queue)
-        .set_entries(entries)
-        .send()
-        .await?;
+    let invoice = "invoice line, ".repeat(100_000); // 1.4 MB, more than SQS takes
+    sqs.send_message(
+        SendMessageInput::default()
+            .queue_url(&queue)
+            .message_body(&invoice),
+    )
+    .await?;
     println!(
-        "3. Sent a batch of 5 in one request: {} accepted, {} refused",
-        batch.successful.len(),
-        batch.failed.len()
+        "3. Sent a large message of {} bytes: the body went to the object store, a pointer to SQS",
+        invoice.len()
     );
 
-    // Consume: long-poll, handle, delete in batches, until all 6 are done (or 20 s pass).
-    println!("4. Consuming:");
+    // Single sends from anywhere in the program, gathered into batch requests.
+    let batcher = Batcher::new(client.clone());
+    let lines: Vec<_> = (1..=5)
+        .map(|i| {
+            batcher.send_message(
+                SendMessageInput::default()
+                    .queue_url(&queue)
+                    .message_body(format!("order #1042 line {i}")),
+            )
+        })
+        .collect();
+    let accepted = futures_util::future::join_all(lines)
+        .await
+        .into_iter()
+        .filter(Result::is_ok)
+        .count();
+    println!(
+        "4. Sent 5 messages through the batcher: {accepted} accepted in {} request(s)",
+        batcher.stats().batches
+    );
+
+    // Consume: long-poll, handle, delete in batches, until all 7 are done (or 20 s pass).
+    println!("5. Consuming:");
     let mut done = 0;
     let deadline = Instant::now() + Duration::from_secs(20);
-    while done < 6 && Instant::now() < deadline {
-        let messages = client
-            .receive_message()
-            .queue_url(&queue)
-            .max_number_of_messages(10)
-            .wait_time_seconds(2)
-            .message_attribute_names("All")
-            .message_system_attribute_names(MessageSystemAttributeName::ApproximateReceiveCount)
-            .send()
-            .await?
-            .messages
-            .unwrap_or_default();
+    while done < 7 && Instant::now() < deadline {
+        let received = sqs
+            .receive_message(
+                ReceiveMessageInput::default()
+                    .queue_url(&queue)
+                    .max_number_of_messages(10)
+                    .wait_time_seconds(2)
+                    .message_attribute_names("All"),
+            )
+            .await?;
         let mut deletes = Vec::new();
-        for (i, m) in messages.iter().enumerate() {
-            let customer = m
-                .message_attributes
-                .as_ref()
-                .and_then(|a| a.get("customer"))
-                .and_then(|v| v.string_value.as_deref());
-            println!(
-                "   got {:?}{}",
-                m.body.as_deref().unwrap_or_default(),
-                customer.map_or(String::new(), |c| format!(" for customer {c}"))
-            );
+        for (i, r) in received.messages.into_iter().enumerate() {
+            let r = r?;
+            let m = &r.message;
+            let body = m.body.as_deref().unwrap_or_default();
+            match &r.payload {
+                Some(at) => println!(
+                    "   got a {} byte body, fetched from {}/{}",
+                    body.len(),
+                    at.bucket,
+                    at.key
+                ),
+                None => {
+                    let customer = m
+                        .message_attributes
+                        .as_ref()
+                        .and_then(|a| a.get("customer"))
+                        .and_then(|v| v.string_value.as_deref());
+                    println!(
+                        "   got {body:?}{}",
+                        customer.map_or(String::new(), |c| format!(" for customer {c}"))
+                    );
+                }
+            }
             deletes.push(
                 DeleteMessageBatchRequestEntry::default()
                     .id(format!("m{i}"))
@@ -127,16 +177,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             );
         }
         if !deletes.is_empty() {
-            let deleted = client
-                .delete_message_batch()
-                .queue_url(&queue)
-                .set_entries(deletes)
-                .send()
+            let deleted = sqs
+                .delete_message_batch(
+                    DeleteMessageBatchInput::default()
+                        .queue_url(&queue)
+                        .set_entries(deletes),
+                )
                 .await?;
-            done += deleted.successful.len();
+            done += deleted.output.successful.len();
         }
     }
-    println!("   {done} messages handled and deleted");
+    println!("   {done} messages handled and deleted (the large one's object too)");
 
     // Bad input never leaves the process: the error names the field and the limit.
     let err = client
@@ -146,9 +197,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .send()
         .await
         .expect_err("25 is past the limit of 10");
-    println!("5. Refused before sending: {err}");
+    println!("6. Refused before sending: {err}");
 
+    batcher.close().await;
     client.delete_queue().queue_url(&queue).send().await?;
-    println!("6. Deleted the queue. Done.");
+    let _ = std::fs::remove_dir_all(&payload_dir);
+    println!("7. Deleted the queue. Done.");
     Ok(())
 }

@@ -119,6 +119,23 @@ pub struct PayloadFailure {
     pub error: Error,
 }
 
+impl std::fmt::Display for PayloadFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "message {}: {}",
+            self.message.message_id.as_deref().unwrap_or("?"),
+            self.error
+        )
+    }
+}
+
+impl std::error::Error for PayloadFailure {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.error)
+    }
+}
+
 /// What [`ExtendedClient::receive_message`] returns: one result per message.
 #[derive(Debug, Default)]
 #[non_exhaustive]

@@ -1,0 +1,147 @@
+//! Large payloads: a body too big for SQS goes to an object store and a pointer goes through
+//! the queue, in the format of the AWS Java and Python extended clients; the receiver gets the
+//! body back. Then a payload streamed in and out without holding it in memory.
+//!
+//! Runs on the embedded sqs-local and a temporary local-file store unless an SQS is configured
+//! in the environment (see the quickstart). `cargo run --example large_payload` streams 64 MiB;
+//! `cargo run --release --example large_payload -- 1024` streams 1 GiB and prints throughput
+//! and peak memory.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use futures_util::StreamExt;
+use sqs_client::operation::{DeleteMessageInput, ReceiveMessageInput, SendMessageInput};
+use sqs_extended::ExtendedClient;
+
+mod support;
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mib: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(64);
+    let (client, _local) = support::connect().await?;
+    let dir = std::env::temp_dir().join(format!("sqs-rs-large-payload-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let store = Arc::new(object_store::local::LocalFileSystem::new_with_prefix(&dir)?);
+    let sqs = ExtendedClient::new(client.clone(), store, "example-payloads");
+    let queue = client
+        .create_queue()
+        .queue_name("sqs-rs-example-large")
+        .send()
+        .await?
+        .queue_url
+        .ok_or("no queue URL")?;
+    println!("payload store: {}", dir.display());
+
+    // 1. A 2 MB document: over the threshold, so it is offloaded.
+    let document = "lorem ipsum ".repeat(170_000);
+    sqs.send_message(
+        SendMessageInput::default()
+            .queue_url(&queue)
+            .message_body(&document),
+    )
+    .await?;
+    let raw = client
+        .receive_message()
+        .queue_url(&queue)
+        .message_attribute_names("All")
+        .visibility_timeout(0)
+        .send()
+        .await?
+        .messages
+        .unwrap_or_default();
+    if let Some(m) = raw.first() {
+        println!(
+            "1. sent {} bytes; SQS carried only the pointer: {}",
+            document.len(),
+            m.body.as_deref().unwrap_or_default()
+        );
+    }
+    let received = sqs
+        .receive_message(
+            ReceiveMessageInput::default()
+                .queue_url(&queue)
+                .wait_time_seconds(1),
+        )
+        .await?;
+    for r in received.messages {
+        let m = r?;
+        println!(
+            "   received {} bytes back from {:?}; identical: {}",
+            m.message.body.as_deref().map_or(0, str::len),
+            m.payload.as_ref().map(|p| &p.key),
+            m.message.body.as_deref() == Some(document.as_str())
+        );
+        sqs.delete_message(
+            DeleteMessageInput::default()
+                .queue_url(&queue)
+                .receipt_handle(m.message.receipt_handle.unwrap_or_default()),
+        )
+        .await?;
+        println!("   deleted the message, then its object");
+    }
+
+    // 2. Streaming: the payload is produced and consumed in 1 MiB chunks.
+    let chunk = bytes::Bytes::from(vec![b'z'; 1024 * 1024]);
+    let source =
+        futures_util::stream::iter((0..mib).map(move |_| Ok::<_, std::io::Error>(chunk.clone())));
+    let started = Instant::now();
+    let (_, location) = sqs
+        .send_message_streaming(SendMessageInput::default().queue_url(&queue), source)
+        .await?;
+    let up = started.elapsed();
+    let pointers = sqs
+        .receive_message_pointers(
+            ReceiveMessageInput::default()
+                .queue_url(&queue)
+                .wait_time_seconds(1),
+        )
+        .await?;
+    let started = Instant::now();
+    let mut total = 0usize;
+    for p in &pointers {
+        if let Some(loc) = &p.payload {
+            let mut stream = sqs.payload_stream(loc).await?;
+            while let Some(part) = stream.next().await {
+                total += part?.len();
+            }
+        }
+        sqs.delete_message(
+            DeleteMessageInput::default()
+                .queue_url(&queue)
+                .receipt_handle(p.message.receipt_handle.clone().unwrap_or_default()),
+        )
+        .await?;
+    }
+    let down = started.elapsed();
+    let mb = (mib * 1024 * 1024) as f64 / 1e6;
+    println!(
+        "2. streamed {mib} MiB to {} in {:.2} s ({:.0} MB/s) and back ({total} bytes) in {:.2} s ({:.0} MB/s)",
+        location.key,
+        up.as_secs_f64(),
+        mb / up.as_secs_f64(),
+        down.as_secs_f64(),
+        mb / down.as_secs_f64()
+    );
+    if let Some(peak) = peak_rss_kib() {
+        println!(
+            "   peak memory (VmHWM) of this process: {:.1} MiB",
+            peak as f64 / 1024.0
+        );
+    }
+    client.delete_queue().queue_url(&queue).send().await?;
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+/// The process's peak resident memory, from /proc (Linux).
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
