@@ -417,3 +417,32 @@ async fn payloads_stream_through_a_local_file_system() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn a_missing_payload_can_be_dropped_with_its_message_when_asked() {
+    let (_local, c, store, ext) = setup().await;
+    let ext = ext
+        .with_config(ExtendedConfig::default().ignore_payload_not_found(true))
+        .unwrap();
+    let url = queue(&c, "ext-ignore").await;
+    ext.send_message(
+        SendMessageInput::default()
+            .queue_url(&url)
+            .message_body("g".repeat(300_000)),
+    )
+    .await
+    .unwrap();
+    let key = objects(&store).await.remove(0);
+    store.delete(&Path::from(key.as_str())).await.unwrap();
+    let got = ext.receive_message(receive(&url)).await.unwrap();
+    assert!(
+        got.messages.is_empty(),
+        "the message without payload was dropped"
+    );
+    let left = c
+        .execute(receive(&url).visibility_timeout(0))
+        .await
+        .unwrap()
+        .messages;
+    assert!(left.is_none(), "and deleted from the queue");
+}
