@@ -446,3 +446,61 @@ async fn a_missing_payload_can_be_dropped_with_its_message_when_asked() {
         .messages;
     assert!(left.is_none(), "and deleted from the queue");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_batcher_and_the_consumer_work_over_the_extended_client() {
+    let (_local, c, store, ext) = setup().await;
+    let url = queue(&c, "ext-consume").await;
+    let batcher = ext.batcher(sqs_client::Batcher::new(c.clone()));
+    let bodies: Vec<String> = (0..6)
+        .map(|i| {
+            if i % 2 == 0 {
+                format!("{i}").repeat(400_000)
+            } else {
+                format!("small {i}")
+            }
+        })
+        .collect();
+    let sends: Vec<_> = bodies
+        .iter()
+        .map(|b| batcher.send_message(SendMessageInput::default().queue_url(&url).message_body(b)))
+        .collect();
+    for r in futures_util::future::join_all(sends).await {
+        r.unwrap();
+    }
+    assert_eq!(objects(&store).await.len(), 3);
+
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let consumer = ext.consumer(&url).wait_time_seconds(1).build();
+    let stop = consumer.shutdown_handle();
+    let seen2 = Arc::clone(&seen);
+    let summary = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        consumer.process(2, move |m| {
+            let (seen, stop) = (Arc::clone(&seen2), stop.clone());
+            async move {
+                let mut s = seen.lock().unwrap();
+                s.push(m.body.unwrap_or_default());
+                if s.len() == 6 {
+                    stop.shutdown();
+                }
+                Ok::<_, String>(())
+            }
+        }),
+    )
+    .await
+    .expect("consumed within 30 s");
+    assert_eq!(summary.acked, 6, "{summary:?}");
+    let mut got = seen.lock().unwrap().clone();
+    got.sort();
+    let mut want = bodies.clone();
+    want.sort();
+    assert_eq!(
+        got, want,
+        "the consumer handed out the payloads, not the pointers"
+    );
+    assert!(
+        objects(&store).await.is_empty(),
+        "acknowledging removed the objects"
+    );
+}

@@ -18,6 +18,30 @@ use crate::error::Error;
 use crate::types::{Message, MessageSystemAttributeName};
 use crate::{Batcher, Client};
 
+/// A boxed future, as [`MessageHook`] methods return.
+pub type HookFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What a consumer does to each message between receiving it and handing it out, and after
+/// deleting it: the seam through which `sqs-extended` makes a consumer resolve offloaded
+/// payloads and clean them up.
+pub trait MessageHook: std::fmt::Debug + Send + Sync + 'static {
+    /// Adjusts each receive request (to ask for the attributes the hook needs).
+    fn prepare(&self, input: &mut crate::operation::ReceiveMessageInput);
+    /// Turns a received message into the one handed out: `None` drops it (the hook dealt with
+    /// it), `Some(Err(why))` reports it as an error of kind
+    /// [`ErrorKind::Payload`](crate::ErrorKind::Payload) (the message comes back after its
+    /// visibility timeout).
+    fn resolve<'a>(
+        &'a self,
+        queue_url: &'a str,
+        message: Message,
+    ) -> HookFuture<'a, Option<Result<Message, String>>>;
+    /// The receipt handle SQS knows, for a handle `resolve` handed out.
+    fn sqs_handle<'a>(&self, handle: &'a str) -> &'a str;
+    /// Called once SQS deleted the message whose handed-out handle this is.
+    fn deleted<'a>(&'a self, handle: &'a str) -> HookFuture<'a, Result<(), String>>;
+}
+
 /// Options of a [`Consumer`]; made by [`Client::consumer`].
 #[derive(Debug, Clone)]
 #[must_use = "a consumer builder does nothing until `build` is called"]
@@ -32,6 +56,7 @@ pub struct ConsumerBuilder {
     attribute_names: Vec<String>,
     shutdown_timeout: Duration,
     batcher: Option<Batcher>,
+    hook: Option<Arc<dyn MessageHook>>,
 }
 
 impl Client {
@@ -48,6 +73,7 @@ impl Client {
             attribute_names: vec!["All".to_owned()],
             shutdown_timeout: Duration::from_secs(30),
             batcher: None,
+            hook: None,
         }
     }
 }
@@ -98,6 +124,12 @@ impl ConsumerBuilder {
         self
     }
 
+    /// Passes every message through `hook` (how `sqs-extended` resolves offloaded payloads).
+    pub fn hook(mut self, hook: Arc<dyn MessageHook>) -> Self {
+        self.hook = Some(hook);
+        self
+    }
+
     /// Starts receiving. Must be called within a tokio runtime.
     pub fn build(self) -> Consumer {
         let visibility = self.visibility_timeout.or(self.heartbeat.map(|_| 30));
@@ -109,6 +141,7 @@ impl ConsumerBuilder {
             client: self.client.clone(),
             batcher,
             queue_url: self.queue_url.clone(),
+            hook: self.hook.clone(),
             visibility,
             in_flight: Mutex::new(HashMap::new()),
             heartbeat: self.heartbeat.is_some() && visibility.is_some(),
@@ -136,6 +169,7 @@ struct Shared {
     client: Client,
     batcher: Batcher,
     queue_url: String,
+    hook: Option<Arc<dyn MessageHook>>,
     visibility: Option<i32>,
     /// Receipt handles received and not yet settled, with when they were received.
     in_flight: Mutex<HashMap<String, Instant>>,
@@ -158,6 +192,14 @@ async fn until_stopped(shared: &Shared) {
 }
 
 impl Shared {
+    /// The handle SQS knows.
+    fn sqs_handle<'a>(&self, handle: &'a str) -> &'a str {
+        match &self.hook {
+            Some(h) => h.sqs_handle(handle),
+            None => handle,
+        }
+    }
+
     fn settle(&self, handle: &str) {
         self.in_flight
             .lock()
@@ -177,7 +219,7 @@ impl Shared {
         tokio::spawn(async move {
             let _ = shared
                 .batcher
-                .change_message_visibility(&shared.queue_url, handle, 0)
+                .change_message_visibility(&shared.queue_url, shared.sqs_handle(&handle), 0)
                 .await;
         });
     }
@@ -223,8 +265,14 @@ impl Delivery {
         self.shared.settle(&self.handle);
         self.shared
             .batcher
-            .delete_message(&self.shared.queue_url, &self.handle)
-            .await
+            .delete_message(&self.shared.queue_url, self.shared.sqs_handle(&self.handle))
+            .await?;
+        if let Some(hook) = &self.shared.hook {
+            hook.deleted(&self.handle)
+                .await
+                .map_err(|why| Error::payload(format!("the message was deleted, but: {why}")))?;
+        }
+        Ok(())
     }
     /// Hands the message back, to be received again after `delay` (0 for at once).
     pub async fn nack(mut self, delay: Duration) -> Result<(), Error> {
@@ -233,7 +281,11 @@ impl Delivery {
         let seconds = i32::try_from(delay.as_secs()).unwrap_or(43_200).min(43_200);
         self.shared
             .batcher
-            .change_message_visibility(&self.shared.queue_url, &self.handle, seconds)
+            .change_message_visibility(
+                &self.shared.queue_url,
+                self.shared.sqs_handle(&self.handle),
+                seconds,
+            )
             .await
     }
     /// Keeps the message hidden for `by` from now on.
@@ -241,7 +293,11 @@ impl Delivery {
         let seconds = i32::try_from(by.as_secs()).unwrap_or(43_200).min(43_200);
         self.shared
             .batcher
-            .change_message_visibility(&self.shared.queue_url, &self.handle, seconds)
+            .change_message_visibility(
+                &self.shared.queue_url,
+                self.shared.sqs_handle(&self.handle),
+                seconds,
+            )
             .await
     }
     /// Consumes the delivery, keeping the message unsettled (it reappears after its
@@ -524,15 +580,30 @@ async fn receive_loop(
         if let Some(v) = shared.visibility {
             request = request.visibility_timeout(v);
         }
+        let mut input = request.input;
+        if let Some(hook) = &shared.hook {
+            hook.prepare(&mut input);
+        }
         let sent_at = Instant::now();
         let result = tokio::select! {
-            r = request.send() => r,
+            r = shared.client.execute(input) => r,
             _ = until_stopped(&shared) => return,
         };
         match result {
             Ok(out) => {
                 failures = 0;
                 for message in out.messages.unwrap_or_default() {
+                    let message = match &shared.hook {
+                        None => message,
+                        Some(hook) => match hook.resolve(&shared.queue_url, message).await {
+                            None => continue,
+                            Some(Ok(m)) => m,
+                            Some(Err(why)) => {
+                                let _ = tx.send(Err(Error::payload(why))).await;
+                                continue;
+                            }
+                        },
+                    };
                     let Some(handle) = message.receipt_handle.clone() else {
                         continue;
                     };
@@ -596,7 +667,7 @@ async fn heartbeat_loop(shared: Arc<Shared>, every: Duration, visibility: i32) {
             extensions.spawn(async move {
                 let _ = shared
                     .batcher
-                    .change_message_visibility(&shared.queue_url, &h, visibility)
+                    .change_message_visibility(&shared.queue_url, shared.sqs_handle(&h), visibility)
                     .await;
                 // Extended: the buffer's expiry clock starts again.
                 if let Some(at) = shared

@@ -26,6 +26,8 @@ pub enum ErrorKind {
     Credentials,
     /// A batcher or consumer was closed before the request could be sent.
     Closed,
+    /// A received message's payload could not be had (see [`MessageHook`](crate::MessageHook)).
+    Payload,
     /// The client is misconfigured (no region, a bad endpoint, ...).
     Config,
 }
@@ -217,6 +219,10 @@ impl Error {
             Fault::Receiver
         });
         err
+    }
+
+    pub(crate) fn payload(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Payload, "ReceiveMessage", message)
     }
 
     pub(crate) fn closed(operation: &'static str, message: impl Into<String>) -> Self {

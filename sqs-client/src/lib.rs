@@ -84,7 +84,9 @@ pub use batch::{BatchConfig, BatchStats, Batcher, Unsent, UnsentRequest};
 pub use checks::{CHECKSUM_MISMATCH_CODE, attributes_md5, message_size};
 pub use client::{Client, Items, Pages, Request, install_crypto_provider};
 pub use codec::wire_error::{decode_json_error, decode_xml_error};
-pub use consumer::{Consumer, ConsumerBuilder, Delivery, ProcessSummary, ShutdownHandle};
+pub use consumer::{
+    Consumer, ConsumerBuilder, Delivery, HookFuture, MessageHook, ProcessSummary, ShutdownHandle,
+};
 
 /// The service side of the models (feature `server`): what an SQS-compatible service needs to
 /// read requests of either protocol into the generated inputs and write the outputs back.

@@ -205,6 +205,11 @@ impl ExtendedClient {
         Ok(self)
     }
 
+    /// The configuration in force.
+    pub fn config(&self) -> &ExtendedConfig {
+        &self.config
+    }
+
     /// The plain client underneath, for the operations that carry no message body.
     pub fn client(&self) -> &Client {
         &self.client
@@ -222,11 +227,11 @@ impl ExtendedClient {
         &self.stores[&self.bucket]
     }
 
-    fn should_offload(&self, size: usize, body: &str) -> bool {
+    pub(crate) fn should_offload(&self, size: usize, body: &str) -> bool {
         !body.is_empty() && (self.config.always_offload || size > self.config.threshold)
     }
 
-    fn check_attributes(
+    pub(crate) fn check_attributes(
         attributes: Option<&HashMap<String, MessageAttributeValue>>,
         offloading: bool,
     ) -> Result<(), Error> {
@@ -250,7 +255,7 @@ impl ExtendedClient {
     }
 
     /// Puts the payload into the store and turns the message into a pointer to it.
-    async fn offload(
+    pub(crate) async fn offload(
         &self,
         queue_url: &str,
         body: &mut String,
@@ -285,7 +290,7 @@ impl ExtendedClient {
         Ok(location)
     }
 
-    async fn remove(&self, location: &PayloadLocation) -> Result<(), Error> {
+    pub(crate) async fn remove(&self, location: &PayloadLocation) -> Result<(), Error> {
         let store = self
             .stores
             .get(&location.bucket)
@@ -583,7 +588,7 @@ impl ExtendedClient {
     }
 
     /// `None` when the message was dropped (payload not found, ignored as configured).
-    async fn resolve(
+    pub(crate) async fn resolve(
         &self,
         mut m: Message,
         queue_url: &str,
@@ -748,7 +753,7 @@ fn strip_size_attributes(m: &mut Message) {
 }
 
 /// Both reserved names are asked for, unless everything already is.
-fn ask_for_size_attributes(input: &mut ReceiveMessageInput) {
+pub(crate) fn ask_for_size_attributes(input: &mut ReceiveMessageInput) {
     let names = input.message_attribute_names.get_or_insert_with(Vec::new);
     if names.iter().any(|n| n == "All" || n == ".*") {
         return;

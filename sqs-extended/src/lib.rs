@@ -13,6 +13,8 @@
 //!   message is removed only after SQS deleted the message; FIFO content-based deduplication
 //!   keeps working (the deduplication id is the payload's SHA-256); payloads stream in and out
 //!   with bounded memory.
+//! - [`ExtendedClient::consumer`] and [`ExtendedClient::batcher`] put the same offloading under
+//!   the consumer stream and the batcher.
 //! - [`s3_credentials`] lets object_store's S3 backend sign with the same credentials provider
 //!   as the SQS client, so one configuration serves both.
 //!
@@ -36,6 +38,7 @@ use std::sync::Arc;
 
 mod client;
 mod error;
+mod integrate;
 pub mod pointer;
 
 pub use client::{
@@ -43,6 +46,7 @@ pub use client::{
     ReceivedMessage,
 };
 pub use error::Error;
+pub use integrate::ExtendedBatcher;
 pub use pointer::PayloadLocation;
 
 use object_store::aws::{AwsCredential, AwsCredentialProvider};
