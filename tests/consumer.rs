@@ -83,9 +83,12 @@ async fn moto_a_thousand_messages_batched_and_consumed_by_eight() {
     .await;
 
     let seen = Arc::new(Mutex::new(HashMap::<String, u32>::new()));
+    // moto slows down as the queue grows (about 5 requests/s at 1,000 messages): a long
+    // visibility keeps messages from coming back while the others are still being consumed.
     let consumer = c
         .consumer(&url)
         .wait_time_seconds(1)
+        .visibility_timeout(600)
         .batcher(batcher.clone())
         .build();
     let stop = consumer.shutdown_handle();
