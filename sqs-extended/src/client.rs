@@ -303,10 +303,22 @@ impl ExtendedClient {
 
     /// Sends a message, offloading its body when it is over the threshold. If SQS refuses the
     /// message after the upload, the object is deleted and SQS's error returned.
-    pub async fn send_message(
+    pub async fn send_message(&self, input: SendMessageInput) -> Result<SendMessageOutput, Error> {
+        self.send_with(input, |input| self.client.execute(input))
+            .await
+    }
+
+    /// Checks and (if large) offloads a message, sends it with `send`, and deletes the object
+    /// again if the send fails.
+    pub(crate) async fn send_with<F, Fut>(
         &self,
         mut input: SendMessageInput,
-    ) -> Result<SendMessageOutput, Error> {
+        send: F,
+    ) -> Result<SendMessageOutput, Error>
+    where
+        F: FnOnce(SendMessageInput) -> Fut,
+        Fut: std::future::Future<Output = Result<SendMessageOutput, sqs_client::Error>>,
+    {
         if input.message_body.is_empty() {
             return Err(Error::InvalidRequest("the message body is empty".into()));
         }
@@ -314,7 +326,7 @@ impl ExtendedClient {
         let offloading = self.should_offload(size, &input.message_body);
         Self::check_attributes(input.message_attributes.as_ref(), offloading)?;
         if !offloading {
-            return Ok(self.client.execute(input).await?);
+            return Ok(send(input).await?);
         }
         let queue = input.queue_url.clone();
         let location = self
@@ -325,7 +337,7 @@ impl ExtendedClient {
                 &mut input.message_deduplication_id,
             )
             .await?;
-        match self.client.execute(input).await {
+        match send(input).await {
             Ok(out) => Ok(out),
             Err(e) => {
                 if let Err(cleanup) = self.remove(&location).await {

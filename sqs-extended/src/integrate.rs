@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use sqs_client::operation::{ReceiveMessageInput, SendMessageInput, SendMessageOutput};
 use sqs_client::types::Message;
-use sqs_client::{Batcher, ConsumerBuilder, HookFuture, MessageHook, message_size};
+use sqs_client::{Batcher, ConsumerBuilder, HookFuture, MessageHook};
 
 use crate::client::ExtendedClient;
 use crate::error::Error;
@@ -80,38 +80,10 @@ impl ExtendedBatcher {
     /// Sends one message as part of a batch, offloading its body first when it is large (each
     /// offloaded pointer is about 200 bytes, so batches stay far below the 1 MiB total). If SQS
     /// refuses the message, its object is deleted.
-    pub async fn send_message(
-        &self,
-        mut input: SendMessageInput,
-    ) -> Result<SendMessageOutput, Error> {
-        if input.message_body.is_empty() {
-            return Err(Error::InvalidRequest("the message body is empty".into()));
-        }
-        let size = message_size(&input.message_body, input.message_attributes.as_ref());
-        let offloading = self.client.should_offload(size, &input.message_body);
-        ExtendedClient::check_attributes(input.message_attributes.as_ref(), offloading)?;
-        if !offloading {
-            return Ok(self.batcher.send_message(input).await?);
-        }
-        let queue = input.queue_url.clone();
-        let location = self
-            .client
-            .offload(
-                &queue,
-                &mut input.message_body,
-                &mut input.message_attributes,
-                &mut input.message_deduplication_id,
-            )
-            .await?;
-        match self.batcher.send_message(input).await {
-            Ok(out) => Ok(out),
-            Err(e) => {
-                if let Err(cleanup) = self.client.remove(&location).await {
-                    tracing::warn!(error = %cleanup, key = %location.key, "could not delete the object of a refused message");
-                }
-                Err(Error::Sqs(e))
-            }
-        }
+    pub async fn send_message(&self, input: SendMessageInput) -> Result<SendMessageOutput, Error> {
+        self.client
+            .send_with(input, |input| self.batcher.send_message(input))
+            .await
     }
 
     /// Deletes one message as part of a batch, then its object (if cleanup is on).
