@@ -5,7 +5,8 @@
 //! process; the fake endpoint runs in a child process so its work is not counted). Also a
 //! send -> receive -> delete cycle, and SendMessage through the Batcher at concurrency 64 with
 //! three linger times (messages per second, entries per batch). `cargo bench --bench client -- sequential N` runs only N
-//! sequential sends (for `valgrind --tool=callgrind`).
+//! sequential sends (for `valgrind --tool=callgrind`); `-- batched N` only N sends through the
+//! Batcher (for `perf`).
 //!
 //! The endpoint answers SendMessage, ReceiveMessage and DeleteMessage in AWS JSON 1.0 with
 //! correct MD5 digests, over keep-alive HTTP/1.1.
@@ -36,6 +37,18 @@ fn main() {
             let n = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(10_000);
             let (mut server, client) = start(&runtime);
             runtime.block_on(sends(&client, n, 1));
+            stop(&mut server);
+        }
+        Some("batched") => {
+            let n = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(200_000);
+            let (mut server, client) = start(&runtime);
+            runtime.block_on(async {
+                let batcher = sqs_client::Batcher::new(client.clone());
+                report("Batcher SendMessage 1 KiB, concurrency 64", n, || {
+                    batched_sends(&batcher, n, 64)
+                })
+                .await;
+            });
             stop(&mut server);
         }
         _ => {

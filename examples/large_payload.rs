@@ -38,7 +38,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // 1. A 2 MB document: over the threshold, so it is offloaded.
     let document = "lorem ipsum ".repeat(170_000);
-    sqs.send_message(
+    sqs.execute(
         SendMessageInput::default()
             .queue_url(&queue)
             .message_body(&document),
@@ -61,7 +61,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     let received = sqs
-        .receive_message(
+        .execute(
             ReceiveMessageInput::default()
                 .queue_url(&queue)
                 .wait_time_seconds(1),
@@ -75,7 +75,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             m.payload.as_ref().map(|p| &p.key),
             m.message.body.as_deref() == Some(document.as_str())
         );
-        sqs.delete_message(
+        sqs.execute(
             DeleteMessageInput::default()
                 .queue_url(&queue)
                 .receipt_handle(m.message.receipt_handle.unwrap_or_default()),
@@ -109,7 +109,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 total += part?.len();
             }
         }
-        sqs.delete_message(
+        sqs.execute(
             DeleteMessageInput::default()
                 .queue_url(&queue)
                 .receipt_handle(p.message.receipt_handle.clone().unwrap_or_default()),

@@ -81,18 +81,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         };
     let sqs = ExtendedClient::new(client.clone(), store, &bucket);
 
+    // The extended client has the plain client's builders: only its constructor differs.
     let sent = sqs
-        .send_message(
-            SendMessageInput::default()
-                .queue_url(&queue)
-                .message_body("order #1042 paid")
-                .message_attributes(
-                    "customer",
-                    MessageAttributeValue::default()
-                        .data_type("String")
-                        .string_value("c-7"),
-                ),
+        .send_message()
+        .queue_url(&queue)
+        .message_body("order #1042 paid")
+        .message_attributes(
+            "customer",
+            MessageAttributeValue::default()
+                .data_type("String")
+                .string_value("c-7"),
         )
+        .send()
         .await?;
     println!(
         "2. Sent a small message, id {} (the MD5s the service returned were checked)",
@@ -100,12 +100,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let invoice = "invoice line, ".repeat(100_000); // 1.4 MB, more than SQS takes
-    sqs.send_message(
-        SendMessageInput::default()
-            .queue_url(&queue)
-            .message_body(&invoice),
-    )
-    .await?;
+    sqs.send_message()
+        .queue_url(&queue)
+        .message_body(&invoice)
+        .send()
+        .await?;
     println!(
         "3. Sent a large message of {} bytes: the body went to the object store, a pointer to SQS",
         invoice.len()
@@ -138,7 +137,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let deadline = Instant::now() + Duration::from_secs(20);
     while done < 7 && Instant::now() < deadline {
         let received = sqs
-            .receive_message(
+            .execute(
                 ReceiveMessageInput::default()
                     .queue_url(&queue)
                     .max_number_of_messages(10)
@@ -178,7 +177,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         if !deletes.is_empty() {
             let deleted = sqs
-                .delete_message_batch(
+                .execute(
                     DeleteMessageBatchInput::default()
                         .queue_url(&queue)
                         .set_entries(deletes),

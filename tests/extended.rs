@@ -56,7 +56,7 @@ async fn large_bodies_go_to_the_store_and_come_back() {
     let (_local, c, store, ext) = setup().await;
     let url = queue(&c, "ext").await;
     let big = "é".repeat(150_000); // 300,000 bytes of UTF-8
-    ext.send_message(
+    ext.execute(
         SendMessageInput::default()
             .queue_url(&url)
             .message_body(&big)
@@ -69,7 +69,7 @@ async fn large_bodies_go_to_the_store_and_come_back() {
     )
     .await
     .unwrap();
-    ext.send_message(
+    ext.execute(
         SendMessageInput::default()
             .queue_url(&url)
             .message_body("small"),
@@ -107,7 +107,7 @@ async fn large_bodies_go_to_the_store_and_come_back() {
         Some("300000")
     );
 
-    let got = ext.receive_message(receive(&url)).await.unwrap();
+    let got = ext.execute(receive(&url)).await.unwrap();
     let mut messages: Vec<_> = got.messages.into_iter().map(Result::unwrap).collect();
     messages.sort_by_key(|m| m.payload.is_none());
     let (large, small) = (&messages[0], &messages[1]);
@@ -120,7 +120,7 @@ async fn large_bodies_go_to_the_store_and_come_back() {
     assert_eq!(small.payload, None);
 
     // Deleting with the wrapped handle deletes the message, then the object.
-    ext.delete_message(
+    ext.execute(
         DeleteMessageInput::default()
             .queue_url(&url)
             .receipt_handle(handle),
@@ -134,7 +134,7 @@ async fn large_bodies_go_to_the_store_and_come_back() {
 async fn a_refused_send_leaves_no_object_behind() {
     let (local, _c, store, ext) = setup().await;
     let err = ext
-        .send_message(
+        .execute(
             SendMessageInput::default()
                 .queue_url(local.queue_url("does-not-exist"))
                 .message_body("x".repeat(300_000)),
@@ -151,7 +151,7 @@ async fn a_refused_send_leaves_no_object_behind() {
     );
     // Reserved names and too many attributes are refused before anything is stored.
     let reserved = ext
-        .send_message(
+        .execute(
             SendMessageInput::default()
                 .queue_url(local.queue_url("q"))
                 .message_body("x")
@@ -181,7 +181,7 @@ async fn objects_of_failed_batch_entries_are_removed_and_batches_fit() {
         .unwrap();
     // The second entry has no group id: SQS fails that entry alone.
     let out = ext
-        .send_message_batch(
+        .execute(
             SendMessageBatchInput::default()
                 .queue_url(&url)
                 .entries(
@@ -217,7 +217,7 @@ async fn objects_of_failed_batch_entries_are_removed_and_batches_fit() {
         })
         .collect();
     let out = ext
-        .send_message_batch(
+        .execute(
             SendMessageBatchInput::default()
                 .queue_url(&std_url)
                 .set_entries(entries),
@@ -227,12 +227,7 @@ async fn objects_of_failed_batch_entries_are_removed_and_batches_fit() {
     assert_eq!(out.successful.len(), 5, "{:?}", out.failed);
     let mut bodies = Vec::new();
     for _ in 0..5 {
-        for m in ext
-            .receive_message(receive(&std_url))
-            .await
-            .unwrap()
-            .messages
-        {
+        for m in ext.execute(receive(&std_url)).await.unwrap().messages {
             bodies.push(m.unwrap().message.body.unwrap());
         }
         if bodies.len() == 5 {
@@ -253,7 +248,7 @@ async fn a_missing_object_or_a_foreign_bucket_fails_only_its_message() {
     let (_local, c, store, ext) = setup().await;
     let url = queue(&c, "ext-faults").await;
     for body in ["1", "2", "3"] {
-        ext.send_message(
+        ext.execute(
             SendMessageInput::default()
                 .queue_url(&url)
                 .message_body(body.repeat(300_000)),
@@ -277,7 +272,7 @@ async fn a_missing_object_or_a_foreign_bucket_fails_only_its_message() {
     let mut refused = 0;
     for _ in 0..5 {
         for r in ext
-            .receive_message(receive(&url).visibility_timeout(60))
+            .execute(receive(&url).visibility_timeout(60))
             .await
             .unwrap()
             .messages
@@ -305,7 +300,7 @@ async fn a_missing_object_or_a_foreign_bucket_fails_only_its_message() {
 async fn a_failed_message_delete_keeps_the_object() {
     let (_local, c, store, ext) = setup().await;
     let url = queue(&c, "ext-keep").await;
-    ext.send_message(
+    ext.execute(
         SendMessageInput::default()
             .queue_url(&url)
             .message_body("k".repeat(300_000)),
@@ -313,7 +308,7 @@ async fn a_failed_message_delete_keeps_the_object() {
     .await
     .unwrap();
     let m = ext
-        .receive_message(receive(&url))
+        .execute(receive(&url))
         .await
         .unwrap()
         .messages
@@ -324,7 +319,7 @@ async fn a_failed_message_delete_keeps_the_object() {
     let (loc, _) = sqs_extended::pointer::unwrap_handle(&handle);
     let broken = loc.unwrap().wrap_handle("not-a-real-handle");
     let err = ext
-        .delete_message(
+        .execute(
             DeleteMessageInput::default()
                 .queue_url(&url)
                 .receipt_handle(broken),
@@ -353,7 +348,7 @@ async fn fifo_content_based_deduplication_still_works_when_offloaded() {
         .queue_url
         .unwrap();
     let send = || {
-        ext.send_message(
+        ext.execute(
             SendMessageInput::default()
                 .queue_url(&url)
                 .message_body("same payload ".repeat(30_000))
@@ -403,7 +398,7 @@ async fn payloads_stream_through_a_local_file_system() {
         total += part.len();
     }
     assert_eq!(total, 20 * 1024 * 1024);
-    ext.delete_message(
+    ext.execute(
         DeleteMessageInput::default()
             .queue_url(&url)
             .receipt_handle(got[0].message.receipt_handle.clone().unwrap()),
@@ -425,7 +420,7 @@ async fn a_missing_payload_can_be_dropped_with_its_message_when_asked() {
         .with_config(ExtendedConfig::default().ignore_payload_not_found(true))
         .unwrap();
     let url = queue(&c, "ext-ignore").await;
-    ext.send_message(
+    ext.execute(
         SendMessageInput::default()
             .queue_url(&url)
             .message_body("g".repeat(300_000)),
@@ -434,7 +429,7 @@ async fn a_missing_payload_can_be_dropped_with_its_message_when_asked() {
     .unwrap();
     let key = objects(&store).await.remove(0);
     store.delete(&Path::from(key.as_str())).await.unwrap();
-    let got = ext.receive_message(receive(&url)).await.unwrap();
+    let got = ext.execute(receive(&url)).await.unwrap();
     assert!(
         got.messages.is_empty(),
         "the message without payload was dropped"
@@ -503,4 +498,42 @@ async fn the_batcher_and_the_consumer_work_over_the_extended_client() {
         objects(&store).await.is_empty(),
         "acknowledging removed the objects"
     );
+}
+
+#[tokio::test]
+async fn the_extended_client_has_the_plain_clients_builders() {
+    let (_local, _c, store, ext) = setup().await;
+    let url = ext
+        .create_queue()
+        .queue_name("ext-fluent")
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    let big = "f".repeat(300_000);
+    ext.send_message()
+        .queue_url(&url)
+        .message_body(&big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(objects(&store).await.len(), 1);
+    let got = ext
+        .receive_message()
+        .queue_url(&url)
+        .send()
+        .await
+        .unwrap()
+        .messages
+        .remove(0)
+        .unwrap();
+    assert_eq!(got.message.body.as_deref(), Some(big.as_str()));
+    ext.delete_message()
+        .queue_url(&url)
+        .receipt_handle(got.message.receipt_handle.unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert!(objects(&store).await.is_empty());
 }

@@ -88,7 +88,7 @@ async fn python_and_rust_read_each_others_offloaded_messages() {
     // Python -> Rust, with the current and with the legacy size attribute.
     for mode in ["current", "legacy"] {
         let sent = python(&moto, &["send", &queue, "30000", mode]);
-        let mut got = ext.receive_message(receive()).await.unwrap().messages;
+        let mut got = ext.execute(receive()).await.unwrap().messages;
         assert_eq!(got.len(), 1, "{mode}");
         let m = got.remove(0).unwrap();
         let body = m.message.body.clone().unwrap();
@@ -102,7 +102,7 @@ async fn python_and_rust_read_each_others_offloaded_messages() {
         assert_eq!(attrs.len(), 1, "{mode}: the reserved attribute is stripped");
         assert_eq!(attrs["user-attr"].string_value.as_deref(), Some("keep-me"));
         assert_eq!(m.payload.as_ref().unwrap().bucket, BUCKET);
-        ext.delete_message(
+        ext.execute(
             sqs_client::operation::DeleteMessageInput::default()
                 .queue_url(&queue)
                 .receipt_handle(m.message.receipt_handle.unwrap()),
@@ -118,7 +118,7 @@ async fn python_and_rust_read_each_others_offloaded_messages() {
             .with_config(ExtendedConfig::default().legacy_attribute(legacy))
             .unwrap();
         let body = payload(30_000);
-        ext.send_message(
+        ext.execute(
             SendMessageInput::default()
                 .queue_url(&queue)
                 .message_body(&body)
@@ -161,7 +161,7 @@ async fn python_and_rust_read_each_others_offloaded_messages() {
         .await
         .unwrap();
     let m = ext
-        .receive_message(receive())
+        .execute(receive())
         .await
         .unwrap()
         .messages

@@ -473,17 +473,46 @@ impl Client {
     }
 }
 
+/// Something that runs an operation: the [`Client`] itself, or a layer over it (the extended
+/// client of `sqs-extended` implements it for every operation, so the same fluent builders
+/// serve it).
+pub trait Execute<O: Operation>: Clone + Send + Sync {
+    /// What a successful call returns.
+    type Output;
+    /// What a failed call returns.
+    type Error;
+    /// Runs the operation.
+    fn execute_input(
+        &self,
+        input: O,
+    ) -> impl Future<Output = Result<Self::Output, Self::Error>> + Send;
+}
+
+impl<O: Operation> Execute<O> for Client {
+    type Output = O::Output;
+    type Error = Error;
+    fn execute_input(&self, input: O) -> impl Future<Output = Result<O::Output, Error>> + Send {
+        self.execute(input)
+    }
+}
+
 /// A request being filled in; made by the per-operation methods of [`Client`]
-/// (`client.send_message()`), sent with [`Request::send`].
+/// (`client.send_message()`), sent with [`Request::send`]. `E` is who sends it (the client, or
+/// a layer over it).
 #[derive(Debug, Clone)]
-pub struct Request<O> {
-    client: Client,
+pub struct Request<O, E = Client> {
+    client: E,
     pub(crate) input: O,
 }
 
-impl<O: Operation> Request<O> {
-    pub(crate) fn new(client: Client, input: O) -> Self {
-        Self { client, input }
+impl<O: Operation, E: Execute<O>> Request<O, E> {
+    /// A request of `input` that `executor` will send (for layers that offer the client's
+    /// fluent builders).
+    pub fn new(executor: E, input: O) -> Self {
+        Self {
+            client: executor,
+            input,
+        }
     }
     /// Replaces the whole input.
     pub fn set_input(mut self, input: O) -> Self {
@@ -494,13 +523,17 @@ impl<O: Operation> Request<O> {
     pub fn as_input(&self) -> &O {
         &self.input
     }
+    /// The input, taken out.
+    pub fn into_input(self) -> O {
+        self.input
+    }
     /// Sends the request. Cancel safety: see [`Client::execute`].
-    pub async fn send(self) -> Result<O::Output, Error> {
-        self.client.execute(self.input).await
+    pub async fn send(self) -> Result<E::Output, E::Error> {
+        self.client.execute_input(self.input).await
     }
 }
 
-impl<O: Paginated> Request<O> {
+impl<O: Paginated> Request<O, Client> {
     /// A stream of pages, following continuation tokens until the last page. Stops after the
     /// first error (which it yields).
     pub fn into_pages(self) -> Pages<O> {

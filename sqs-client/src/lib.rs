@@ -82,7 +82,7 @@ mod generated;
 
 pub use batch::{BatchConfig, BatchStats, Batcher, Unsent, UnsentRequest};
 pub use checks::{CHECKSUM_MISMATCH_CODE, attributes_md5, message_size};
-pub use client::{Client, Items, Pages, Request, install_crypto_provider};
+pub use client::{Client, Execute, Items, Pages, Request, install_crypto_provider};
 pub use codec::wire_error::{decode_json_error, decode_xml_error};
 pub use consumer::{
     Consumer, ConsumerBuilder, Delivery, HookFuture, MessageHook, ProcessSummary, ShutdownHandle,

@@ -136,7 +136,7 @@ impl std::error::Error for PayloadFailure {
     }
 }
 
-/// What [`ExtendedClient::receive_message`] returns: one result per message.
+/// What [`ExtendedClient::receive_message`](ExtendedClient::receive_message) returns: one result per message.
 #[derive(Debug, Default)]
 #[non_exhaustive]
 pub struct ReceiveOutput {
@@ -163,10 +163,12 @@ pub struct DeleteBatchOutput {
 /// let client = sqs_client::Client::from_env()?;
 /// let store = Arc::new(object_store::memory::InMemory::new());
 /// let sqs = sqs_extended::ExtendedClient::new(client, store, "payloads");
-/// let input = sqs_client::operation::SendMessageInput::default()
+/// // The plain client's builders, unchanged: the body goes to the store, a pointer to SQS.
+/// sqs.send_message()
 ///     .queue_url("https://sqs.eu-west-1.amazonaws.com/123456789012/jobs")
-///     .message_body("x".repeat(500_000));
-/// sqs.send_message(input).await?; // the body went to the store, a pointer to SQS
+///     .message_body("x".repeat(500_000))
+///     .send()
+///     .await?;
 /// # Ok(()) }
 /// ```
 #[derive(Debug, Clone)]
@@ -303,7 +305,10 @@ impl ExtendedClient {
 
     /// Sends a message, offloading its body when it is over the threshold. If SQS refuses the
     /// message after the upload, the object is deleted and SQS's error returned.
-    pub async fn send_message(&self, input: SendMessageInput) -> Result<SendMessageOutput, Error> {
+    pub(crate) async fn send_message_input(
+        &self,
+        input: SendMessageInput,
+    ) -> Result<SendMessageOutput, Error> {
         self.send_with(input, |input| self.client.execute(input))
             .await
     }
@@ -420,7 +425,7 @@ impl ExtendedClient {
     /// Sends a batch, offloading each entry over the threshold and, if the batch would still
     /// exceed SQS's 1 MiB total, the largest remaining entries until it fits. Objects of entries
     /// SQS refuses (or of a batch it refuses whole) are deleted.
-    pub async fn send_message_batch(
+    pub(crate) async fn send_message_batch_input(
         &self,
         mut input: SendMessageBatchInput,
     ) -> Result<SendMessageBatchOutput, Error> {
@@ -527,7 +532,7 @@ impl ExtendedClient {
     /// Receives messages and fetches their offloaded payloads (concurrently). A message whose
     /// pointer names a bucket not allowed, or whose object is missing or unreadable, is an error
     /// of its own; the other messages are returned as usual.
-    pub async fn receive_message(
+    pub(crate) async fn receive_message_input(
         &self,
         mut input: ReceiveMessageInput,
     ) -> Result<ReceiveOutput, Error> {
@@ -680,7 +685,10 @@ impl ExtendedClient {
 
     /// Deletes a message, then (if cleanup is on) its payload: the object is deleted only once
     /// SQS has deleted the message, so a failed delete never leaves a dangling pointer.
-    pub async fn delete_message(&self, mut input: DeleteMessageInput) -> Result<(), Error> {
+    pub(crate) async fn delete_message_input(
+        &self,
+        mut input: DeleteMessageInput,
+    ) -> Result<(), Error> {
         let (location, original) = unwrap_handle(&input.receipt_handle);
         let original = original.to_owned();
         input.receipt_handle = original;
@@ -692,7 +700,7 @@ impl ExtendedClient {
     }
 
     /// Deletes a batch; objects are deleted only for the entries SQS deleted.
-    pub async fn delete_message_batch(
+    pub(crate) async fn delete_message_batch_input(
         &self,
         mut input: DeleteMessageBatchInput,
     ) -> Result<DeleteBatchOutput, Error> {
@@ -726,7 +734,7 @@ impl ExtendedClient {
     }
 
     /// Changes a message's visibility (the handle may be a wrapped one).
-    pub async fn change_message_visibility(
+    pub(crate) async fn change_message_visibility_input(
         &self,
         mut input: ChangeMessageVisibilityInput,
     ) -> Result<(), Error> {
@@ -736,7 +744,7 @@ impl ExtendedClient {
     }
 
     /// Changes visibilities in a batch (the handles may be wrapped ones).
-    pub async fn change_message_visibility_batch(
+    pub(crate) async fn change_message_visibility_batch_input(
         &self,
         mut input: ChangeMessageVisibilityBatchInput,
     ) -> Result<ChangeMessageVisibilityBatchOutput, Error> {

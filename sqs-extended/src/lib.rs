@@ -38,6 +38,7 @@ use std::sync::Arc;
 
 mod client;
 mod error;
+mod fluent;
 mod integrate;
 pub mod pointer;
 

@@ -126,7 +126,7 @@ impl crate::Client {
         crate::client::Request::new(self.clone(), UntagQueueInput::default())
     }
 }
-impl crate::client::Request<AddPermissionInput> {
+impl<E> crate::client::Request<AddPermissionInput, E> {
     /// Sets `QueueUrl`.
     pub fn queue_url(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.queue_url(value);
@@ -168,7 +168,7 @@ impl crate::client::Request<AddPermissionInput> {
         self
     }
 }
-impl crate::client::Request<CancelMessageMoveTaskInput> {
+impl<E> crate::client::Request<CancelMessageMoveTaskInput, E> {
     /// Sets `TaskHandle`.
     pub fn task_handle(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.task_handle(value);
@@ -180,7 +180,7 @@ impl crate::client::Request<CancelMessageMoveTaskInput> {
         self
     }
 }
-impl crate::client::Request<ChangeMessageVisibilityInput> {
+impl<E> crate::client::Request<ChangeMessageVisibilityInput, E> {
     /// Sets `QueueUrl`.
     pub fn queue_url(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.queue_url(value);
@@ -212,7 +212,7 @@ impl crate::client::Request<ChangeMessageVisibilityInput> {
         self
     }
 }
-impl crate::client::Request<ChangeMessageVisibilityBatchInput> {
+impl<E> crate::client::Request<ChangeMessageVisibilityBatchInput, E> {
     /// Sets `QueueUrl`.
     pub fn queue_url(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.queue_url(value);
@@ -240,7 +240,7 @@ impl crate::client::Request<ChangeMessageVisibilityBatchInput> {
         self
     }
 }
-impl crate::client::Request<CreateQueueInput> {
+impl<E> crate::client::Request<CreateQueueInput, E> {
     /// Sets `QueueName`.
     pub fn queue_name(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.queue_name(value);
@@ -282,7 +282,7 @@ impl crate::client::Request<CreateQueueInput> {
         self
     }
 }
-impl crate::client::Request<DeleteMessageInput> {
+impl<E> crate::client::Request<DeleteMessageInput, E> {
     /// Sets `QueueUrl`.
     pub fn queue_url(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.queue_url(value);
@@ -304,7 +304,7 @@ impl crate::client::Request<DeleteMessageInput> {
         self
     }
 }
-impl crate::client::Request<DeleteMessageBatchInput> {
+impl<E> crate::client::Request<DeleteMessageBatchInput, E> {
     /// Sets `QueueUrl`.
     pub fn queue_url(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.queue_url(value);
@@ -326,7 +326,7 @@ impl crate::client::Request<DeleteMessageBatchInput> {
         self
     }
 }
-impl crate::client::Request<DeleteQueueInput> {
+impl<E> crate::client::Request<DeleteQueueInput, E> {
     /// Sets `QueueUrl`.
     pub fn queue_url(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.queue_url(value);
@@ -338,7 +338,7 @@ impl crate::client::Request<DeleteQueueInput> {
         self
     }
 }
-impl crate::client::Request<GetQueueAttributesInput> {
+impl<E> crate::client::Request<GetQueueAttributesInput, E> {
     /// Sets `QueueUrl`.
     pub fn queue_url(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.queue_url(value);
@@ -363,7 +363,7 @@ impl crate::client::Request<GetQueueAttributesInput> {
         self
     }
 }
-impl crate::client::Request<GetQueueUrlInput> {
+impl<E> crate::client::Request<GetQueueUrlInput, E> {
     /// Sets `QueueName`.
     pub fn queue_name(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.queue_name(value);
@@ -385,7 +385,7 @@ impl crate::client::Request<GetQueueUrlInput> {
         self
     }
 }
-impl crate::client::Request<ListDeadLetterSourceQueuesInput> {
+impl<E> crate::client::Request<ListDeadLetterSourceQueuesInput, E> {
     /// Sets `QueueUrl`.
     pub fn queue_url(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.queue_url(value);
@@ -417,7 +417,7 @@ impl crate::client::Request<ListDeadLetterSourceQueuesInput> {
         self
     }
 }
-impl crate::client::Request<ListMessageMoveTasksInput> {
+impl<E> crate::client::Request<ListMessageMoveTasksInput, E> {
     /// Sets `SourceArn`.
     pub fn source_arn(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.source_arn(value);
@@ -439,7 +439,7 @@ impl crate::client::Request<ListMessageMoveTasksInput> {
         self
     }
 }
-impl crate::client::Request<ListQueueTagsInput> {
+impl<E> crate::client::Request<ListQueueTagsInput, E> {
     /// Sets `QueueUrl`.
     pub fn queue_url(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.queue_url(value);
@@ -451,7 +451,7 @@ impl crate::client::Request<ListQueueTagsInput> {
         self
     }
 }
-impl crate::client::Request<ListQueuesInput> {
+impl<E> crate::client::Request<ListQueuesInput, E> {
     /// Sets `QueueNamePrefix`.
     pub fn queue_name_prefix(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.queue_name_prefix(value);
@@ -483,7 +483,7 @@ impl crate::client::Request<ListQueuesInput> {
         self
     }
 }
-impl crate::client::Request<PurgeQueueInput> {
+impl<E> crate::client::Request<PurgeQueueInput, E> {
     /// Sets `QueueUrl`.
     pub fn queue_url(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.queue_url(value);
@@ -495,7 +495,7 @@ impl crate::client::Request<PurgeQueueInput> {
         self
     }
 }
-impl crate::client::Request<ReceiveMessageInput> {
+impl<E> crate::client::Request<ReceiveMessageInput, E> {
     /// Sets `QueueUrl`.
     pub fn queue_url(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.queue_url(value);
@@ -586,7 +586,7 @@ impl crate::client::Request<ReceiveMessageInput> {
         self
     }
 }
-impl crate::client::Request<RemovePermissionInput> {
+impl<E> crate::client::Request<RemovePermissionInput, E> {
     /// Sets `QueueUrl`.
     pub fn queue_url(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.queue_url(value);
@@ -608,7 +608,7 @@ impl crate::client::Request<RemovePermissionInput> {
         self
     }
 }
-impl crate::client::Request<SendMessageInput> {
+impl<E> crate::client::Request<SendMessageInput, E> {
     /// Sets `QueueUrl`.
     pub fn queue_url(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.queue_url(value);
@@ -699,7 +699,7 @@ impl crate::client::Request<SendMessageInput> {
         self
     }
 }
-impl crate::client::Request<SendMessageBatchInput> {
+impl<E> crate::client::Request<SendMessageBatchInput, E> {
     /// Sets `QueueUrl`.
     pub fn queue_url(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.queue_url(value);
@@ -721,7 +721,7 @@ impl crate::client::Request<SendMessageBatchInput> {
         self
     }
 }
-impl crate::client::Request<SetQueueAttributesInput> {
+impl<E> crate::client::Request<SetQueueAttributesInput, E> {
     /// Sets `QueueUrl`.
     pub fn queue_url(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.queue_url(value);
@@ -750,7 +750,7 @@ impl crate::client::Request<SetQueueAttributesInput> {
         self
     }
 }
-impl crate::client::Request<StartMessageMoveTaskInput> {
+impl<E> crate::client::Request<StartMessageMoveTaskInput, E> {
     /// Sets `SourceArn`.
     pub fn source_arn(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.source_arn(value);
@@ -782,7 +782,7 @@ impl crate::client::Request<StartMessageMoveTaskInput> {
         self
     }
 }
-impl crate::client::Request<TagQueueInput> {
+impl<E> crate::client::Request<TagQueueInput, E> {
     /// Sets `QueueUrl`.
     pub fn queue_url(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.queue_url(value);
@@ -807,7 +807,7 @@ impl crate::client::Request<TagQueueInput> {
         self
     }
 }
-impl crate::client::Request<UntagQueueInput> {
+impl<E> crate::client::Request<UntagQueueInput, E> {
     /// Sets `QueueUrl`.
     pub fn queue_url(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.queue_url(value);

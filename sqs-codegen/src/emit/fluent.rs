@@ -79,7 +79,7 @@ pub(super) fn fluent(svc: &Service) -> TokenStream {
             }
         });
         out.extend(quote! {
-            impl crate::client::Request<#input> { #(#setters)* }
+            impl<E> crate::client::Request<#input, E> { #(#setters)* }
         });
     }
     quote! {
