@@ -17,10 +17,12 @@ use tokio::time::Instant;
 use tracing::Instrument;
 
 use crate::checks::{self, message_size};
+use crate::client::Checks;
 use crate::codec::Operation as _;
 use crate::codec::{LengthUnit, ValidationError, ValidationProblem};
 use crate::error::Error;
 use crate::operation::*;
+use crate::retry::TokenBucket;
 use crate::types::{
     BatchResultErrorEntry, ChangeMessageVisibilityBatchRequestEntry,
     DeleteMessageBatchRequestEntry, SendMessageBatchRequestEntry,
@@ -262,6 +264,24 @@ struct Entry {
 }
 
 impl Entry {
+    /// Answers the caller with its message's result and gives back the retry tokens it took.
+    fn succeeded(self, bucket: &TokenBucket, output: Option<SendMessageOutput>, op: &'static str) {
+        if self.spent > 0 {
+            bucket.release(self.spent);
+        }
+        match (self.reply, output) {
+            (Reply::Send(tx), Some(out)) => {
+                let _ = tx.send(Ok(out));
+            }
+            (Reply::Unit(tx), _) => {
+                let _ = tx.send(Ok(()));
+            }
+            (Reply::Send(tx), None) => {
+                let _ = tx.send(Err(Error::entry(op, "MissingResult", None, false)));
+            }
+        }
+    }
+
     fn answer_err(self, err: Error) {
         match self.reply {
             Reply::Send(tx) => {
@@ -292,6 +312,13 @@ impl Entry {
             error: copy,
         }
     }
+}
+
+/// What the background task does after taking a command.
+enum Step {
+    Continue,
+    Close(oneshot::Sender<Vec<Unsent>>),
+    Gone,
 }
 
 #[derive(Debug)]
@@ -509,53 +536,81 @@ struct Worker {
 
 impl Worker {
     async fn run(mut self) {
-        let mut closing: Option<oneshot::Sender<Vec<Unsent>>> = None;
+        // One timer for the whole life of the task, moved only when the next due time changes.
+        let timer = tokio::time::sleep_until(Instant::now());
+        tokio::pin!(timer);
+        let mut armed: Option<Instant> = None;
         loop {
-            let flushing = !self.flush_waiters.is_empty() || closing.is_some();
+            let flushing = !self.flush_waiters.is_empty();
             self.dispatch(flushing);
             if flushing && self.buffered == 0 && self.in_flight.is_empty() {
                 for w in self.flush_waiters.drain(..) {
                     let _ = w.send(());
                 }
-                if let Some(done) = closing.take() {
-                    let _ = done.send(Vec::new());
-                    return;
-                }
             }
             let wake = self.next_wake();
-            let accept = closing.is_none() && self.buffered < self.config.buffer;
+            if let Some(at) = wake
+                && armed != Some(at)
+            {
+                timer.as_mut().reset(at);
+                armed = Some(at);
+            }
+            let accept = self.buffered < self.config.buffer;
             tokio::select! {
-                cmd = self.rx.recv(), if accept => match cmd {
-                    Some(Command::Add(key, entry)) => {
-                        self.buffered += 1;
-                        self.queues.entry(key).or_default().push_back(entry);
-                    }
-                    Some(Command::Flush(w)) => self.flush_waiters.push(w),
-                    Some(Command::Close(done)) => {
-                        self.rx.close();
-                        closing = Some(done);
-                        let deadline = Instant::now() + self.config.close_timeout;
-                        let unsent = self.drain_for_close(deadline).await;
-                        for w in self.flush_waiters.drain(..) {
-                            let _ = w.send(());
+                cmd = self.rx.recv(), if accept => {
+                    // Take every command already waiting before acting on any, so that a busy
+                    // moment costs one pass over the queues rather than one per message.
+                    let mut step = self.take(cmd);
+                    while matches!(step, Step::Continue) && self.buffered < self.config.buffer {
+                        match self.rx.try_recv() {
+                            Ok(cmd) => step = self.take(Some(cmd)),
+                            Err(_) => break,
                         }
-                        if let Some(done) = closing.take() {
+                    }
+                    match step {
+                        Step::Continue => {}
+                        Step::Close(done) => {
+                            self.rx.close();
+                            let deadline = Instant::now() + self.config.close_timeout;
+                            let unsent = self.drain_for_close(deadline).await;
+                            for w in self.flush_waiters.drain(..) {
+                                let _ = w.send(());
+                            }
                             let _ = done.send(unsent);
+                            return;
                         }
-                        return;
+                        // Every handle is gone: send what is left, then stop.
+                        Step::Gone => {
+                            let deadline = Instant::now() + self.config.close_timeout;
+                            let _ = self.drain_for_close(deadline).await;
+                            return;
+                        }
                     }
-                    // Every handle is gone: send what is left, then stop.
-                    None => {
-                        let deadline = Instant::now() + self.config.close_timeout;
-                        let _ = self.drain_for_close(deadline).await;
-                        return;
-                    }
-                },
+                }
                 Some(done) = self.in_flight.join_next(), if !self.in_flight.is_empty() => {
                     self.finished(done);
                 }
-                _ = sleep_until(wake), if wake.is_some() => {}
+                _ = &mut timer, if wake.is_some() => {
+                    armed = None;
+                }
             }
+        }
+    }
+
+    /// Takes one command from the channel (`None`: every handle is gone).
+    fn take(&mut self, cmd: Option<Command>) -> Step {
+        match cmd {
+            Some(Command::Add(key, entry)) => {
+                self.buffered += 1;
+                self.queues.entry(key).or_default().push_back(entry);
+                Step::Continue
+            }
+            Some(Command::Flush(w)) => {
+                self.flush_waiters.push(w);
+                Step::Continue
+            }
+            Some(Command::Close(done)) => Step::Close(done),
+            None => Step::Gone,
         }
     }
 
@@ -608,8 +663,13 @@ impl Worker {
         unsent
     }
 
-    /// When something becomes due: a linger timer running out or a retry's backoff ending.
+    /// When something becomes due: a linger timer running out or a retry's backoff ending
+    /// (`None` while no batch could start anyway).
     fn next_wake(&self) -> Option<Instant> {
+        if self.in_flight.len() >= self.config.max_in_flight {
+            // Nothing can start before a batch finishes, and that wakes the task anyway.
+            return None;
+        }
         self.queues
             .iter()
             .filter(|(k, q)| !q.is_empty() && !self.is_busy(k))
@@ -625,20 +685,21 @@ impl Worker {
     /// Starts every batch that is due, as far as `max_in_flight` allows.
     fn dispatch(&mut self, flushing: bool) {
         let now = Instant::now();
-        let keys: Vec<Key> = self
-            .queues
-            .iter()
-            .filter(|(_, q)| !q.is_empty())
-            .map(|(k, _)| k.clone())
-            .collect();
-        for key in keys {
+        let Worker {
+            stats,
+            client,
+            config,
+            queues,
+            busy,
+            buffered,
+            in_flight,
+            ..
+        } = self;
+        for (key, queue) in queues.iter_mut() {
             loop {
-                if self.in_flight.len() >= self.config.max_in_flight || self.is_busy(&key) {
+                if in_flight.len() >= config.max_in_flight || (key.fifo() && busy.contains(key)) {
                     break;
                 }
-                let Some(queue) = self.queues.get_mut(&key) else {
-                    break;
-                };
                 let Some(front) = queue.front() else {
                     break;
                 };
@@ -648,8 +709,8 @@ impl Worker {
                 // How many entries fit one request, and whether that is a full batch.
                 let (mut count, mut bytes, mut full) = (0, 0, false);
                 for e in queue.iter() {
-                    if count == self.config.max_entries
-                        || bytes + e.bytes > self.config.max_bytes
+                    if count == config.max_entries
+                        || bytes + e.bytes > config.max_bytes
                         || e.not_before > now
                     {
                         full = true;
@@ -658,8 +719,8 @@ impl Worker {
                     count += 1;
                     bytes += e.bytes;
                 }
-                full |= count == self.config.max_entries;
-                let due = flushing || full || now >= front.queued + self.config.linger;
+                full |= count == config.max_entries;
+                let due = flushing || full || now >= front.queued + config.linger;
                 if !due || count == 0 {
                     break;
                 }
@@ -671,17 +732,15 @@ impl Worker {
                     "linger"
                 };
                 let batch: Vec<Entry> = queue.drain(..count).collect();
-                self.buffered -= batch.len();
-                self.stats.batches.fetch_add(1, Ordering::Relaxed);
-                self.stats
+                *buffered -= batch.len();
+                stats.batches.fetch_add(1, Ordering::Relaxed);
+                stats
                     .entries
                     .fetch_add(batch.len() as u64, Ordering::Relaxed);
                 let retried = batch.iter().filter(|e| e.attempts > 0).count();
-                self.stats
-                    .retried
-                    .fetch_add(retried as u64, Ordering::Relaxed);
+                stats.retried.fetch_add(retried as u64, Ordering::Relaxed);
                 if key.fifo() {
-                    self.busy.insert(key.clone());
+                    busy.insert(key.clone());
                 }
                 let span = tracing::debug_span!(
                     "sqs.batch",
@@ -691,11 +750,14 @@ impl Worker {
                     bytes,
                     reason,
                 );
-                let client = self.client.clone();
+                let client = client.clone();
                 let k = key.clone();
-                self.in_flight.spawn(
-                    async move { (k.clone(), send_batch(&client, &k, batch).await) }
-                        .instrument(span),
+                in_flight.spawn(
+                    async move {
+                        let retry = send_batch(&client, &k, batch).await;
+                        (k, retry)
+                    }
+                    .instrument(span),
                 );
             }
         }
@@ -738,18 +800,29 @@ async fn send_batch(client: &Client, key: &Key, mut batch: Vec<Entry>) -> Vec<En
     }
     let result = match key.kind {
         Kind::Send => {
+            // The messages move into the request and back out after it, so that a retry or
+            // close still has them; each was checked when it was handed over and the batch
+            // was formed within the limits of the whole, so the request is not checked again.
             let entries = batch
-                .iter()
+                .iter_mut()
                 .enumerate()
-                .filter_map(|(i, e)| match &e.payload {
-                    Payload::Send(m) => Some(send_entry(i, m)),
+                .filter_map(|(i, e)| match &mut e.payload {
+                    Payload::Send(m) => Some(lend_entry(i, m)),
                     _ => None,
                 })
                 .collect();
             let input = SendMessageBatchInput::default()
                 .queue_url(&key.queue_url)
                 .set_entries(entries);
-            client.execute(input).await.map(|out| {
+            let result = client.execute_ref(&input, Checks::AlreadyDone).await;
+            let sends = batch.iter_mut().filter_map(|e| match &mut e.payload {
+                Payload::Send(m) => Some(m),
+                _ => None,
+            });
+            for (m, lent) in sends.zip(input.entries) {
+                take_back(m, lent);
+            }
+            result.map(|out| {
                 let ok = out
                     .successful
                     .into_iter()
@@ -835,15 +908,24 @@ async fn send_batch(client: &Client, key: &Key, mut batch: Vec<Entry>) -> Vec<En
     }
 }
 
-fn send_entry(i: usize, m: &SendMessageInput) -> SendMessageBatchRequestEntry {
+/// Moves a message's parts into a batch entry; [`take_back`] returns them.
+fn lend_entry(i: usize, m: &mut SendMessageInput) -> SendMessageBatchRequestEntry {
     SendMessageBatchRequestEntry::default()
         .id(i.to_string())
-        .message_body(&m.message_body)
+        .message_body(std::mem::take(&mut m.message_body))
         .set_delay_seconds(m.delay_seconds)
-        .set_message_attributes(m.message_attributes.clone())
-        .set_message_system_attributes(m.message_system_attributes.clone())
-        .set_message_deduplication_id(m.message_deduplication_id.clone())
-        .set_message_group_id(m.message_group_id.clone())
+        .set_message_attributes(m.message_attributes.take())
+        .set_message_system_attributes(m.message_system_attributes.take())
+        .set_message_deduplication_id(m.message_deduplication_id.take())
+        .set_message_group_id(m.message_group_id.take())
+}
+
+fn take_back(m: &mut SendMessageInput, lent: SendMessageBatchRequestEntry) {
+    m.message_body = lent.message_body;
+    m.message_attributes = lent.message_attributes;
+    m.message_system_attributes = lent.message_system_attributes;
+    m.message_deduplication_id = lent.message_deduplication_id;
+    m.message_group_id = lent.message_group_id;
 }
 
 /// Answers each entry of a batch from the service's per-entry results.
@@ -851,35 +933,36 @@ fn settle(
     client: &Client,
     key: &Key,
     batch: Vec<Entry>,
-    ok: HashMap<String, Option<SendMessageOutput>>,
+    ok: Vec<(String, Option<SendMessageOutput>)>,
     failed: Vec<BatchResultErrorEntry>,
 ) -> Vec<Entry> {
-    let mut ok = ok;
-    let mut failed: HashMap<String, BatchResultErrorEntry> =
-        failed.into_iter().map(|f| (f.id.clone(), f)).collect();
+    // Results by entry position (the ids are positions); an id the batch did not use is
+    // ignored, and a success wins over a failure listed for the same id.
+    let mut results: Vec<Option<Result<Option<SendMessageOutput>, BatchResultErrorEntry>>> =
+        (0..batch.len()).map(|_| None).collect();
+    for f in failed {
+        if let Some(slot) = entry_index(&f.id).and_then(|i| results.get_mut(i)) {
+            *slot = Some(Err(f));
+        }
+    }
+    for (id, output) in ok {
+        if let Some(slot) = entry_index(&id).and_then(|i| results.get_mut(i)) {
+            *slot = Some(Ok(output));
+        }
+    }
     let (retry_config, bucket) = client.retry_parts();
     let op = key.kind.operation();
     let mut retry = Vec::new();
-    for (i, entry) in batch.into_iter().enumerate() {
-        let id = i.to_string();
-        if let Some(output) = ok.remove(&id) {
-            if entry.spent > 0 {
-                bucket.release(entry.spent);
+    for (entry, result) in batch.into_iter().zip(results) {
+        let failure = match result {
+            Some(Ok(output)) => {
+                entry.succeeded(bucket, output, op);
+                continue;
             }
-            match (entry.reply, output) {
-                (Reply::Send(tx), Some(out)) => {
-                    let _ = tx.send(Ok(out));
-                }
-                (Reply::Unit(tx), _) => {
-                    let _ = tx.send(Ok(()));
-                }
-                (Reply::Send(tx), None) => {
-                    let _ = tx.send(Err(Error::entry(op, "MissingResult", None, false)));
-                }
-            }
-            continue;
-        }
-        let err = match failed.remove(&id) {
+            Some(Err(f)) => Some(f),
+            None => None,
+        };
+        let err = match failure {
             Some(f) => Error::entry(op, &f.code, f.message.as_deref(), f.sender_fault),
             None => Error::entry(
                 op,
@@ -909,4 +992,12 @@ fn settle(
         }
     }
     retry
+}
+
+/// The position an entry id stands for: the decimal form `i.to_string()` wrote, nothing else.
+fn entry_index(id: &str) -> Option<usize> {
+    let canonical = !id.is_empty()
+        && id.bytes().all(|b| b.is_ascii_digit())
+        && (id == "0" || !id.starts_with('0'));
+    canonical.then(|| id.parse().ok()).flatten()
 }

@@ -28,6 +28,16 @@ const JSON_CONTENT_TYPE: &str = "application/x-amz-json-1.0";
 const QUERY_CONTENT_TYPE: &str = "application/x-www-form-urlencoded; charset=utf-8";
 const SIGNING_NAME: &str = "sqs";
 
+/// Whether [`Client::execute_ref`] checks an input before sending it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Checks {
+    /// The generated `validate()` and the client's own checks.
+    All,
+    /// None: the caller made the input from parts it checked one by one, within the limits
+    /// of the whole (the batcher).
+    AlreadyDone,
+}
+
 /// A client of one SQS endpoint. Cheap to clone: clones share connections, the retry budget and
 /// the signing-key cache.
 #[derive(Clone)]
@@ -153,18 +163,34 @@ impl Client {
     /// Cancel safety: dropping the future abandons the request. A request already on the wire
     /// may still take effect on the server (a message may be sent).
     pub async fn execute<O: Operation>(&self, input: O) -> Result<O::Output, Error> {
+        self.execute_ref(&input, Checks::All).await
+    }
+
+    /// Runs an operation given a borrowed input (so a caller such as the batcher keeps what it
+    /// sent); `checks` says whether the input still needs checking before it is sent.
+    pub(crate) async fn execute_ref<O: Operation>(
+        &self,
+        input: &O,
+        checks: Checks,
+    ) -> Result<O::Output, Error> {
         let span = tracing::info_span!(
             "sqs",
             operation = O::NAME,
             queue = input.queue_url().unwrap_or_default(),
             attempts = tracing::field::Empty,
         );
-        self.execute_inner(input).instrument(span).await
+        self.execute_inner(input, checks).instrument(span).await
     }
 
-    async fn execute_inner<O: Operation>(&self, input: O) -> Result<O::Output, Error> {
-        input.validate().map_err(|e| Error::invalid(O::NAME, e))?;
-        self.extra_checks(&input)?;
+    async fn execute_inner<O: Operation>(
+        &self,
+        input: &O,
+        checks: Checks,
+    ) -> Result<O::Output, Error> {
+        if checks == Checks::All {
+            input.validate().map_err(|e| Error::invalid(O::NAME, e))?;
+            self.extra_checks(input)?;
+        }
         let config = &self.inner.config;
         let body: Bytes = match config.protocol {
             Protocol::AwsJson1_0 => input
@@ -173,8 +199,8 @@ impl Client {
                 .into(),
             Protocol::AwsQuery => input.to_query().into_bytes().into(),
         };
-        let url = self.url_for(&input)?;
-        let long_poll = (&input as &dyn Any)
+        let url = self.url_for(input)?;
+        let long_poll = (input as &dyn Any)
             .downcast_ref::<ReceiveMessageInput>()
             .map(|r| {
                 Duration::from_secs(u64::try_from(r.wait_time_seconds.unwrap_or(20)).unwrap_or(20))
@@ -189,7 +215,7 @@ impl Client {
             .attempts::<O>(&url, body, attempt_timeout, deadline)
             .await?;
         if config.verify_checksums {
-            self.verify::<O>(&input, &mut output)?;
+            self.verify::<O>(input, &mut output)?;
         }
         Ok(output)
     }
