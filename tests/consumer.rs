@@ -1,7 +1,8 @@
 //! Batcher and consumer end to end: against moto (1,000 messages through the Batcher consumed
 //! with concurrency 8; a FIFO queue keeping per-group order) and against sqs-local (heartbeat,
 //! graceful shutdown giving held messages back, nack and redelivery), and 10,000 messages through
-//! the Batcher with about 5% injected faults, none lost. Every wait is bounded.
+//! the Batcher with about 5% injected faults, none lost; a message with a wrong digest reported
+//! while the rest of its receive is delivered. Every wait is bounded.
 
 mod common;
 
@@ -437,4 +438,71 @@ async fn ten_thousand_messages_through_faults_none_lost() {
         "the successes are exactly what the server stored"
     );
     assert!(failed < 50, "{failed} sends failed for good");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_damaged_message_is_reported_and_the_rest_of_its_receive_delivered() {
+    use md5::Digest as _;
+    let digest = |s: &str| hex::encode(md5::Md5::digest(s.as_bytes()));
+    let served = Arc::new(AtomicU64::new(0));
+    let n = Arc::clone(&served);
+    let fake = common::fake::Fake::start(move |op, body| match op {
+        // The first receive carries three messages, the second with the digest of another
+        // body (as a proxy that rewrote it would leave it); later receives are empty.
+        "ReceiveMessage" if n.fetch_add(1, Ordering::SeqCst) == 0 => {
+            let message = |id: &str, text: &str, md5: String| {
+                json!({"MessageId": id, "ReceiptHandle": format!("rh-{id}"), "Body": text, "MD5OfBody": md5})
+            };
+            (
+                200,
+                json!({"Messages": [
+                    message("m1", "one", digest("one")),
+                    message("m2", "two", digest("tw0")),
+                    message("m3", "three", digest("three")),
+                ]}),
+            )
+        }
+        "ReceiveMessage" => (200, json!({})),
+        "DeleteMessageBatch" => (
+            200,
+            json!({"Successful": body["Entries"].as_array().unwrap().iter().map(|e| json!({"Id": e["Id"]})).collect::<Vec<_>>()}),
+        ),
+        _ => (200, json!({})),
+    })
+    .await;
+    let c = client(&fake.url());
+    let queue = format!("{}/000000000000/q", fake.url());
+    let mut consumer = c.consumer(&queue).wait_time_seconds(0).build();
+    let (mut delivered, mut errors) = (Vec::new(), Vec::new());
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while delivered.len() + errors.len() < 3 {
+        let item = tokio::time::timeout_at(deadline, consumer.next())
+            .await
+            .expect("three items within 10 s")
+            .expect("the stream goes on");
+        match item {
+            Ok(d) => {
+                delivered.push(d.message().body.clone().unwrap_or_default());
+                d.ack().await.unwrap();
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    consumer.shutdown().await;
+    assert_eq!(delivered, ["one", "three"]);
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0].kind(), sqs_client::ErrorKind::ChecksumMismatch);
+    assert!(errors[0].to_string().contains("m2"), "{}", errors[0]);
+    // The damaged message was neither deleted nor given back: it returns on its own.
+    let touched: Vec<String> = fake
+        .log
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(op, _)| op != "ReceiveMessage")
+        .flat_map(|(_, b)| b["Entries"].as_array().cloned().unwrap_or_default())
+        .map(|e| e["ReceiptHandle"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert!(touched.contains(&"rh-m1".to_owned()) && touched.contains(&"rh-m3".to_owned()));
+    assert!(!touched.contains(&"rh-m2".to_owned()), "{touched:?}");
 }

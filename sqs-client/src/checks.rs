@@ -12,7 +12,7 @@ use crate::operation::{
     SendMessageBatchInput, SendMessageBatchOutput, SendMessageInput, SendMessageOutput,
 };
 use crate::types::{
-    BatchResultErrorEntry, MessageAttributeValue, MessageSystemAttributeNameForSends,
+    BatchResultErrorEntry, Message, MessageAttributeValue, MessageSystemAttributeNameForSends,
     MessageSystemAttributeValue,
 };
 
@@ -422,30 +422,34 @@ pub(crate) fn verify_send_batch(
     output.successful = kept;
 }
 
+/// Checks one received message's body and attribute digests.
+pub(crate) fn verify_message(m: &Message) -> Result<(), String> {
+    let body = m.body.as_deref().unwrap_or_default();
+    compare("MD5OfBody", m.md5_of_body.as_deref(), || {
+        md5_hex(body.as_bytes())
+    })?;
+    if let Some(attrs) = m.message_attributes.as_ref().filter(|a| !a.is_empty()) {
+        compare(
+            "MD5OfMessageAttributes",
+            m.md5_of_message_attributes.as_deref(),
+            || attributes_md5(attrs),
+        )?;
+    }
+    Ok(())
+}
+
 /// Checks each received message's body and attribute digests; names the messages that fail.
 pub(crate) fn verify_received(output: &ReceiveMessageOutput) -> Result<(), String> {
-    let mut bad = Vec::new();
-    for m in output.messages.iter().flatten() {
-        let body = m.body.as_deref().unwrap_or_default();
-        let mut verdict = compare("MD5OfBody", m.md5_of_body.as_deref(), || {
-            md5_hex(body.as_bytes())
-        });
-        if verdict.is_ok()
-            && let Some(attrs) = m.message_attributes.as_ref().filter(|a| !a.is_empty())
-        {
-            verdict = compare(
-                "MD5OfMessageAttributes",
-                m.md5_of_message_attributes.as_deref(),
-                || attributes_md5(attrs),
-            );
-        }
-        if let Err(why) = verdict {
-            bad.push(format!(
-                "message {}: {why}",
-                m.message_id.as_deref().unwrap_or("?")
-            ));
-        }
-    }
+    let bad: Vec<String> = output
+        .messages
+        .iter()
+        .flatten()
+        .filter_map(|m| {
+            verify_message(m)
+                .err()
+                .map(|why| format!("message {}: {why}", m.message_id.as_deref().unwrap_or("?")))
+        })
+        .collect();
     if bad.is_empty() {
         Ok(())
     } else {

@@ -28,7 +28,7 @@ const JSON_CONTENT_TYPE: &str = "application/x-amz-json-1.0";
 const QUERY_CONTENT_TYPE: &str = "application/x-www-form-urlencoded; charset=utf-8";
 const SIGNING_NAME: &str = "sqs";
 
-/// Whether [`Client::execute_ref`] checks an input before sending it.
+/// What [`Client::execute_ref`] checks: the input before sending it, the digests of the answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Checks {
     /// The generated `validate()` and the client's own checks.
@@ -36,6 +36,9 @@ pub(crate) enum Checks {
     /// None: the caller made the input from parts it checked one by one, within the limits
     /// of the whole (the batcher).
     AlreadyDone,
+    /// The input is checked but the answer's digests are left to the caller, which checks each
+    /// received message on its own (the consumer keeps the good ones of a receive).
+    NotTheDigests,
 }
 
 /// A client of one SQS endpoint. Cheap to clone: clones share connections, the retry budget and
@@ -187,7 +190,7 @@ impl Client {
         input: &O,
         checks: Checks,
     ) -> Result<O::Output, Error> {
-        if checks == Checks::All {
+        if checks != Checks::AlreadyDone {
             input.validate().map_err(|e| Error::invalid(O::NAME, e))?;
             self.extra_checks(input)?;
         }
@@ -214,10 +217,15 @@ impl Client {
         let mut output = self
             .attempts::<O>(&url, body, attempt_timeout, deadline)
             .await?;
-        if config.verify_checksums {
+        if config.verify_checksums && checks != Checks::NotTheDigests {
             self.verify::<O>(input, &mut output)?;
         }
         Ok(output)
+    }
+
+    /// Whether digests of sent and received messages are checked.
+    pub(crate) fn verifies_checksums(&self) -> bool {
+        self.inner.config.verify_checksums
     }
 
     /// The size limits this client checks before sending.

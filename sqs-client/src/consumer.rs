@@ -14,6 +14,8 @@ use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
+use crate::checks;
+use crate::client::Checks;
 use crate::error::Error;
 use crate::types::{Message, MessageSystemAttributeName};
 use crate::{Batcher, Client};
@@ -319,6 +321,12 @@ impl Drop for Delivery {
 
 /// A stream of received messages (see [`Client::consumer`]).
 ///
+/// Errors in the stream do not end it: a failed receive is retried after a pause, and a message
+/// whose body or attribute digest does not match is yielded as an error of kind
+/// [`ErrorKind::ChecksumMismatch`](crate::ErrorKind::ChecksumMismatch) naming it (it is not
+/// delivered and reappears after its visibility timeout) while the other messages of the same
+/// receive are delivered.
+///
 /// # Cancel safety
 ///
 /// Dropping the consumer stops receiving; messages it held and had not yielded reappear after
@@ -585,14 +593,36 @@ async fn receive_loop(
             hook.prepare(&mut input);
         }
         let sent_at = Instant::now();
+        // Digests are checked per message below, so that one damaged message does not cost
+        // the others of its receive.
         let result = tokio::select! {
-            r = shared.client.execute(input) => r,
+            r = shared.client.execute_ref(&input, Checks::NotTheDigests) => r,
             _ = until_stopped(&shared) => return,
         };
         match result {
             Ok(out) => {
                 failures = 0;
                 for message in out.messages.unwrap_or_default() {
+                    if shared.client.verifies_checksums()
+                        && let Err(why) = checks::verify_message(&message)
+                    {
+                        // Not delivered and not given back at once: it reappears after its
+                        // visibility timeout (and reaches a dead-letter queue if it keeps
+                        // arriving damaged).
+                        let id = message.message_id.as_deref().unwrap_or("?");
+                        tracing::warn!(message_id = id, %why, "a received message failed its digest check");
+                        let err = Error::checksum(
+                            "ReceiveMessage",
+                            format!(
+                                "message {id}: {why}; it was not delivered and reappears after its visibility timeout"
+                            ),
+                            None,
+                        );
+                        if tx.send(Err(err)).await.is_err() {
+                            return;
+                        }
+                        continue;
+                    }
                     let message = match &shared.hook {
                         None => message,
                         Some(hook) => match hook.resolve(&shared.queue_url, message).await {
