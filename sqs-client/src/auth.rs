@@ -1,9 +1,9 @@
 //! SigV4 signing of SQS requests.
 //!
 //! SQS requests are all `POST`s with no query string and a handful of headers, so the canonical
-//! request is built here directly; the key derivation and the signature itself come from
-//! `aws-sigv4` (key derivation). The derived signing key depends only on (secret, date, region,
-//! service) and is cached as a keyed HMAC state, so a request costs the payload hash, the
+//! request is built here directly, and so is the signing key (four HMAC-SHA256 steps; a test
+//! checks it against `aws-sigv4`'s). The derived signing key depends only on (secret, date,
+//! region, service) and is cached as a keyed HMAC state, so a request costs the payload hash, the
 //! canonical-request hash and the message part of one HMAC.
 
 use std::sync::Mutex;
@@ -204,14 +204,8 @@ impl Signer {
         }) {
             return c.mac.clone();
         }
-        let key = aws_sigv4::sign::v4::generate_signing_key(
-            creds.secret_access_key(),
-            input.now,
-            input.region,
-            input.service,
-        );
-        let mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key.as_ref())
-            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+        let key = signing_key(creds.secret_access_key(), date, input.region, input.service);
+        let mac = hmac_key(&key);
         *cache = Some(CachedKey {
             date: date.to_owned(),
             region: input.region.to_owned(),
@@ -224,11 +218,72 @@ impl Signer {
     }
 }
 
+fn hmac_key(key: &[u8]) -> Hmac<Sha256> {
+    <Hmac<Sha256> as KeyInit>::new_from_slice(key)
+        .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"))
+}
+
+/// The SigV4 signing key: `"AWS4" + secret` keyed through the date (YYYYMMDD), the region, the
+/// service and `aws4_request`, one HMAC-SHA256 each.
+pub(crate) fn signing_key(secret: &str, date: &str, region: &str, service: &str) -> [u8; 32] {
+    let mut key: Vec<u8> = Vec::with_capacity(4 + secret.len());
+    key.extend_from_slice(b"AWS4");
+    key.extend_from_slice(secret.as_bytes());
+    let mut step = |data: &str| {
+        let mut mac = hmac_key(&key);
+        mac.update(data.as_bytes());
+        key = mac.finalize().into_bytes().to_vec();
+    };
+    step(date);
+    step(region);
+    step(service);
+    step("aws4_request");
+    let mut out = [0u8; 32];
+    out.copy_from_slice(&key);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
 
     use super::*;
+
+    #[test]
+    fn the_signing_key_is_the_one_aws_documents_and_aws_sigv4_derives() {
+        // The worked example of the SigV4 documentation (IAM, us-east-1, 2012-02-15).
+        let key = signing_key(
+            "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+            "20120215",
+            "us-east-1",
+            "iam",
+        );
+        let mut hex = String::new();
+        push_hex(&mut hex, &key);
+        assert_eq!(
+            hex,
+            "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d"
+        );
+        for (secret, secs, region, service) in [
+            ("secret", 0, "us-east-1", "sqs"),
+            (
+                "a/long+secret=with/odd chars",
+                1_700_000_000,
+                "eu-west-3",
+                "sqs",
+            ),
+            ("", 1_800_000_000, "cn-north-1", "sts"),
+        ] {
+            let (date, _) = amz_dates(at(secs));
+            let theirs =
+                aws_sigv4::sign::v4::generate_signing_key(secret, at(secs), region, service);
+            assert_eq!(
+                signing_key(secret, &date, region, service).as_slice(),
+                theirs.as_ref(),
+                "{secret} {date} {region} {service}"
+            );
+        }
+    }
 
     fn at(secs: u64) -> SystemTime {
         SystemTime::UNIX_EPOCH + Duration::from_secs(secs)
