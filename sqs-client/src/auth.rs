@@ -6,11 +6,11 @@
 //! region, service) and is cached as a keyed HMAC state, so a request costs the payload hash, the
 //! canonical-request hash and the message part of one HMAC.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
-use hmac::{Hmac, KeyInit, Mac};
-use sha2::{Digest, Sha256};
+use ring::digest::{SHA256, digest};
+use ring::hmac;
 
 use crate::credentials::Credentials;
 
@@ -44,8 +44,10 @@ struct CachedKey {
     service: String,
     access_key_id: String,
     secret: String,
-    /// HMAC-SHA256 already keyed with the derived signing key.
-    mac: Hmac<Sha256>,
+    /// `YYYYMMDD/region/service/aws4_request`.
+    scope: String,
+    /// HMAC-SHA256 keyed with the derived signing key (inner and outer states precomputed).
+    key: hmac::Key,
 }
 
 /// Appends the lowercase hex form of `bytes`.
@@ -61,7 +63,7 @@ pub(crate) fn push_hex(out: &mut String, bytes: &[u8]) {
 /// Signs requests, caching the derived key of the current day.
 #[derive(Default)]
 pub(crate) struct Signer {
-    cache: Mutex<Option<CachedKey>>,
+    cache: Mutex<Option<Arc<CachedKey>>>,
 }
 
 impl std::fmt::Debug for Signer {
@@ -70,8 +72,9 @@ impl std::fmt::Debug for Signer {
     }
 }
 
-/// `(YYYYMMDD, YYYYMMDDTHHMMSSZ)` in UTC.
-pub(crate) fn amz_dates(now: SystemTime) -> (String, String) {
+/// `YYYYMMDDTHHMMSSZ` in UTC (the `X-Amz-Date` form; its first 8 characters are the date of the
+/// credential scope).
+pub(crate) fn amz_date(now: SystemTime) -> String {
     let secs = now
         .duration_since(SystemTime::UNIX_EPOCH)
         .map(|d| d.as_secs())
@@ -88,9 +91,24 @@ pub(crate) fn amz_dates(now: SystemTime) -> (String, String) {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    let date = format!("{year:04}{month:02}{day:02}");
-    let stamp = format!("{date}T{h:02}{m:02}{s:02}Z");
-    (date, stamp)
+    // Fixed-width digits without the formatting machinery (this runs for every request).
+    let mut out = String::with_capacity(16);
+    push_digits(&mut out, year.clamp(0, 9999) as u64, 4);
+    push_digits(&mut out, month as u64, 2);
+    push_digits(&mut out, day as u64, 2);
+    out.push('T');
+    push_digits(&mut out, h, 2);
+    push_digits(&mut out, m, 2);
+    push_digits(&mut out, s, 2);
+    out.push('Z');
+    out
+}
+
+/// Appends the last `width` decimal digits of `value`, zero-padded.
+fn push_digits(out: &mut String, value: u64, width: u32) {
+    for i in (0..width).rev() {
+        out.push(char::from(b'0' + (value / 10u64.pow(i) % 10) as u8));
+    }
 }
 
 /// Appends `path` with each segment percent-encoded once more, as SigV4 wants for every service
@@ -123,10 +141,11 @@ fn push_hex_upper(out: &mut String, b: u8) {
 
 impl Signer {
     pub(crate) fn sign(&self, input: &SigningInput<'_>) -> SignedHeaders {
-        let (date, amz_date) = amz_dates(input.now);
+        let amz_date = amz_date(input.now);
         let creds = input.credentials;
         let token = creds.session_token();
-        let mut signed_headers = String::from("content-type;host;x-amz-date");
+        let mut signed_headers = String::with_capacity(64);
+        signed_headers.push_str("content-type;host;x-amz-date");
         if token.is_some() {
             signed_headers.push_str(";x-amz-security-token");
         }
@@ -158,38 +177,36 @@ impl Signer {
         buf.push('\n');
         buf.push_str(&signed_headers);
         buf.push('\n');
-        push_hex(&mut buf, &Sha256::digest(input.body));
-        let canonical_hash = Sha256::digest(buf.as_bytes());
+        push_hex(&mut buf, digest(&SHA256, input.body).as_ref());
+        let canonical_hash = digest(&SHA256, buf.as_bytes());
 
-        let scope = format!("{date}/{}/{}/aws4_request", input.region, input.service);
+        let key = self.key_for(input, &amz_date[..8]);
         buf.clear();
         buf.push_str("AWS4-HMAC-SHA256\n");
         buf.push_str(&amz_date);
         buf.push('\n');
-        buf.push_str(&scope);
+        buf.push_str(&key.scope);
         buf.push('\n');
-        push_hex(&mut buf, &canonical_hash);
-        let mut mac = self.keyed_mac(input, &date);
-        mac.update(buf.as_bytes());
-        let signature = mac.finalize().into_bytes();
+        push_hex(&mut buf, canonical_hash.as_ref());
+        let signature = hmac::sign(&key.key, buf.as_bytes());
 
         let mut authorization = String::with_capacity(200);
         authorization.push_str("AWS4-HMAC-SHA256 Credential=");
         authorization.push_str(creds.access_key_id());
         authorization.push('/');
-        authorization.push_str(&scope);
+        authorization.push_str(&key.scope);
         authorization.push_str(", SignedHeaders=");
         authorization.push_str(&signed_headers);
         authorization.push_str(", Signature=");
-        push_hex(&mut authorization, &signature);
+        push_hex(&mut authorization, signature.as_ref());
         SignedHeaders {
             authorization,
             amz_date,
         }
     }
 
-    /// An HMAC keyed with the signing key of this day, region and service (from the cache).
-    fn keyed_mac(&self, input: &SigningInput<'_>, date: &str) -> Hmac<Sha256> {
+    /// The signing key of this day, region, service and secret, from the cache or derived.
+    fn key_for(&self, input: &SigningInput<'_>, date: &str) -> Arc<CachedKey> {
         let creds = input.credentials;
         let mut cache = self
             .cache
@@ -202,25 +219,21 @@ impl Signer {
                 && c.access_key_id == creds.access_key_id()
                 && c.secret == creds.secret_access_key()
         }) {
-            return c.mac.clone();
+            return Arc::clone(c);
         }
         let key = signing_key(creds.secret_access_key(), date, input.region, input.service);
-        let mac = hmac_key(&key);
-        *cache = Some(CachedKey {
+        let cached = Arc::new(CachedKey {
             date: date.to_owned(),
             region: input.region.to_owned(),
             service: input.service.to_owned(),
             access_key_id: creds.access_key_id().to_owned(),
             secret: creds.secret_access_key().to_owned(),
-            mac: mac.clone(),
+            scope: format!("{date}/{}/{}/aws4_request", input.region, input.service),
+            key: hmac::Key::new(hmac::HMAC_SHA256, &key),
         });
-        mac
+        *cache = Some(Arc::clone(&cached));
+        cached
     }
-}
-
-fn hmac_key(key: &[u8]) -> Hmac<Sha256> {
-    <Hmac<Sha256> as KeyInit>::new_from_slice(key)
-        .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"))
 }
 
 /// The SigV4 signing key: `"AWS4" + secret` keyed through the date (YYYYMMDD), the region, the
@@ -230,9 +243,8 @@ pub(crate) fn signing_key(secret: &str, date: &str, region: &str, service: &str)
     key.extend_from_slice(b"AWS4");
     key.extend_from_slice(secret.as_bytes());
     let mut step = |data: &str| {
-        let mut mac = hmac_key(&key);
-        mac.update(data.as_bytes());
-        key = mac.finalize().into_bytes().to_vec();
+        let tag = hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, &key), data.as_bytes());
+        key = tag.as_ref().to_vec();
     };
     step(date);
     step(region);
@@ -274,11 +286,12 @@ mod tests {
             ),
             ("", 1_800_000_000, "cn-north-1", "sts"),
         ] {
-            let (date, _) = amz_dates(at(secs));
+            let stamp = amz_date(at(secs));
+            let date = &stamp[..8];
             let theirs =
                 aws_sigv4::sign::v4::generate_signing_key(secret, at(secs), region, service);
             assert_eq!(
-                signing_key(secret, &date, region, service).as_slice(),
+                signing_key(secret, date, region, service).as_slice(),
                 theirs.as_ref(),
                 "{secret} {date} {region} {service}"
             );
@@ -291,14 +304,14 @@ mod tests {
 
     #[test]
     fn dates_in_utc() {
-        assert_eq!(
-            amz_dates(at(0)),
-            ("19700101".into(), "19700101T000000Z".into())
-        );
+        assert_eq!(amz_date(at(0)), "19700101T000000Z");
         // 2026-11-22T11:35:07Z
-        assert_eq!(amz_dates(at(1_795_347_307)).1, "20261122T113507Z");
+        assert_eq!(amz_date(at(1_795_347_307)), "20261122T113507Z");
         // 2024-02-29T23:59:59Z, a leap day.
-        assert_eq!(amz_dates(at(1_709_251_199)).1, "20240229T235959Z");
+        assert_eq!(amz_date(at(1_709_251_199)), "20240229T235959Z");
+        // 2000-03-01T00:00:00Z (a century divisible by 400) and 2100-12-31T23:59:59Z.
+        assert_eq!(amz_date(at(951_868_800)), "20000301T000000Z");
+        assert_eq!(amz_date(at(4_133_980_799)), "21001231T235959Z");
     }
 
     #[test]

@@ -378,7 +378,7 @@ impl ExtendedClient {
             .map_err(|e| Error::store("upload", &location, e))?;
         let mut writer = WriteMultipart::new_with_chunk_size(upload, 8 * 1024 * 1024);
         let mut size = 0usize;
-        let mut hasher = Sha256Stream::default();
+        let mut hasher = Sha256Stream::new();
         while let Some(chunk) = payload.next().await {
             let chunk = match chunk {
                 Ok(c) => c,
@@ -786,20 +786,24 @@ pub(crate) fn ask_for_size_attributes(input: &mut ReceiveMessageInput) {
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
-    let mut h = Sha256Stream::default();
+    let mut h = Sha256Stream::new();
     h.update(bytes);
     h.finish()
 }
 
-#[derive(Default)]
-struct Sha256Stream(sha2::Sha256);
+struct Sha256Stream(ring::digest::Context);
 
 impl Sha256Stream {
+    fn new() -> Self {
+        Self(ring::digest::Context::new(&ring::digest::SHA256))
+    }
     fn update(&mut self, bytes: &[u8]) {
-        sha2::Digest::update(&mut self.0, bytes);
+        self.0.update(bytes);
     }
     fn finish(self) -> String {
-        sha2::Digest::finalize(self.0)
+        self.0
+            .finish()
+            .as_ref()
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect()

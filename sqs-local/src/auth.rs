@@ -4,13 +4,10 @@
 
 use std::collections::HashMap;
 
-use hmac::{KeyInit, Mac};
 use hyper::http::request::Parts;
-use sha2::{Digest, Sha256};
+use ring::digest::{SHA256, digest};
 
 use crate::error::ApiError;
-
-type HmacSha256 = hmac::Hmac<Sha256>;
 
 fn forbidden(code: &str, message: &str) -> ApiError {
     let mut e = ApiError::unmodeled(code, message);
@@ -23,9 +20,8 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
-    let mut mac = HmacSha256::new_from_slice(key).expect("HMAC takes keys of any length");
-    mac.update(data);
-    mac.finalize().into_bytes().to_vec()
+    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, key);
+    ring::hmac::sign(&key, data).as_ref().to_vec()
 }
 
 /// AWS's URI encoding: unreserved characters as they are, everything else `%XX`.
@@ -157,7 +153,7 @@ pub(crate) fn verify(
     }
     let payload_hash = match header("x-amz-content-sha256") {
         Some(h) if h != "UNSIGNED-PAYLOAD" => h.to_owned(),
-        _ => hex(&Sha256::digest(body)),
+        _ => hex(digest(&SHA256, body).as_ref()),
     };
     let canonical_request = format!(
         "{}\n{canonical_uri}\n{canonical_query}\n{canonical_headers}\n{signed_headers}\n{payload_hash}",
@@ -165,7 +161,7 @@ pub(crate) fn verify(
     );
     let string_to_sign = format!(
         "AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}",
-        hex(&Sha256::digest(canonical_request.as_bytes()))
+        hex(digest(&SHA256, canonical_request.as_bytes()).as_ref())
     );
     let k_date = hmac(format!("AWS4{secret}").as_bytes(), date.as_bytes());
     let k_region = hmac(&k_date, region.as_bytes());
