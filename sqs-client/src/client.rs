@@ -10,6 +10,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue};
 use tracing::Instrument;
 
 use crate::auth::{Signer, SigningInput};
@@ -26,6 +27,13 @@ use crate::retry::{RateLimiter, RetryMode, TokenBucket};
 
 const JSON_CONTENT_TYPE: &str = "application/x-amz-json-1.0";
 const QUERY_CONTENT_TYPE: &str = "application/x-www-form-urlencoded; charset=utf-8";
+
+// Header names and fixed values made once (a name given as `&str` is parsed on every request).
+const X_AMZ_DATE: HeaderName = HeaderName::from_static("x-amz-date");
+const X_AMZ_TARGET: HeaderName = HeaderName::from_static("x-amz-target");
+const X_AMZN_QUERY_MODE: HeaderName = HeaderName::from_static("x-amzn-query-mode");
+const X_AMZ_SECURITY_TOKEN: HeaderName = HeaderName::from_static("x-amz-security-token");
+const TRUE: HeaderValue = HeaderValue::from_static("true");
 const SIGNING_NAME: &str = "sqs";
 
 /// What [`Client::execute_ref`] checks: the input before sending it, the digests of the answer.
@@ -424,16 +432,16 @@ impl Client {
         let mut request = inner
             .http
             .post(url.clone())
-            .header("content-type", content_type)
-            .header("x-amz-date", signed.amz_date)
-            .header("authorization", signed.authorization);
+            .header(CONTENT_TYPE, HeaderValue::from_static(content_type))
+            .header(X_AMZ_DATE, signed.amz_date)
+            .header(AUTHORIZATION, signed.authorization);
         if let Some(target) = target {
             request = request
-                .header("x-amz-target", target)
-                .header("x-amzn-query-mode", "true");
+                .header(X_AMZ_TARGET, HeaderValue::from_static(target))
+                .header(X_AMZN_QUERY_MODE, TRUE);
         }
         if let Some(token) = credentials.session_token() {
-            request = request.header("x-amz-security-token", token);
+            request = request.header(X_AMZ_SECURITY_TOKEN, token);
         }
         let send = async {
             let response = request

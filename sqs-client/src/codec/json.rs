@@ -6,7 +6,7 @@ use super::{DecodeError, EncodeError};
 
 /// Encodes a request body.
 pub(crate) fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, EncodeError> {
-    serde_json::to_vec(value).map_err(|e| EncodeError::new(e.to_string()))
+    super::json_write::to_vec(value)
 }
 
 /// Decodes a success body; an empty body counts as `{}` (some servers answer a unit result so).

@@ -7,6 +7,7 @@
 use std::fmt;
 
 pub(crate) mod json;
+mod json_write;
 pub(crate) mod query;
 #[cfg(feature = "server")]
 pub(crate) mod serve;
