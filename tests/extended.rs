@@ -2,6 +2,7 @@
 //! and the faults that lose data in the other extended clients (an upload whose send fails, a
 //! partial batch failure, a missing object, a foreign bucket, a failed message delete).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use futures_util::StreamExt;
@@ -294,6 +295,61 @@ async fn a_missing_object_or_a_foreign_bucket_fails_only_its_message() {
         }
     }
     assert_eq!((ok, missing, refused), (2, 1, 1));
+}
+
+#[tokio::test]
+async fn a_damaged_message_fails_only_itself() {
+    use md5::Digest as _;
+    let md5 = |text: &str| hex::encode(md5::Md5::digest(text.as_bytes()));
+    let store = Arc::new(InMemory::new());
+    store
+        .put(&Path::from("k1"), "the large payload".into())
+        .await
+        .unwrap();
+    let pointer = r#"["software.amazon.payloadoffloading.PayloadS3Pointer",{"s3BucketName":"payloads","s3Key":"k1"}]"#;
+    let size = HashMap::from([(
+        "ExtendedPayloadSize".to_owned(),
+        MessageAttributeValue::default()
+            .data_type("Number")
+            .string_value("17"),
+    )]);
+    // An offloaded message, intact, and a plain one whose body is not what its digest says.
+    let answer = serde_json::json!({"Messages": [
+        {"MessageId": "m1", "ReceiptHandle": "rh1", "Body": pointer, "MD5OfBody": md5(pointer),
+         "MessageAttributes": {"ExtendedPayloadSize": {"DataType": "Number", "StringValue": "17"}},
+         "MD5OfMessageAttributes": sqs_client::attributes_md5(&size)},
+        {"MessageId": "m2", "ReceiptHandle": "rh2", "Body": "tampered", "MD5OfBody": md5("original")},
+    ]});
+    let server = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::method("POST"))
+        .respond_with(
+            wiremock::ResponseTemplate::new(200)
+                .set_body_raw(answer.to_string(), "application/x-amz-json-1.0"),
+        )
+        .mount(&server)
+        .await;
+    let client = Client::builder()
+        .endpoint_url(server.uri())
+        .region("us-east-1")
+        .credentials_provider(Credentials::new("k", "s"))
+        .build()
+        .unwrap();
+    let ext = ExtendedClient::new(client, store, "payloads");
+    let out = ext
+        .execute(receive(&format!("{}/000000000000/q", server.uri())))
+        .await
+        .unwrap();
+    assert_eq!(out.messages.len(), 2);
+    let first = out.messages[0].as_ref().unwrap();
+    assert_eq!(first.message.body.as_deref(), Some("the large payload"));
+    let Err(second) = &out.messages[1] else {
+        panic!("the damaged message was delivered");
+    };
+    assert_eq!(second.message.message_id.as_deref(), Some("m2"));
+    match &second.error {
+        Error::Sqs(e) => assert_eq!(e.kind(), sqs_client::ErrorKind::ChecksumMismatch),
+        other => panic!("{other}"),
+    }
 }
 
 #[tokio::test]

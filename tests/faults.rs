@@ -371,20 +371,51 @@ async fn a_wrong_digest_in_a_batch_fails_only_that_entry() {
 #[tokio::test]
 async fn a_received_message_with_a_wrong_digest_is_reported() {
     let server = MockServer::start().await;
+    // m8 and m10 are intact ("hello wire"), m9's body is not the one its digest describes.
     Mock::given(method("POST"))
-        .respond_with(ok_json(r#"{"Messages": [{"MessageId": "m9", "ReceiptHandle": "rh", "MD5OfBody": "00000000000000000000000000000000", "Body": "hello wire"}]}"#))
+        .respond_with(ok_json(
+            r#"{"Messages": [
+                {"MessageId": "m8", "ReceiptHandle": "rh8", "MD5OfBody": "3eeebf6b04a9821afe3b68830b7038f9", "Body": "hello wire"},
+                {"MessageId": "m9", "ReceiptHandle": "rh9", "MD5OfBody": "3eeebf6b04a9821afe3b68830b7038f9", "Body": "hello wirE"},
+                {"MessageId": "m10", "ReceiptHandle": "rh10", "MD5OfBody": "3eeebf6b04a9821afe3b68830b7038f9", "Body": "hello wire"}]}"#,
+        ))
         .mount(&server)
         .await;
-    let err = client_for(&server.uri(), Protocol::AwsJson1_0, 1)
-        .execute(
-            ReceiveMessageInput::default()
-                .queue_url(Q)
-                .wait_time_seconds(0),
-        )
-        .await
-        .unwrap_err();
+    let input = ReceiveMessageInput::default()
+        .queue_url(Q)
+        .wait_time_seconds(0);
+    let client = client_for(&server.uri(), Protocol::AwsJson1_0, 1);
+
+    // The whole call fails, naming the message.
+    let err = client.execute(input.clone()).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::ChecksumMismatch);
     assert!(err.message().contains("m9"), "{err}");
+
+    // Message by message, only m9 is an error, and it carries the message as it came.
+    let each = client.receive_each(input.clone()).await.unwrap();
+    let ids: Vec<Result<&str, &str>> = each
+        .iter()
+        .map(|m| match m {
+            Ok(m) => Ok(m.message_id.as_deref().unwrap()),
+            Err(d) => Err(d.message.message_id.as_deref().unwrap()),
+        })
+        .collect();
+    assert_eq!(ids, [Ok("m8"), Err("m9"), Ok("m10")]);
+    let damaged = each[1].as_ref().unwrap_err();
+    assert_eq!(damaged.error.kind(), ErrorKind::ChecksumMismatch);
+    assert!(damaged.error.message().contains("MD5OfBody"), "{damaged}");
+    assert_eq!(damaged.message.body.as_deref(), Some("hello wirE"));
+
+    // With checksums turned off, all three are delivered.
+    let unchecked = Client::builder()
+        .endpoint_url(server.uri())
+        .region("us-east-1")
+        .credentials_provider(Credentials::new("AKID", "secret"))
+        .skip_checksums(true)
+        .build()
+        .unwrap();
+    let each = unchecked.receive_each(input).await.unwrap();
+    assert!(each.iter().all(Result::is_ok), "{each:?}");
 }
 
 /// What a scripted raw server does with one connection.

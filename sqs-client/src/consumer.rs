@@ -14,8 +14,6 @@ use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use crate::checks;
-use crate::client::Checks;
 use crate::error::Error;
 use crate::types::{Message, MessageSystemAttributeName};
 use crate::{Batcher, Client};
@@ -593,36 +591,27 @@ async fn receive_loop(
             hook.prepare(&mut input);
         }
         let sent_at = Instant::now();
-        // Digests are checked per message below, so that one damaged message does not cost
-        // the others of its receive.
+        // Digests are checked per message, so that one damaged message does not cost the
+        // others of its receive.
         let result = tokio::select! {
-            r = shared.client.execute_ref(&input, Checks::NotTheDigests) => r,
+            r = shared.client.receive_each_ref(&input) => r,
             _ = until_stopped(&shared) => return,
         };
         match result {
-            Ok(out) => {
+            Ok(messages) => {
                 failures = 0;
-                for message in out.messages.unwrap_or_default() {
-                    if shared.client.verifies_checksums()
-                        && let Err(why) = checks::verify_message(&message)
-                    {
+                for message in messages {
+                    let message = match message {
+                        Ok(m) => m,
                         // Not delivered and not given back at once: it reappears after its
-                        // visibility timeout (and reaches a dead-letter queue if it keeps
-                        // arriving damaged).
-                        let id = message.message_id.as_deref().unwrap_or("?");
-                        tracing::warn!(message_id = id, %why, "a received message failed its digest check");
-                        let err = Error::checksum(
-                            "ReceiveMessage",
-                            format!(
-                                "message {id}: {why}; it was not delivered and reappears after its visibility timeout"
-                            ),
-                            None,
-                        );
-                        if tx.send(Err(err)).await.is_err() {
-                            return;
+                        // visibility timeout.
+                        Err(damaged) => {
+                            if tx.send(Err(damaged.error)).await.is_err() {
+                                return;
+                            }
+                            continue;
                         }
-                        continue;
-                    }
+                    };
                     let message = match &shared.hook {
                         None => message,
                         Some(hook) => match hook.resolve(&shared.queue_url, message).await {

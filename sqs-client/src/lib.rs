@@ -76,6 +76,7 @@ mod config;
 mod consumer;
 pub mod credentials;
 mod error;
+mod receive;
 mod retry;
 #[rustfmt::skip] // formatted by sqs-codegen (prettyplease); the freshness test compares it byte for byte
 mod generated;
@@ -104,6 +105,7 @@ pub use credentials::Credentials;
 pub use error::{Error, ErrorKind};
 pub use generated::errors::ErrorCode;
 pub use generated::{API_VERSION, SERVICE_NAME, SIGNING_NAME, XML_NAMESPACE};
+pub use receive::DamagedMessage;
 pub use retry::{RetryConfig, RetryMode};
 
 /// Inputs and outputs of the operations (`SendMessageInput`, `SendMessageOutput`, ...).

@@ -109,7 +109,8 @@ pub struct ReceivedMessage {
     pub payload: Option<PayloadLocation>,
 }
 
-/// A message whose payload could not be had; the other messages of the receive are unaffected.
+/// A received message that could not be delivered (its digests do not match, or its payload
+/// could not be had); the other messages of the receive are unaffected.
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct PayloadFailure {
@@ -530,21 +531,26 @@ impl ExtendedClient {
     }
 
     /// Receives messages and fetches their offloaded payloads (concurrently). A message whose
-    /// pointer names a bucket not allowed, or whose object is missing or unreadable, is an error
-    /// of its own; the other messages are returned as usual.
+    /// digests do not match, whose pointer names a bucket not allowed, or whose object is
+    /// missing or unreadable, is an error of its own; the other messages are returned as usual.
     pub(crate) async fn receive_message_input(
         &self,
         mut input: ReceiveMessageInput,
     ) -> Result<ReceiveOutput, Error> {
         ask_for_size_attributes(&mut input);
         let queue = input.queue_url.clone();
-        let out = self.client.execute(input).await?;
+        // Digests are checked per message: a damaged one is a failure of its own.
+        let received = self.client.receive_each(input).await?;
         let queue = queue.as_str();
-        let fetches = out
-            .messages
-            .unwrap_or_default()
-            .into_iter()
-            .map(|m| self.resolve(m, queue));
+        let fetches = received.into_iter().map(|m| async move {
+            match m {
+                Ok(m) => self.resolve(m, queue).await,
+                Err(damaged) => Some(Err(PayloadFailure {
+                    message: damaged.message,
+                    error: Error::Sqs(damaged.error),
+                })),
+            }
+        });
         let resolved: Vec<_> = futures_util::stream::iter(fetches)
             .buffered(self.config.fetch_concurrency.max(1))
             .collect()
