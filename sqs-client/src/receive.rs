@@ -12,8 +12,8 @@ use crate::types::Message;
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct DamagedMessage {
-    /// The message as it arrived.
-    pub message: Message,
+    /// The message as it arrived (boxed: it is large, and this is the error side).
+    pub message: Box<Message>,
     /// A [`ChecksumMismatch`](crate::ErrorKind::ChecksumMismatch) error naming the message and
     /// the digest that failed.
     pub error: Error,
@@ -64,7 +64,10 @@ impl Client {
                         ),
                         None,
                     );
-                    Err(DamagedMessage { message, error })
+                    Err(DamagedMessage {
+                        message: Box::new(message),
+                        error,
+                    })
                 }
                 _ => Ok(message),
             })

@@ -546,7 +546,7 @@ impl ExtendedClient {
             match m {
                 Ok(m) => self.resolve(m, queue).await,
                 Err(damaged) => Some(Err(PayloadFailure {
-                    message: damaged.message,
+                    message: *damaged.message,
                     error: Error::Sqs(damaged.error),
                 })),
             }
