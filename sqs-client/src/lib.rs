@@ -56,7 +56,10 @@
 //! with an error (with [`Error::code`], message, request id and HTTP status), or the transport,
 //! timing, decoding, digests or credentials failed. [`Error::is_retryable`] and
 //! [`Error::is_throttling`] classify it. In a SendMessageBatch answer, an entry whose digest does
-//! not match is moved to `failed` with the code [`CHECKSUM_MISMATCH_CODE`].
+//! not match is moved to `failed` with the code [`CHECKSUM_MISMATCH_CODE`]. A ReceiveMessage
+//! with one damaged message fails as a whole through [`Client::execute`];
+//! [`Client::receive_each`] (and the consumer) checks each message on its own and gives a
+//! damaged one as a [`DamagedMessage`] in its place.
 //!
 //! # Cancel safety
 //!
