@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use md5::{Digest, Md5};
+use crate::md5::{self, Md5};
 
 use crate::codec::{LengthUnit, ValidationError, ValidationProblem};
 use crate::operation::{
@@ -252,12 +252,12 @@ pub(crate) fn check_visibility_batch(
 
 fn md5_hex(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(32);
-    crate::auth::push_hex(&mut out, &Md5::digest(bytes));
+    crate::auth::push_hex(&mut out, &md5::digest(bytes));
     out
 }
 
 fn push_field(hasher: &mut Md5, bytes: &[u8]) {
-    hasher.update((bytes.len() as u32).to_be_bytes());
+    hasher.update(&(bytes.len() as u32).to_be_bytes());
     hasher.update(bytes);
 }
 
@@ -272,11 +272,11 @@ fn digest_attribute(
     push_field(hasher, data_type.as_bytes());
     match (string, binary) {
         (_, Some(bytes)) if data_type.starts_with("Binary") => {
-            hasher.update([2u8]);
+            hasher.update(&[2]);
             push_field(hasher, bytes);
         }
         (Some(text), _) => {
-            hasher.update([1u8]);
+            hasher.update(&[1]);
             push_field(hasher, text.as_bytes());
         }
         _ => {}

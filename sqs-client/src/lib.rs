@@ -79,6 +79,7 @@ mod config;
 mod consumer;
 pub mod credentials;
 mod error;
+mod md5;
 mod receive;
 mod retry;
 #[rustfmt::skip] // formatted by sqs-codegen (prettyplease); the freshness test compares it byte for byte
