@@ -3,6 +3,10 @@
 //! Here because the digests are integrity checks on every message, not security, and the whole
 //! algorithm is smaller than the five crates a generic implementation brings into a user's
 //! build. Tested against the RFC's test suite and against the `md-5` crate.
+//!
+//! MD5 is a chain of dependent steps, so one message keeps a CPU core's arithmetic units mostly
+//! waiting. [`digest_many`] hashes up to four messages at once, step by step in turn (a batch
+//! or a receive carries up to ten), which is about twice as fast per byte.
 
 /// `floor(abs(sin(i + 1)) * 2^32)` for i in 0..64 (RFC 1321, section 3.4).
 const K: [u32; 64] = [
@@ -14,14 +18,6 @@ const K: [u32; 64] = [
     0x289b7ec6, 0xeaa127fa, 0xd4ef3085, 0x04881d05, 0xd9d4d039, 0xe6db99e5, 0x1fa27cf8, 0xc4ac5665,
     0xf4292244, 0x432aff97, 0xab9423a7, 0xfc93a039, 0x655b59c3, 0x8f0ccc92, 0xffeff47d, 0x85845dd1,
     0x6fa87e4f, 0xfe2ce6e0, 0xa3014314, 0x4e0811a1, 0xf7537e82, 0xbd3af235, 0x2ad7d2bb, 0xeb86d391,
-];
-
-/// Left-rotation amounts, four per round.
-const S: [[u32; 4]; 4] = [
-    [7, 12, 17, 22],
-    [5, 9, 14, 20],
-    [4, 11, 16, 23],
-    [6, 10, 15, 21],
 ];
 
 const INIT: [u32; 4] = [0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476];
@@ -96,43 +92,139 @@ pub(crate) fn digest(data: &[u8]) -> [u8; 16] {
     md5.finalize()
 }
 
-/// One step: `a = b + ((a + f + k + m) <<< s)`.
-#[inline(always)]
-fn step(a: u32, b: u32, f: u32, k: u32, m: u32, s: u32) -> u32 {
-    a.wrapping_add(f)
-        .wrapping_add(k)
-        .wrapping_add(m)
-        .rotate_left(s)
-        .wrapping_add(b)
+fn compress(state: &mut [u32; 4], block: &[u8; 64]) {
+    let mut states = [*state];
+    compress_lanes(&mut states, [block]);
+    *state = states[0];
 }
 
-fn compress(state: &mut [u32; 4], block: &[u8; 64]) {
-    let mut m = [0u32; 16];
-    for (word, bytes) in m.iter_mut().zip(block.chunks_exact(4)) {
-        *word = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
+// The four auxiliary functions of RFC 1321, section 3.4 (F and G in forms with one operation
+// fewer than the RFC's, same values).
+#[inline(always)]
+fn f(x: u32, y: u32, z: u32) -> u32 {
+    z ^ (x & (y ^ z))
+}
+#[inline(always)]
+fn g(x: u32, y: u32, z: u32) -> u32 {
+    y ^ (z & (x ^ y))
+}
+#[inline(always)]
+fn h(x: u32, y: u32, z: u32) -> u32 {
+    x ^ y ^ z
+}
+#[inline(always)]
+fn i(x: u32, y: u32, z: u32) -> u32 {
+    y ^ (x | !z)
+}
+
+/// One block of each of `N` independent messages, the 64 steps taken for all of them in turn so
+/// that the CPU overlaps their dependency chains.
+#[inline(always)]
+fn compress_lanes<const N: usize>(state: &mut [[u32; 4]; N], blocks: [&[u8; 64]; N]) {
+    let mut m = [[0u32; 16]; N];
+    for (words, block) in m.iter_mut().zip(blocks) {
+        for (word, bytes) in words.iter_mut().zip(block.chunks_exact(4)) {
+            *word = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
+        }
     }
-    let [mut a, mut b, mut c, mut d] = *state;
-    // Four rounds of sixteen steps; each step rotates the roles of a, b, c and d.
-    macro_rules! round {
-        ($r:expr, $f:expr, $g:expr) => {
-            for i in 0..16 {
-                let n = $r * 16 + i;
-                let f = $f(b, c, d);
-                let next = step(a, b, f, K[n], m[$g(i)], S[$r][i % 4]);
-                (a, b, c, d) = (d, next, b, c);
+    let (mut a, mut b, mut c, mut d) = ([0u32; N], [0u32; N], [0u32; N], [0u32; N]);
+    for l in 0..N {
+        [a[l], b[l], c[l], d[l]] = state[l];
+    }
+    // Step k: a = b + ((a + fun(b, c, d) + K[k] + M[g]) <<< s).
+    macro_rules! step {
+        ($fun:ident, $a:ident, $b:ident, $c:ident, $d:ident, $k:expr, $g:expr, $s:expr) => {
+            for l in 0..N {
+                $a[l] = $a[l]
+                    .wrapping_add($fun($b[l], $c[l], $d[l]))
+                    .wrapping_add(K[$k])
+                    .wrapping_add(m[l][$g])
+                    .rotate_left($s)
+                    .wrapping_add($b[l]);
             }
         };
     }
-    round!(0, |b: u32, c: u32, d: u32| (b & c) | (!b & d), |i| i);
-    round!(1, |b: u32, c: u32, d: u32| (d & b) | (!d & c), |i| (5 * i
-        + 1)
-        % 16);
-    round!(2, |b: u32, c: u32, d: u32| b ^ c ^ d, |i| (3 * i + 5) % 16);
-    round!(3, |b: u32, c: u32, d: u32| c ^ (b | !d), |i| (7 * i) % 16);
-    state[0] = state[0].wrapping_add(a);
-    state[1] = state[1].wrapping_add(b);
-    state[2] = state[2].wrapping_add(c);
-    state[3] = state[3].wrapping_add(d);
+    // Four steps, the roles of a, b, c and d turning one place each time.
+    macro_rules! four {
+        ($fun:ident, $k:expr, [$g0:expr, $g1:expr, $g2:expr, $g3:expr], [$s0:expr, $s1:expr, $s2:expr, $s3:expr]) => {
+            step!($fun, a, b, c, d, $k, $g0, $s0);
+            step!($fun, d, a, b, c, $k + 1, $g1, $s1);
+            step!($fun, c, d, a, b, $k + 2, $g2, $s2);
+            step!($fun, b, c, d, a, $k + 3, $g3, $s3);
+        };
+    }
+    // Round 1: words in order. Round 2: 1 + 5k. Round 3: 5 + 3k. Round 4: 7k (mod 16).
+    four!(f, 0, [0, 1, 2, 3], [7, 12, 17, 22]);
+    four!(f, 4, [4, 5, 6, 7], [7, 12, 17, 22]);
+    four!(f, 8, [8, 9, 10, 11], [7, 12, 17, 22]);
+    four!(f, 12, [12, 13, 14, 15], [7, 12, 17, 22]);
+    four!(g, 16, [1, 6, 11, 0], [5, 9, 14, 20]);
+    four!(g, 20, [5, 10, 15, 4], [5, 9, 14, 20]);
+    four!(g, 24, [9, 14, 3, 8], [5, 9, 14, 20]);
+    four!(g, 28, [13, 2, 7, 12], [5, 9, 14, 20]);
+    four!(h, 32, [5, 8, 11, 14], [4, 11, 16, 23]);
+    four!(h, 36, [1, 4, 7, 10], [4, 11, 16, 23]);
+    four!(h, 40, [13, 0, 3, 6], [4, 11, 16, 23]);
+    four!(h, 44, [9, 12, 15, 2], [4, 11, 16, 23]);
+    four!(i, 48, [0, 7, 14, 5], [6, 10, 15, 21]);
+    four!(i, 52, [12, 3, 10, 1], [6, 10, 15, 21]);
+    four!(i, 56, [8, 15, 6, 13], [6, 10, 15, 21]);
+    four!(i, 60, [4, 11, 2, 9], [6, 10, 15, 21]);
+    for l in 0..N {
+        state[l][0] = state[l][0].wrapping_add(a[l]);
+        state[l][1] = state[l][1].wrapping_add(b[l]);
+        state[l][2] = state[l][2].wrapping_add(c[l]);
+        state[l][3] = state[l][3].wrapping_add(d[l]);
+    }
+}
+
+/// The MD5 of each input, in order; several at once where it pays.
+pub(crate) fn digest_many(inputs: &[&[u8]]) -> Vec<[u8; 16]> {
+    let mut out = vec![[0u8; 16]; inputs.len()];
+    // Inputs of similar length side by side: the blocks they have in common go together.
+    let mut order: Vec<usize> = (0..inputs.len()).collect();
+    order.sort_unstable_by_key(|&n| inputs[n].len());
+    for group in order.chunks(4) {
+        match *group {
+            [a, b, c, d] => together(inputs, &mut out, [a, b, c, d]),
+            [a, b, c] => together(inputs, &mut out, [a, b, c]),
+            [a, b] => together(inputs, &mut out, [a, b]),
+            _ => {
+                for &n in group {
+                    out[n] = digest(inputs[n]);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The blocks all of `lanes` have, interleaved; each one's remainder alone.
+fn together<const N: usize>(inputs: &[&[u8]], out: &mut [[u8; 16]], lanes: [usize; N]) {
+    let shared = lanes
+        .iter()
+        .map(|&n| inputs[n].len() / 64)
+        .min()
+        .unwrap_or(0);
+    let mut states = [INIT; N];
+    for k in 0..shared {
+        let blocks = lanes.map(|n| {
+            inputs[n][k * 64..(k + 1) * 64]
+                .try_into()
+                .unwrap_or(&[0u8; 64])
+        });
+        compress_lanes(&mut states, blocks);
+    }
+    for (lane, &n) in lanes.iter().enumerate() {
+        let mut md5 = Md5 {
+            state: states[lane],
+            pending: [0; 64],
+            pending_len: 0,
+            total_len: (shared * 64) as u64,
+        };
+        md5.update(&inputs[n][shared * 64..]);
+        out[n] = md5.finalize();
+    }
 }
 
 #[cfg(test)]
@@ -168,6 +260,27 @@ mod tests {
             ),
         ] {
             assert_eq!(hex(&digest(input.as_bytes())), expected, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn many_at_once_are_each_their_own_digest() {
+        let data: Vec<u8> = (0..3000u32).map(|i| (i * 31 + i / 7) as u8).collect();
+        // Equal lengths, mixed lengths (sorted into groups with different common prefixes),
+        // empty inputs, and every group size from 0 to 11.
+        let lengths = [1024, 1024, 0, 64, 65, 127, 3000, 1, 1024, 2999, 500];
+        for count in 0..=lengths.len() {
+            let inputs: Vec<&[u8]> = lengths[..count]
+                .iter()
+                .enumerate()
+                .map(|(n, &len)| &data[n..n + len.min(data.len() - n)])
+                .collect();
+            let many = digest_many(&inputs);
+            assert_eq!(many.len(), count);
+            for (input, got) in inputs.iter().zip(&many) {
+                let theirs = md5_oracle::Md5::digest(input);
+                assert_eq!(got.as_slice(), theirs.as_slice(), "length {}", input.len());
+            }
         }
     }
 

@@ -48,13 +48,17 @@ impl Client {
         input: &ReceiveMessageInput,
     ) -> Result<Vec<Result<Message, DamagedMessage>>, Error> {
         let out = self.execute_ref(input, Checks::NotTheDigests).await?;
-        let verify = self.verifies_checksums();
-        Ok(out
-            .messages
-            .unwrap_or_default()
+        let messages = out.messages.unwrap_or_default();
+        let verdicts = if self.verifies_checksums() {
+            checks::verify_messages(&messages)
+        } else {
+            vec![Ok(()); messages.len()]
+        };
+        Ok(messages
             .into_iter()
-            .map(|message| match verify.then(|| checks::verify_message(&message)) {
-                Some(Err(why)) => {
+            .zip(verdicts)
+            .map(|(message, verdict)| match verdict {
+                Err(why) => {
                     let id = message.message_id.as_deref().unwrap_or("?");
                     tracing::warn!(message_id = id, %why, "a received message failed its digest check");
                     let error = Error::checksum(
@@ -69,7 +73,7 @@ impl Client {
                         error,
                     })
                 }
-                _ => Ok(message),
+                Ok(()) => Ok(message),
             })
             .collect())
     }
