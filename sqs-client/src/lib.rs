@@ -81,6 +81,8 @@ pub mod credentials;
 mod error;
 mod md5;
 mod receive;
+#[cfg(test)]
+mod request_json_tests;
 mod retry;
 #[rustfmt::skip] // formatted by sqs-codegen (prettyplease); the freshness test compares it byte for byte
 mod generated;

@@ -1,7 +1,8 @@
 //! A compact JSON writer for request bodies, as a serde `Serializer`.
 //!
-//! It writes exactly what `serde_json::to_vec` writes for the shapes our models have (a test
-//! compares the two), but copies runs of text that need no escaping in bulk: a message body is
+//! It writes exactly what `serde_json::to_vec` writes for the shapes our models have (tests
+//! compare the two, here on every serde form and in `request_json_tests` on the requests), but
+//! copies runs of text that need no escaping in bulk: a message body is
 //! screened 32 bytes at a time instead of one table lookup per byte, which is most of the cost
 //! of encoding a SendMessage.
 
@@ -588,9 +589,6 @@ mod tests {
     use std::collections::{BTreeMap, HashMap};
 
     use super::*;
-    use crate::codec::Blob;
-    use crate::generated::operations::*;
-    use crate::generated::shapes::*;
 
     /// Ours and serde_json's bytes, which must be the same.
     fn both<T: Serialize>(value: &T) -> (String, String) {
@@ -632,108 +630,6 @@ mod tests {
             String::from_utf8(to_vec("a\"b\\c\u{8}\u{c}\n\r\t\u{0}").unwrap()).unwrap(),
             r#""a\"b\\c\b\f\n\r\t\u0000""#
         );
-    }
-
-    #[test]
-    fn requests_are_the_bytes_serde_json_writes() {
-        let attribute = |data_type: &str| MessageAttributeValue {
-            data_type: data_type.into(),
-            ..Default::default()
-        };
-        let mut attributes = HashMap::new();
-        attributes.insert(
-            "text \"quoted\"".to_owned(),
-            MessageAttributeValue {
-                string_value: Some("line\nbreak".into()),
-                ..attribute("String")
-            },
-        );
-        attributes.insert(
-            "n".to_owned(),
-            MessageAttributeValue {
-                string_value: Some("-12.5e3".into()),
-                ..attribute("Number.float")
-            },
-        );
-        attributes.insert(
-            "bin".to_owned(),
-            MessageAttributeValue {
-                binary_value: Some(Blob::from(&[0u8, 255, 10][..])),
-                ..attribute("Binary")
-            },
-        );
-        let mut system = HashMap::new();
-        system.insert(
-            MessageSystemAttributeNameForSends::AWSTraceHeader,
-            MessageSystemAttributeValue {
-                data_type: "String".into(),
-                string_value: Some("Root=1-5759e988-bd862e3fe1be46a994272793".into()),
-                ..Default::default()
-            },
-        );
-        let send = SendMessageInput {
-            queue_url: "http://127.0.0.1:9324/000000000000/q".into(),
-            message_body: "{\"order\": 7}\t\u{1}é".into(),
-            delay_seconds: Some(-5),
-            message_attributes: Some(attributes.clone()),
-            message_system_attributes: Some(system),
-            message_deduplication_id: Some("d".into()),
-            message_group_id: Some("g".into()),
-        };
-        same(&send);
-        same(&SendMessageInput::default());
-
-        let batch = SendMessageBatchInput {
-            queue_url: "q".into(),
-            entries: (0..10)
-                .map(|i| SendMessageBatchRequestEntry {
-                    id: format!("m{i}"),
-                    message_body: "b".repeat(i * 7),
-                    delay_seconds: (i % 2 == 0).then_some(i as i32),
-                    message_attributes: (i == 3).then(|| attributes.clone()),
-                    ..Default::default()
-                })
-                .collect(),
-        };
-        same(&batch);
-
-        let receive = ReceiveMessageInput {
-            queue_url: "q".into(),
-            attribute_names: Some(vec![QueueAttributeName::All]),
-            message_system_attribute_names: Some(vec![
-                MessageSystemAttributeName::SentTimestamp,
-                MessageSystemAttributeName::Unknown("Future".into()),
-            ]),
-            message_attribute_names: Some(vec!["All".into(), "a.*".into()]),
-            max_number_of_messages: Some(10),
-            visibility_timeout: Some(i32::MAX),
-            wait_time_seconds: Some(i32::MIN),
-            receive_request_attempt_id: None,
-        };
-        same(&receive);
-
-        let mut queue_attributes = HashMap::new();
-        queue_attributes.insert(QueueAttributeName::DelaySeconds, "5".to_owned());
-        queue_attributes.insert(
-            QueueAttributeName::RedrivePolicy,
-            r#"{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:1:dlq","maxReceiveCount":"3"}"#
-                .to_owned(),
-        );
-        let mut tags = HashMap::new();
-        tags.insert("team".to_owned(), "queues".to_owned());
-        same(&CreateQueueInput {
-            queue_name: "q.fifo".into(),
-            attributes: Some(queue_attributes),
-            tags: Some(tags),
-        });
-        same(&ChangeMessageVisibilityBatchInput {
-            queue_url: "q".into(),
-            entries: vec![ChangeMessageVisibilityBatchRequestEntry {
-                id: "1".into(),
-                receipt_handle: "AQEB+/=".into(),
-                visibility_timeout: Some(0),
-            }],
-        });
     }
 
     #[derive(Serialize)]
