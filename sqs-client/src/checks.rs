@@ -407,19 +407,24 @@ pub(crate) fn verify_send_batch(
     let mut digests = md5::digest_many(&bodies).into_iter();
     let mut kept = Vec::with_capacity(successful.len());
     for (entry, sent) in successful.into_iter().zip(sent) {
-        let verdict = match sent.zip(digests.next()) {
-            Some((sent, digest)) => verify_sent(
-                &Sent {
-                    attributes: sent.message_attributes.as_ref(),
-                    system: sent.message_system_attributes.as_ref(),
-                },
-                || hex(&digest),
-                Some(&entry.md5_of_message_body)
-                    .filter(|m| !m.is_empty())
-                    .map(String::as_str),
-                entry.md5_of_message_attributes.as_deref(),
-                entry.md5_of_message_system_attributes.as_deref(),
-            ),
+        let verdict = match sent {
+            // One digest was made per entry that matched a sent one, in order: take it whether
+            // or not the answer carries a digest to compare it with.
+            Some(sent) => {
+                let digest = digests.next();
+                verify_sent(
+                    &Sent {
+                        attributes: sent.message_attributes.as_ref(),
+                        system: sent.message_system_attributes.as_ref(),
+                    },
+                    || digest.map(|d| hex(&d)).unwrap_or_default(),
+                    Some(&entry.md5_of_message_body)
+                        .filter(|m| !m.is_empty())
+                        .map(String::as_str),
+                    entry.md5_of_message_attributes.as_deref(),
+                    entry.md5_of_message_system_attributes.as_deref(),
+                )
+            }
             None => Ok(()),
         };
         match verdict {
@@ -528,6 +533,48 @@ mod tests {
             ),
         ]);
         assert_eq!(attributes_md5(&attrs), "2239848aaacf5129a97f34525cc8c355");
+    }
+
+    #[test]
+    fn each_batch_entry_is_checked_against_its_own_body() {
+        let bodies = ["hello wire", "second body", "third", "fourth one", "fifth"];
+        let input = SendMessageBatchInput {
+            queue_url: "q".into(),
+            entries: bodies
+                .iter()
+                .enumerate()
+                .map(|(n, body)| crate::types::SendMessageBatchRequestEntry {
+                    id: format!("e{n}"),
+                    message_body: (*body).into(),
+                    ..Default::default()
+                })
+                .collect(),
+        };
+        let answered = |id: &str, md5: String| crate::types::SendMessageBatchResultEntry {
+            id: id.into(),
+            message_id: format!("m-{id}"),
+            md5_of_message_body: md5,
+            ..Default::default()
+        };
+        // An entry the request did not have comes first, e2 has no digest to compare, e3
+        // carries e2's.
+        let mut output = SendMessageBatchOutput {
+            successful: vec![
+                answered("stranger", md5_hex(b"whatever")),
+                answered("e0", md5_hex(bodies[0].as_bytes())),
+                answered("e1", md5_hex(bodies[1].as_bytes())),
+                answered("e2", String::new()),
+                answered("e3", md5_hex(bodies[2].as_bytes())),
+                answered("e4", md5_hex(bodies[4].as_bytes())),
+            ],
+            failed: Vec::new(),
+        };
+        verify_send_batch(&input, &mut output);
+        let kept: Vec<&str> = output.successful.iter().map(|e| e.id.as_str()).collect();
+        assert_eq!(kept, ["stranger", "e0", "e1", "e2", "e4"]);
+        assert_eq!(output.failed.len(), 1);
+        assert_eq!(output.failed[0].id, "e3");
+        assert_eq!(output.failed[0].code, CHECKSUM_MISMATCH_CODE);
     }
 
     #[test]
