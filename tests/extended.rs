@@ -14,14 +14,18 @@ use sqs_client::types::{MessageAttributeValue, QueueAttributeName, SendMessageBa
 use sqs_client::{Client, Credentials, ErrorCode};
 use sqs_extended::{Error, ExtendedClient, ExtendedConfig};
 
-async fn setup() -> (sqs_local::LocalSqs, Client, Arc<InMemory>, ExtendedClient) {
-    let local = sqs_local::start().await.unwrap();
-    let client = Client::builder()
-        .endpoint_url(local.endpoint())
+fn client_at(endpoint: &str) -> Client {
+    Client::builder()
+        .endpoint_url(endpoint)
         .region("us-east-1")
         .credentials_provider(Credentials::new("k", "s"))
         .build()
-        .unwrap();
+        .unwrap()
+}
+
+async fn setup() -> (sqs_local::LocalSqs, Client, Arc<InMemory>, ExtendedClient) {
+    let local = sqs_local::start().await.unwrap();
+    let client = client_at(local.endpoint());
     let store = Arc::new(InMemory::new());
     let ext = ExtendedClient::new(client.clone(), store.clone(), "payloads");
     (local, client, store, ext)
@@ -328,13 +332,7 @@ async fn a_damaged_message_fails_only_itself() {
         )
         .mount(&server)
         .await;
-    let client = Client::builder()
-        .endpoint_url(server.uri())
-        .region("us-east-1")
-        .credentials_provider(Credentials::new("k", "s"))
-        .build()
-        .unwrap();
-    let ext = ExtendedClient::new(client, store, "payloads");
+    let ext = ExtendedClient::new(client_at(&server.uri()), store, "payloads");
     let out = ext
         .execute(receive(&format!("{}/000000000000/q", server.uri())))
         .await
@@ -424,12 +422,7 @@ async fn payloads_stream_through_a_local_file_system() {
     let dir = std::env::temp_dir().join(format!("sqs-ext-test-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let local = sqs_local::start().await.unwrap();
-    let c = Client::builder()
-        .endpoint_url(local.endpoint())
-        .region("us-east-1")
-        .credentials_provider(Credentials::new("k", "s"))
-        .build()
-        .unwrap();
+    let c = client_at(local.endpoint());
     let store = Arc::new(object_store::local::LocalFileSystem::new_with_prefix(&dir).unwrap());
     let ext = ExtendedClient::new(c.clone(), store, "files")
         .with_config(ExtendedConfig::default().key_prefix("big/"))

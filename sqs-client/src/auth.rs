@@ -145,14 +145,12 @@ impl Signer {
         let amz_date = amz_date(input.now);
         let creds = input.credentials;
         let token = creds.session_token();
-        let mut signed_headers = String::with_capacity(64);
-        signed_headers.push_str("content-type;host;x-amz-date");
-        if token.is_some() {
-            signed_headers.push_str(";x-amz-security-token");
-        }
-        if input.target.is_some() {
-            signed_headers.push_str(";x-amz-target");
-        }
+        let signed_headers = match (token.is_some(), input.target.is_some()) {
+            (false, false) => "content-type;host;x-amz-date",
+            (true, false) => "content-type;host;x-amz-date;x-amz-security-token",
+            (false, true) => "content-type;host;x-amz-date;x-amz-target",
+            (true, true) => "content-type;host;x-amz-date;x-amz-security-token;x-amz-target",
+        };
 
         // One buffer: the canonical request, then the string to sign.
         let mut buf = String::with_capacity(512);
@@ -176,7 +174,7 @@ impl Signer {
             buf.push('\n');
         }
         buf.push('\n');
-        buf.push_str(&signed_headers);
+        buf.push_str(signed_headers);
         buf.push('\n');
         push_hex(&mut buf, digest(&SHA256, input.body).as_ref());
         let canonical_hash = digest(&SHA256, buf.as_bytes());
@@ -197,7 +195,7 @@ impl Signer {
         authorization.push('/');
         authorization.push_str(&key.scope);
         authorization.push_str(", SignedHeaders=");
-        authorization.push_str(&signed_headers);
+        authorization.push_str(signed_headers);
         authorization.push_str(", Signature=");
         push_hex(&mut authorization, signature.as_ref());
         SignedHeaders {

@@ -34,6 +34,8 @@ const X_AMZ_TARGET: HeaderName = HeaderName::from_static("x-amz-target");
 const X_AMZN_QUERY_MODE: HeaderName = HeaderName::from_static("x-amzn-query-mode");
 const X_AMZ_SECURITY_TOKEN: HeaderName = HeaderName::from_static("x-amz-security-token");
 const TRUE: HeaderValue = HeaderValue::from_static("true");
+const JSON_CONTENT_TYPE_VALUE: HeaderValue = HeaderValue::from_static(JSON_CONTENT_TYPE);
+const QUERY_CONTENT_TYPE_VALUE: HeaderValue = HeaderValue::from_static(QUERY_CONTENT_TYPE);
 const SIGNING_NAME: &str = "sqs";
 
 /// What [`Client::execute_ref`] checks: the input before sending it, the digests of the answer.
@@ -414,9 +416,9 @@ impl Client {
             Some(port) => format!("{}:{port}", url.host_str().unwrap_or_default()),
             None => url.host_str().unwrap_or_default().to_owned(),
         };
-        let (content_type, target) = match config.protocol {
-            Protocol::AwsJson1_0 => (JSON_CONTENT_TYPE, Some(O::TARGET)),
-            Protocol::AwsQuery => (QUERY_CONTENT_TYPE, None),
+        let (content_type, content_type_value, target) = match config.protocol {
+            Protocol::AwsJson1_0 => (JSON_CONTENT_TYPE, JSON_CONTENT_TYPE_VALUE, Some(O::TARGET)),
+            Protocol::AwsQuery => (QUERY_CONTENT_TYPE, QUERY_CONTENT_TYPE_VALUE, None),
         };
         let signed = inner.signer.sign(&SigningInput {
             host: &host,
@@ -432,7 +434,7 @@ impl Client {
         let mut request = inner
             .http
             .post(url.clone())
-            .header(CONTENT_TYPE, HeaderValue::from_static(content_type))
+            .header(CONTENT_TYPE, content_type_value)
             .header(X_AMZ_DATE, signed.amz_date)
             .header(AUTHORIZATION, signed.authorization);
         if let Some(target) = target {

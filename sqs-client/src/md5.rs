@@ -23,7 +23,6 @@ const K: [u32; 64] = [
 const INIT: [u32; 4] = [0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476];
 
 /// An MD5 computation fed piece by piece.
-#[derive(Clone)]
 pub(crate) struct Md5 {
     state: [u32; 4],
     pending: [u8; 64],
@@ -55,11 +54,10 @@ impl Md5 {
             compress(&mut self.state, &block);
             self.pending_len = 0;
         }
-        let mut blocks = data.chunks_exact(64);
-        for block in &mut blocks {
-            compress(&mut self.state, block.try_into().unwrap_or(&[0; 64]));
+        let (blocks, rest) = data.as_chunks::<64>();
+        for block in blocks {
+            compress(&mut self.state, block);
         }
-        let rest = blocks.remainder();
         self.pending[..rest.len()].copy_from_slice(rest);
         self.pending_len = rest.len();
     }
@@ -201,19 +199,11 @@ pub(crate) fn digest_many(inputs: &[&[u8]]) -> Vec<[u8; 16]> {
 
 /// The blocks all of `lanes` have, interleaved; each one's remainder alone.
 fn together<const N: usize>(inputs: &[&[u8]], out: &mut [[u8; 16]], lanes: [usize; N]) {
-    let shared = lanes
-        .iter()
-        .map(|&n| inputs[n].len() / 64)
-        .min()
-        .unwrap_or(0);
+    let blocks = lanes.map(|n| inputs[n].as_chunks::<64>().0);
+    let shared = blocks.iter().map(|b| b.len()).min().unwrap_or(0);
     let mut states = [INIT; N];
     for k in 0..shared {
-        let blocks = lanes.map(|n| {
-            inputs[n][k * 64..(k + 1) * 64]
-                .try_into()
-                .unwrap_or(&[0u8; 64])
-        });
-        compress_lanes(&mut states, blocks);
+        compress_lanes(&mut states, blocks.map(|b| &b[k]));
     }
     for (lane, &n) in lanes.iter().enumerate() {
         let mut md5 = Md5 {

@@ -114,11 +114,12 @@ struct Writer<'a> {
     out: &'a mut Vec<u8>,
 }
 
-/// An object or array being written; `first` is whether no member has been written yet.
+/// An object or array being written; `first` is whether no member has been written yet, `close`
+/// what ends it (`]}` for the members of a tuple variant, inside `{"variant":`).
 struct Compound<'a> {
     out: &'a mut Vec<u8>,
     first: bool,
-    close: u8,
+    close: &'static [u8],
 }
 
 impl Compound<'_> {
@@ -129,14 +130,14 @@ impl Compound<'_> {
     }
 
     fn end(self) -> Result<(), EncodeError> {
-        self.out.push(self.close);
+        self.out.extend_from_slice(self.close);
         Ok(())
     }
 }
 
 impl<'a> Writer<'a> {
-    fn open(self, open: u8, close: u8) -> Compound<'a> {
-        self.out.push(open);
+    fn open(self, open: &[u8], close: &'static [u8]) -> Compound<'a> {
+        self.out.extend_from_slice(open);
         Compound {
             out: self.out,
             first: true,
@@ -144,17 +145,37 @@ impl<'a> Writer<'a> {
         }
     }
 
-    /// `{"variant":` ... `}` for the variant forms that wrap a value.
-    fn open_variant(self, variant: &str) -> Compound<'a> {
+    /// `{"variant":` then `open`; the compound's end writes `close` (which closes both).
+    fn open_variant(self, variant: &str, open: &[u8], close: &'static [u8]) -> Compound<'a> {
         self.out.push(b'{');
         write_str(self.out, variant);
         self.out.push(b':');
-        Compound {
-            out: self.out,
-            first: true,
-            close: b'}',
-        }
+        self.open(open, close)
     }
+}
+
+/// The narrow integer forms, written as the wide ones.
+macro_rules! widen_integers {
+    () => {
+        fn serialize_i8(self, v: i8) -> Result<(), EncodeError> {
+            self.serialize_i64(v.into())
+        }
+        fn serialize_i16(self, v: i16) -> Result<(), EncodeError> {
+            self.serialize_i64(v.into())
+        }
+        fn serialize_i32(self, v: i32) -> Result<(), EncodeError> {
+            self.serialize_i64(v.into())
+        }
+        fn serialize_u8(self, v: u8) -> Result<(), EncodeError> {
+            self.serialize_u64(v.into())
+        }
+        fn serialize_u16(self, v: u16) -> Result<(), EncodeError> {
+            self.serialize_u64(v.into())
+        }
+        fn serialize_u32(self, v: u32) -> Result<(), EncodeError> {
+            self.serialize_u64(v.into())
+        }
+    };
 }
 
 impl<'a> ser::Serializer for Writer<'a> {
@@ -163,37 +184,20 @@ impl<'a> ser::Serializer for Writer<'a> {
     type SerializeSeq = Compound<'a>;
     type SerializeTuple = Compound<'a>;
     type SerializeTupleStruct = Compound<'a>;
-    type SerializeTupleVariant = VariantCompound<'a>;
+    type SerializeTupleVariant = Compound<'a>;
     type SerializeMap = Compound<'a>;
     type SerializeStruct = Compound<'a>;
-    type SerializeStructVariant = VariantCompound<'a>;
+    type SerializeStructVariant = Compound<'a>;
 
     fn serialize_bool(self, v: bool) -> Result<(), EncodeError> {
         self.out
             .extend_from_slice(if v { b"true" } else { b"false" });
         Ok(())
     }
-    fn serialize_i8(self, v: i8) -> Result<(), EncodeError> {
-        self.serialize_i64(v.into())
-    }
-    fn serialize_i16(self, v: i16) -> Result<(), EncodeError> {
-        self.serialize_i64(v.into())
-    }
-    fn serialize_i32(self, v: i32) -> Result<(), EncodeError> {
-        self.serialize_i64(v.into())
-    }
+    widen_integers!();
     fn serialize_i64(self, v: i64) -> Result<(), EncodeError> {
         write_i64(self.out, v);
         Ok(())
-    }
-    fn serialize_u8(self, v: u8) -> Result<(), EncodeError> {
-        self.serialize_u64(v.into())
-    }
-    fn serialize_u16(self, v: u16) -> Result<(), EncodeError> {
-        self.serialize_u64(v.into())
-    }
-    fn serialize_u32(self, v: u32) -> Result<(), EncodeError> {
-        self.serialize_u64(v.into())
     }
     fn serialize_u64(self, v: u64) -> Result<(), EncodeError> {
         write_u64(self.out, v);
@@ -215,7 +219,7 @@ impl<'a> ser::Serializer for Writer<'a> {
     }
     fn serialize_bytes(self, v: &[u8]) -> Result<(), EncodeError> {
         // As serde_json: an array of numbers (our blobs serialize themselves as base64 text).
-        let mut seq = self.open(b'[', b']');
+        let mut seq = self.open(b"[", b"]");
         for &b in v {
             seq.separate();
             write_u64(seq.out, b.into());
@@ -257,24 +261,24 @@ impl<'a> ser::Serializer for Writer<'a> {
         variant: &'static str,
         value: &T,
     ) -> Result<(), EncodeError> {
-        let compound = self.open_variant(variant);
+        let compound = self.open_variant(variant, b"", b"}");
         value.serialize(Writer {
             out: &mut *compound.out,
         })?;
         compound.end()
     }
     fn serialize_seq(self, _len: Option<usize>) -> Result<Compound<'a>, EncodeError> {
-        Ok(self.open(b'[', b']'))
+        Ok(self.open(b"[", b"]"))
     }
     fn serialize_tuple(self, _len: usize) -> Result<Compound<'a>, EncodeError> {
-        Ok(self.open(b'[', b']'))
+        Ok(self.open(b"[", b"]"))
     }
     fn serialize_tuple_struct(
         self,
         _name: &'static str,
         _len: usize,
     ) -> Result<Compound<'a>, EncodeError> {
-        Ok(self.open(b'[', b']'))
+        Ok(self.open(b"[", b"]"))
     }
     fn serialize_tuple_variant(
         self,
@@ -282,26 +286,18 @@ impl<'a> ser::Serializer for Writer<'a> {
         _index: u32,
         variant: &'static str,
         _len: usize,
-    ) -> Result<VariantCompound<'a>, EncodeError> {
-        let outer = self.open_variant(variant);
-        outer.out.push(b'[');
-        Ok(VariantCompound {
-            inner: Compound {
-                out: outer.out,
-                first: true,
-                close: b']',
-            },
-        })
+    ) -> Result<Compound<'a>, EncodeError> {
+        Ok(self.open_variant(variant, b"[", b"]}"))
     }
     fn serialize_map(self, _len: Option<usize>) -> Result<Compound<'a>, EncodeError> {
-        Ok(self.open(b'{', b'}'))
+        Ok(self.open(b"{", b"}"))
     }
     fn serialize_struct(
         self,
         _name: &'static str,
         _len: usize,
     ) -> Result<Compound<'a>, EncodeError> {
-        Ok(self.open(b'{', b'}'))
+        Ok(self.open(b"{", b"}"))
     }
     fn serialize_struct_variant(
         self,
@@ -309,16 +305,8 @@ impl<'a> ser::Serializer for Writer<'a> {
         _index: u32,
         variant: &'static str,
         _len: usize,
-    ) -> Result<VariantCompound<'a>, EncodeError> {
-        let outer = self.open_variant(variant);
-        outer.out.push(b'{');
-        Ok(VariantCompound {
-            inner: Compound {
-                out: outer.out,
-                first: true,
-                close: b'}',
-            },
-        })
+    ) -> Result<Compound<'a>, EncodeError> {
+        Ok(self.open_variant(variant, b"{", b"}}"))
     }
 }
 
@@ -391,32 +379,18 @@ impl ser::SerializeStruct for Compound<'_> {
     }
 }
 
-/// The members of a tuple or struct variant, inside `{"variant":` ... `}`.
-struct VariantCompound<'a> {
-    inner: Compound<'a>,
-}
-
-impl VariantCompound<'_> {
-    fn end(self) -> Result<(), EncodeError> {
-        let out = self.inner.out;
-        out.push(self.inner.close);
-        out.push(b'}');
-        Ok(())
-    }
-}
-
-impl ser::SerializeTupleVariant for VariantCompound<'_> {
+impl ser::SerializeTupleVariant for Compound<'_> {
     type Ok = ();
     type Error = EncodeError;
     fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), EncodeError> {
-        ser::SerializeSeq::serialize_element(&mut self.inner, value)
+        ser::SerializeSeq::serialize_element(self, value)
     }
     fn end(self) -> Result<(), EncodeError> {
-        VariantCompound::end(self)
+        Compound::end(self)
     }
 }
 
-impl ser::SerializeStructVariant for VariantCompound<'_> {
+impl ser::SerializeStructVariant for Compound<'_> {
     type Ok = ();
     type Error = EncodeError;
     fn serialize_field<T: Serialize + ?Sized>(
@@ -424,10 +398,10 @@ impl ser::SerializeStructVariant for VariantCompound<'_> {
         key: &'static str,
         value: &T,
     ) -> Result<(), EncodeError> {
-        ser::SerializeStruct::serialize_field(&mut self.inner, key, value)
+        ser::SerializeStruct::serialize_field(self, key, value)
     }
     fn end(self) -> Result<(), EncodeError> {
-        VariantCompound::end(self)
+        Compound::end(self)
     }
 }
 
@@ -464,26 +438,9 @@ impl ser::Serializer for KeyWriter<'_> {
     fn serialize_bool(self, v: bool) -> Result<(), EncodeError> {
         self.quoted(|out| out.extend_from_slice(if v { b"true" } else { b"false" }))
     }
-    fn serialize_i8(self, v: i8) -> Result<(), EncodeError> {
-        self.serialize_i64(v.into())
-    }
-    fn serialize_i16(self, v: i16) -> Result<(), EncodeError> {
-        self.serialize_i64(v.into())
-    }
-    fn serialize_i32(self, v: i32) -> Result<(), EncodeError> {
-        self.serialize_i64(v.into())
-    }
+    widen_integers!();
     fn serialize_i64(self, v: i64) -> Result<(), EncodeError> {
         self.quoted(|out| write_i64(out, v))
-    }
-    fn serialize_u8(self, v: u8) -> Result<(), EncodeError> {
-        self.serialize_u64(v.into())
-    }
-    fn serialize_u16(self, v: u16) -> Result<(), EncodeError> {
-        self.serialize_u64(v.into())
-    }
-    fn serialize_u32(self, v: u32) -> Result<(), EncodeError> {
-        self.serialize_u64(v.into())
     }
     fn serialize_u64(self, v: u64) -> Result<(), EncodeError> {
         self.quoted(|out| write_u64(out, v))
