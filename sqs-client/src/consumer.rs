@@ -112,8 +112,8 @@ impl ConsumerBuilder {
         self.attribute_names = names;
         self
     }
-    /// How long [`Consumer::process`] lets running handlers finish after a shutdown is asked
-    /// for (default 30 s).
+    /// How long a shutdown waits, after it is asked for, for running handlers to finish (in
+    /// [`Consumer::process`]) and for a receive under way to return (default 30 s).
     pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
         self.shutdown_timeout = timeout;
         self
@@ -148,6 +148,7 @@ impl ConsumerBuilder {
             stop: AtomicBool::new(false),
             stopped: Notify::new(),
             released: AtomicU64::new(0),
+            releases: Mutex::new(JoinSet::new()),
         });
         let (tx, rx) = mpsc::channel(self.prefetch);
         let mut tasks = JoinSet::new();
@@ -178,6 +179,9 @@ struct Shared {
     stop: AtomicBool,
     stopped: Notify,
     released: AtomicU64,
+    /// Hand-backs under way (each a ChangeMessageVisibility to 0 through the batcher), awaited
+    /// at shutdown so that none is left unsent.
+    releases: Mutex<JoinSet<()>>,
 }
 
 /// Resolves once the consumer is asked to stop (at once if it already was).
@@ -211,17 +215,46 @@ impl Shared {
         self.stop.load(Ordering::SeqCst)
     }
 
-    /// Gives a message back at once (visibility 0), in the background.
-    fn release(self: &Arc<Self>, handle: String) {
+    /// Gives a message back at once (visibility 0), in the background; a shutdown waits for it
+    /// (see [`Shared::wind_down`]).
+    fn release(&self, handle: String) {
         self.settle(&handle);
         self.released.fetch_add(1, Ordering::Relaxed);
-        let shared = Arc::clone(self);
-        tokio::spawn(async move {
-            let _ = shared
-                .batcher
-                .change_message_visibility(&shared.queue_url, shared.sqs_handle(&handle), 0)
+        // The task holds no `Shared` (which owns it), so that dropping the consumer frees both.
+        let batcher = self.batcher.clone();
+        let queue_url = self.queue_url.clone();
+        let sqs_handle = self.sqs_handle(&handle).to_owned();
+        let mut releases = self.releases.lock().unwrap_or_else(|p| p.into_inner());
+        // Finished ones are dropped here, so a long-running consumer does not collect them.
+        while releases.try_join_next().is_some() {}
+        releases.spawn(async move {
+            let _ = batcher
+                .change_message_visibility(queue_url, sqs_handle, 0)
                 .await;
         });
+    }
+
+    /// The end of a shutdown: waits until `deadline` for the background tasks (a receive under
+    /// way gives what it brings back before its task ends) and the hand-backs, stops what is
+    /// left, then waits for the acknowledgements queued so far.
+    async fn wind_down(&self, tasks: &mut JoinSet<()>, deadline: Instant) {
+        while let Ok(Some(_)) = tokio::time::timeout_at(deadline, tasks.join_next()).await {}
+        tasks.shutdown().await;
+        let mut releases =
+            std::mem::take(&mut *self.releases.lock().unwrap_or_else(|p| p.into_inner()));
+        while let Ok(Some(_)) = tokio::time::timeout_at(deadline, releases.join_next()).await {}
+        releases.shutdown().await;
+        self.batcher.flush().await;
+    }
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        // A consumer dropped without `shutdown`: hand-backs under way still go out.
+        self.releases
+            .get_mut()
+            .unwrap_or_else(|p| p.into_inner())
+            .detach_all();
     }
 }
 
@@ -363,11 +396,16 @@ impl Consumer {
 
     /// Stops receiving, gives back every message held and not yet yielded (visibility 0), and
     /// waits until acknowledgements made so far have been sent.
+    ///
+    /// A receive under way is not cut short: the service may already have handed it messages,
+    /// which would otherwise stay hidden for their visibility timeout. It is waited for (at most
+    /// the wait time, and at most [`ConsumerBuilder::shutdown_timeout`]) and what it brings is
+    /// given back at once.
     pub async fn shutdown(mut self) {
         self.shutdown_handle().shutdown();
         self.release_buffered();
-        self.tasks.shutdown().await;
-        self.shared.batcher.flush().await;
+        let deadline = Instant::now() + self.shutdown_timeout;
+        self.shared.wind_down(&mut self.tasks, deadline).await;
     }
 
     fn release_buffered(&mut self) {
@@ -384,7 +422,8 @@ impl Consumer {
     /// down (see [`shutdown_handle`](Self::shutdown_handle)) or its queue fails for good.
     /// `Ok` deletes the message, `Err` hands it back at once. Messages of one FIFO message group
     /// are handled one at a time, in order. At shutdown, running handlers get
-    /// [`ConsumerBuilder::shutdown_timeout`] to finish, held messages are given back, and
+    /// [`ConsumerBuilder::shutdown_timeout`] to finish, held messages are given back (those of
+    /// a receive under way too, once it returns: see [`shutdown`](Self::shutdown)), and
     /// acknowledgements are flushed.
     pub async fn process<F, Fut, E>(mut self, concurrency: usize, handler: F) -> ProcessSummary
     where
@@ -476,8 +515,7 @@ impl Consumer {
                 }
             }
         }
-        self.tasks.shutdown().await;
-        self.shared.batcher.flush().await;
+        self.shared.wind_down(&mut self.tasks, deadline).await;
         summary.released = self.shared.released.load(Ordering::Relaxed);
         summary
     }
@@ -592,15 +630,24 @@ async fn receive_loop(
         }
         let sent_at = Instant::now();
         // Digests are checked per message, so that one damaged message does not cost the
-        // others of its receive.
-        let result = tokio::select! {
-            r = shared.client.receive_each_ref(&input) => r,
-            _ = until_stopped(&shared) => return,
-        };
+        // others of its receive. A shutdown does not cut the receive short: the service may
+        // already have handed it messages, hidden for their visibility timeout if dropped here.
+        let result = shared.client.receive_each_ref(&input).await;
         match result {
             Ok(messages) => {
                 failures = 0;
                 for message in messages {
+                    if shared.stopping() {
+                        // Given back at once, unresolved and unchecked.
+                        let m = match message {
+                            Ok(m) => m,
+                            Err(damaged) => *damaged.message,
+                        };
+                        if let Some(handle) = m.receipt_handle {
+                            shared.release(handle);
+                        }
+                        continue;
+                    }
                     let message = match message {
                         Ok(m) => m,
                         // Not delivered and not given back at once: it reappears after its
