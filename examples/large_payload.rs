@@ -102,7 +102,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .await?;
     let started = Instant::now();
     let mut total = 0usize;
-    for p in &pointers {
+    for p in &pointers.messages {
+        // A damaged message or an unreadable pointer is an error of its own.
+        let p = p.as_ref().map_err(|failure| failure.to_string())?;
         if let Some(loc) = &p.payload {
             let mut stream = sqs.payload_stream(loc).await?;
             while let Some(part) = stream.next().await {

@@ -12,7 +12,7 @@ use object_store::{ObjectStore, ObjectStoreExt};
 use sqs_client::operation::*;
 use sqs_client::types::{MessageAttributeValue, QueueAttributeName, SendMessageBatchRequestEntry};
 use sqs_client::{Client, Credentials, ErrorCode};
-use sqs_extended::{Error, ExtendedClient, ExtendedConfig};
+use sqs_extended::{Error, ExtendedClient, ExtendedConfig, PayloadFailure, ReceivedMessage};
 
 fn client_at(endpoint: &str) -> Client {
     Client::builder()
@@ -317,12 +317,16 @@ async fn a_damaged_message_fails_only_itself() {
             .data_type("Number")
             .string_value("17"),
     )]);
-    // An offloaded message, intact, and a plain one whose body is not what its digest says.
+    // An offloaded message, intact; a plain one whose body is not what its digest says; one
+    // marked offloaded whose body is no pointer.
     let answer = serde_json::json!({"Messages": [
         {"MessageId": "m1", "ReceiptHandle": "rh1", "Body": pointer, "MD5OfBody": md5(pointer),
          "MessageAttributes": {"ExtendedPayloadSize": {"DataType": "Number", "StringValue": "17"}},
          "MD5OfMessageAttributes": sqs_client::attributes_md5(&size)},
         {"MessageId": "m2", "ReceiptHandle": "rh2", "Body": "tampered", "MD5OfBody": md5("original")},
+        {"MessageId": "m3", "ReceiptHandle": "rh3", "Body": "no pointer", "MD5OfBody": md5("no pointer"),
+         "MessageAttributes": {"ExtendedPayloadSize": {"DataType": "Number", "StringValue": "17"}},
+         "MD5OfMessageAttributes": sqs_client::attributes_md5(&size)},
     ]});
     let server = wiremock::MockServer::start().await;
     wiremock::Mock::given(wiremock::matchers::method("POST"))
@@ -333,21 +337,34 @@ async fn a_damaged_message_fails_only_itself() {
         .mount(&server)
         .await;
     let ext = ExtendedClient::new(client_at(&server.uri()), store, "payloads");
-    let out = ext
-        .execute(receive(&format!("{}/000000000000/q", server.uri())))
-        .await
-        .unwrap();
-    assert_eq!(out.messages.len(), 2);
+    let check_failures = |messages: &[Result<ReceivedMessage, PayloadFailure>]| {
+        assert_eq!(messages.len(), 3);
+        let Err(second) = &messages[1] else {
+            panic!("the damaged message was delivered");
+        };
+        assert_eq!(second.message.message_id.as_deref(), Some("m2"));
+        match &second.error {
+            Error::Sqs(e) => assert_eq!(e.kind(), sqs_client::ErrorKind::ChecksumMismatch),
+            other => panic!("{other}"),
+        }
+        let Err(third) = &messages[2] else {
+            panic!("a message without a pointer was delivered as offloaded");
+        };
+        assert_eq!(third.message.message_id.as_deref(), Some("m3"));
+        assert!(matches!(third.error, Error::Pointer(_)), "{}", third.error);
+    };
+    let url = format!("{}/000000000000/q", server.uri());
+    let out = ext.execute(receive(&url)).await.unwrap();
     let first = out.messages[0].as_ref().unwrap();
     assert_eq!(first.message.body.as_deref(), Some("the large payload"));
-    let Err(second) = &out.messages[1] else {
-        panic!("the damaged message was delivered");
-    };
-    assert_eq!(second.message.message_id.as_deref(), Some("m2"));
-    match &second.error {
-        Error::Sqs(e) => assert_eq!(e.kind(), sqs_client::ErrorKind::ChecksumMismatch),
-        other => panic!("{other}"),
-    }
+    check_failures(&out.messages);
+
+    // The same through the receive that leaves payloads where they are.
+    let out = ext.receive_message_pointers(receive(&url)).await.unwrap();
+    let first = out.messages[0].as_ref().unwrap();
+    assert_eq!(first.payload.as_ref().unwrap().key, "k1");
+    assert_eq!(first.message.body.as_deref(), Some(pointer));
+    check_failures(&out.messages);
 }
 
 #[tokio::test]
@@ -438,7 +455,8 @@ async fn payloads_stream_through_a_local_file_system() {
         .unwrap();
     assert!(location.key.starts_with("big/"));
     let got = ext.receive_message_pointers(receive(&url)).await.unwrap();
-    let payload = got[0].payload.clone().unwrap();
+    let got = got.messages[0].as_ref().unwrap();
+    let payload = got.payload.clone().unwrap();
     let mut total = 0usize;
     let mut s = ext.payload_stream(&payload).await.unwrap();
     while let Some(part) = s.next().await {
@@ -450,7 +468,7 @@ async fn payloads_stream_through_a_local_file_system() {
     ext.execute(
         DeleteMessageInput::default()
             .queue_url(&url)
-            .receipt_handle(got[0].message.receipt_handle.clone().unwrap()),
+            .receipt_handle(got.message.receipt_handle.clone().unwrap()),
     )
     .await
     .unwrap();

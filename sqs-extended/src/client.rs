@@ -561,33 +561,52 @@ impl ExtendedClient {
     }
 
     /// Receives messages without fetching payloads: offloaded messages keep their pointer body
-    /// and say where the payload is; read it with [`payload_stream`](Self::payload_stream).
+    /// and say where the payload is; read it with [`payload_stream`](Self::payload_stream). A
+    /// message whose digests do not match, or that is marked offloaded but carries no readable
+    /// pointer, is an error of its own; the other messages are returned as usual.
     pub async fn receive_message_pointers(
         &self,
         mut input: ReceiveMessageInput,
-    ) -> Result<Vec<ReceivedMessage>, Error> {
+    ) -> Result<ReceiveOutput, Error> {
         ask_for_size_attributes(&mut input);
-        let out = self.client.execute(input).await?;
-        Ok(out
-            .messages
-            .unwrap_or_default()
-            .into_iter()
-            .map(|mut m| {
-                let payload = offloaded(&m)
-                    .then(|| {
-                        PayloadLocation::from_pointer(m.body.as_deref().unwrap_or_default()).ok()
-                    })
-                    .flatten();
-                if let (Some(loc), Some(handle)) = (&payload, &m.receipt_handle) {
-                    m.receipt_handle = Some(loc.wrap_handle(handle));
-                    strip_size_attributes(&mut m);
+        let received = self.client.receive_each(input).await?;
+        let mut messages = Vec::with_capacity(received.len());
+        for m in received {
+            let mut m = match m {
+                Ok(m) => m,
+                Err(damaged) => {
+                    messages.push(Err(PayloadFailure {
+                        message: *damaged.message,
+                        error: Error::Sqs(damaged.error),
+                    }));
+                    continue;
                 }
-                ReceivedMessage {
+            };
+            if !offloaded(&m) {
+                messages.push(Ok(ReceivedMessage {
                     message: m,
-                    payload,
+                    payload: None,
+                }));
+                continue;
+            }
+            match PayloadLocation::from_pointer(m.body.as_deref().unwrap_or_default()) {
+                Ok(loc) => {
+                    if let Some(handle) = &m.receipt_handle {
+                        m.receipt_handle = Some(loc.wrap_handle(handle));
+                    }
+                    strip_size_attributes(&mut m);
+                    messages.push(Ok(ReceivedMessage {
+                        message: m,
+                        payload: Some(loc),
+                    }));
                 }
-            })
-            .collect())
+                Err(why) => messages.push(Err(PayloadFailure {
+                    message: m,
+                    error: Error::Pointer(why),
+                })),
+            }
+        }
+        Ok(ReceiveOutput { messages })
     }
 
     /// The bytes of an offloaded payload as a stream (for payloads too large to hold).
