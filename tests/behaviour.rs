@@ -82,16 +82,6 @@ fn client(server: &Server, protocol: Protocol) -> Client {
         .unwrap()
 }
 
-async fn create(c: &Client, name: &str) -> String {
-    c.create_queue()
-        .queue_name(name)
-        .send()
-        .await
-        .unwrap()
-        .queue_url
-        .unwrap()
-}
-
 async fn receive(c: &Client, url: &str, visibility: Option<i32>) -> Vec<Message> {
     c.receive_message()
         .queue_url(url)
@@ -120,7 +110,7 @@ async fn receive_all(c: &Client, url: &str, want: usize) -> Vec<Message> {
 async fn standard_queue_round_trip_in_both_protocols(server: &Server) {
     for protocol in [Protocol::AwsJson1_0, Protocol::AwsQuery] {
         let c = client(server, protocol);
-        let url = create(&c, &format!("std-{protocol:?}")).await;
+        let url = common::queue(&c, &format!("std-{protocol:?}")).await;
         let sent = c
             .send_message()
             .queue_url(&url)
@@ -215,7 +205,7 @@ async fn standard_queue_round_trip_in_both_protocols(server: &Server) {
 
 async fn visibility_changes(server: &Server) {
     let c = client(server, Protocol::AwsJson1_0);
-    let url = create(&c, "vis").await;
+    let url = common::queue(&c, "vis").await;
     c.send_message()
         .queue_url(&url)
         .message_body("v")
@@ -249,7 +239,7 @@ async fn visibility_changes(server: &Server) {
 
 async fn batches_with_partial_failure(server: &Server) {
     let c = client(server, Protocol::AwsJson1_0);
-    let url = create(&c, "batch").await;
+    let url = common::queue(&c, "batch").await;
     let entries: Vec<_> = (0..10)
         .map(|i| {
             SendMessageBatchRequestEntry::default()
@@ -393,7 +383,7 @@ async fn fifo_order_and_deduplication(server: &Server) {
 
 async fn dead_letter_redrive_and_source_listing(server: &Server) {
     let c = client(server, Protocol::AwsQuery);
-    let dlq = create(&c, "work-dlq").await;
+    let dlq = common::queue(&c, "work-dlq").await;
     let dlq_arn = c
         .get_queue_attributes()
         .queue_url(&dlq)
@@ -446,9 +436,9 @@ async fn tags_purge_and_queue_listing(server: &Server) {
     let c = client(server, Protocol::AwsJson1_0);
     let mut urls = Vec::new();
     for i in 0..5 {
-        urls.push(create(&c, &format!("page-{i}")).await);
+        urls.push(common::queue(&c, &format!("page-{i}")).await);
     }
-    create(&c, "other").await;
+    common::queue(&c, "other").await;
     let listed: Vec<String> = c
         .list_queues()
         .queue_name_prefix("page-")
@@ -516,7 +506,7 @@ async fn tags_purge_and_queue_listing(server: &Server) {
 
 async fn long_poll_answers_as_soon_as_a_message_arrives(server: &Server) {
     let c = client(server, Protocol::AwsJson1_0);
-    let url = create(&c, "long-poll").await;
+    let url = common::queue(&c, "long-poll").await;
     let (c2, url2) = (c.clone(), url.clone());
     let started = Instant::now();
     let waiting = tokio::spawn(async move {
@@ -547,7 +537,7 @@ async fn long_poll_answers_as_soon_as_a_message_arrives(server: &Server) {
 
 async fn an_unacknowledged_message_comes_back_after_its_visibility_timeout(server: &Server) {
     let c = client(server, Protocol::AwsQuery);
-    let url = create(&c, "expiry").await;
+    let url = common::queue(&c, "expiry").await;
     c.send_message()
         .queue_url(&url)
         .message_body("again")
@@ -627,7 +617,7 @@ async fn a_fifo_group_waits_while_one_of_its_messages_is_in_flight(server: &Serv
 async fn errors_carry_the_codes_aws_gives(server: &Server) {
     for protocol in [Protocol::AwsJson1_0, Protocol::AwsQuery] {
         let c = client(server, protocol);
-        let url = create(&c, &format!("errors-{protocol:?}")).await;
+        let url = common::queue(&c, &format!("errors-{protocol:?}")).await;
         let err = c
             .delete_message()
             .queue_url(&url)
@@ -675,7 +665,7 @@ async fn a_move_task_returns_dead_letters_to_their_queue(server: &Server) {
         return;
     }
     let c = client(server, Protocol::AwsJson1_0);
-    let dlq = create(&c, "moves-dlq").await;
+    let dlq = common::queue(&c, "moves-dlq").await;
     let arn = |url: String| {
         let c = c.clone();
         async move {

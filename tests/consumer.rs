@@ -66,14 +66,7 @@ async fn send_through(b: &Batcher, inputs: Vec<SendMessageInput>) -> HashSet<Str
 async fn moto_a_thousand_messages_batched_and_consumed_by_eight() {
     let moto = common::Moto::start(None);
     let c = client(&moto.url());
-    let url = c
-        .create_queue()
-        .queue_name("thousand")
-        .send()
-        .await
-        .unwrap()
-        .queue_url
-        .unwrap();
+    let url = common::queue(&c, "thousand").await;
     let batcher = Batcher::new(c.clone());
     let sent = send_through(
         &batcher,
@@ -249,14 +242,7 @@ async fn moto_a_fifo_queue_keeps_each_group_in_order() {
 async fn moto_a_receive_under_way_at_shutdown_gives_its_messages_back() {
     let moto = common::Moto::start(None);
     let c = client(&moto.url());
-    let url = c
-        .create_queue()
-        .queue_name("late")
-        .send()
-        .await
-        .unwrap()
-        .queue_url
-        .unwrap();
+    let url = common::queue(&c, "late").await;
     // The consumer long-polls the empty queue; the shutdown is asked for while that receive
     // waits, and a message arrives after it: the receive takes it (hidden for ten minutes)
     // and returns. Cutting the receive short would leave it hidden; it must come back at once.
@@ -297,14 +283,7 @@ fn fastrand_ms() -> u64 {
 async fn a_heartbeat_keeps_a_slow_message_hidden() {
     let local = sqs_local::start().await.unwrap();
     let c = client(local.endpoint());
-    let url = c
-        .create_queue()
-        .queue_name("slow")
-        .send()
-        .await
-        .unwrap()
-        .queue_url
-        .unwrap();
+    let url = common::queue(&c, "slow").await;
     c.send_message()
         .queue_url(&url)
         .message_body("slow")
@@ -339,14 +318,7 @@ async fn a_heartbeat_keeps_a_slow_message_hidden() {
 async fn shutdown_gives_held_messages_back_at_once() {
     let local = sqs_local::start().await.unwrap();
     let c = client(local.endpoint());
-    let url = c
-        .create_queue()
-        .queue_name("held")
-        .send()
-        .await
-        .unwrap()
-        .queue_url
-        .unwrap();
+    let url = common::queue(&c, "held").await;
     let batcher = Batcher::new(c.clone());
     send_through(
         &batcher,
@@ -394,14 +366,7 @@ async fn shutdown_gives_held_messages_back_at_once() {
 async fn a_failed_handler_hands_the_message_back_for_another_try() {
     let local = sqs_local::start().await.unwrap();
     let c = client(local.endpoint());
-    let url = c
-        .create_queue()
-        .queue_name("retry")
-        .send()
-        .await
-        .unwrap()
-        .queue_url
-        .unwrap();
+    let url = common::queue(&c, "retry").await;
     c.send_message()
         .queue_url(&url)
         .message_body("flaky")

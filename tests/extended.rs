@@ -2,6 +2,8 @@
 //! and the faults that lose data in the other extended clients (an upload whose send fails, a
 //! partial batch failure, a missing object, a foreign bucket, a failed message delete).
 
+mod common;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -31,16 +33,6 @@ async fn setup() -> (sqs_local::LocalSqs, Client, Arc<InMemory>, ExtendedClient)
     (local, client, store, ext)
 }
 
-async fn queue(c: &Client, name: &str) -> String {
-    c.create_queue()
-        .queue_name(name)
-        .send()
-        .await
-        .unwrap()
-        .queue_url
-        .unwrap()
-}
-
 async fn objects(store: &InMemory) -> Vec<String> {
     store
         .list(None)
@@ -59,7 +51,7 @@ fn receive(url: &str) -> ReceiveMessageInput {
 #[tokio::test]
 async fn large_bodies_go_to_the_store_and_come_back() {
     let (_local, c, store, ext) = setup().await;
-    let url = queue(&c, "ext").await;
+    let url = common::queue(&c, "ext").await;
     let big = "é".repeat(150_000); // 300,000 bytes of UTF-8
     ext.execute(
         SendMessageInput::default()
@@ -213,7 +205,7 @@ async fn objects_of_failed_batch_entries_are_removed_and_batches_fit() {
 
     // Five entries of 250,000 bytes each stay under the threshold but not under the 1 MiB batch
     // total: the plan offloads enough of them for the batch to go through.
-    let std_url = queue(&c, "ext-plan").await;
+    let std_url = common::queue(&c, "ext-plan").await;
     let entries: Vec<_> = (0..5)
         .map(|i| {
             SendMessageBatchRequestEntry::default()
@@ -251,7 +243,7 @@ async fn objects_of_failed_batch_entries_are_removed_and_batches_fit() {
 #[tokio::test]
 async fn a_missing_object_or_a_foreign_bucket_fails_only_its_message() {
     let (_local, c, store, ext) = setup().await;
-    let url = queue(&c, "ext-faults").await;
+    let url = common::queue(&c, "ext-faults").await;
     for body in ["1", "2", "3"] {
         ext.execute(
             SendMessageInput::default()
@@ -370,7 +362,7 @@ async fn a_damaged_message_fails_only_itself() {
 #[tokio::test]
 async fn a_failed_message_delete_keeps_the_object() {
     let (_local, c, store, ext) = setup().await;
-    let url = queue(&c, "ext-keep").await;
+    let url = common::queue(&c, "ext-keep").await;
     ext.execute(
         SendMessageInput::default()
             .queue_url(&url)
@@ -444,7 +436,7 @@ async fn payloads_stream_through_a_local_file_system() {
     let ext = ExtendedClient::new(c.clone(), store, "files")
         .with_config(ExtendedConfig::default().key_prefix("big/"))
         .unwrap();
-    let url = queue(&c, "ext-stream").await;
+    let url = common::queue(&c, "ext-stream").await;
     // 20 MiB in 64 KiB chunks, never all in memory at once.
     let chunk = bytes::Bytes::from(vec![7u8; 64 * 1024]);
     let stream =
@@ -486,7 +478,7 @@ async fn a_missing_payload_can_be_dropped_with_its_message_when_asked() {
     let ext = ext
         .with_config(ExtendedConfig::default().ignore_payload_not_found(true))
         .unwrap();
-    let url = queue(&c, "ext-ignore").await;
+    let url = common::queue(&c, "ext-ignore").await;
     ext.execute(
         SendMessageInput::default()
             .queue_url(&url)
@@ -512,7 +504,7 @@ async fn a_missing_payload_can_be_dropped_with_its_message_when_asked() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_batcher_and_the_consumer_work_over_the_extended_client() {
     let (_local, c, store, ext) = setup().await;
-    let url = queue(&c, "ext-consume").await;
+    let url = common::queue(&c, "ext-consume").await;
     let batcher = ext.batcher(sqs_client::Batcher::new(c.clone()));
     let bodies: Vec<String> = (0..6)
         .map(|i| {

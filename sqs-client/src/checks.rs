@@ -250,7 +250,7 @@ pub(crate) fn check_visibility_batch(
     )
 }
 
-fn md5_hex(bytes: &[u8]) -> String {
+pub(crate) fn md5_hex(bytes: &[u8]) -> String {
     hex(&md5::digest(bytes))
 }
 

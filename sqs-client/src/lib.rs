@@ -96,11 +96,21 @@ pub use consumer::{
 };
 
 /// The service side of the models (feature `server`): what an SQS-compatible service needs to
-/// read requests of either protocol into the generated inputs and write the outputs back.
-/// `sqs-local` is built on it.
+/// read requests of either protocol into the generated inputs and write the outputs back, and
+/// the digests and SigV4 signing key the client uses. `sqs-local` is built on it.
 #[cfg(feature = "server")]
 pub mod server {
     pub use crate::codec::{Form, RequestError, Served, xml_error};
+
+    /// The MD5 of `bytes` in lowercase hex, as SQS gives a body's digest.
+    pub fn md5_hex(bytes: &[u8]) -> String {
+        crate::checks::md5_hex(bytes)
+    }
+
+    /// The SigV4 signing key of a secret for a date (`YYYYMMDD`), region and service.
+    pub fn signing_key(secret: &str, date: &str, region: &str, service: &str) -> [u8; 32] {
+        crate::auth::signing_key(secret, date, region, service)
+    }
 }
 pub use codec::{
     DecodeError, EncodeError, Fault, LengthUnit, Operation, Paginated, ValidationError,

@@ -137,6 +137,15 @@ impl std::error::Error for PayloadFailure {
     }
 }
 
+impl From<sqs_client::DamagedMessage> for PayloadFailure {
+    fn from(damaged: sqs_client::DamagedMessage) -> Self {
+        PayloadFailure {
+            message: *damaged.message,
+            error: Error::Sqs(damaged.error),
+        }
+    }
+}
+
 /// What [`ExtendedClient::receive_message`](ExtendedClient::receive_message) returns: one result per message.
 #[derive(Debug, Default)]
 #[non_exhaustive]
@@ -545,10 +554,7 @@ impl ExtendedClient {
         let fetches = received.into_iter().map(|m| async move {
             match m {
                 Ok(m) => self.resolve(m, queue).await,
-                Err(damaged) => Some(Err(PayloadFailure {
-                    message: *damaged.message,
-                    error: Error::Sqs(damaged.error),
-                })),
+                Err(damaged) => Some(Err(damaged.into())),
             }
         });
         let resolved: Vec<_> = futures_util::stream::iter(fetches)
@@ -575,29 +581,21 @@ impl ExtendedClient {
             let mut m = match m {
                 Ok(m) => m,
                 Err(damaged) => {
-                    messages.push(Err(PayloadFailure {
-                        message: *damaged.message,
-                        error: Error::Sqs(damaged.error),
-                    }));
+                    messages.push(Err(damaged.into()));
                     continue;
                 }
             };
-            if !offloaded(&m) {
-                messages.push(Ok(ReceivedMessage {
-                    message: m,
-                    payload: None,
-                }));
-                continue;
-            }
-            match PayloadLocation::from_pointer(m.body.as_deref().unwrap_or_default()) {
-                Ok(loc) => {
-                    if let Some(handle) = &m.receipt_handle {
+            match pointer_of(&m) {
+                Ok(payload) => {
+                    if let (Some(loc), Some(handle)) = (&payload, &m.receipt_handle) {
                         m.receipt_handle = Some(loc.wrap_handle(handle));
                     }
-                    strip_size_attributes(&mut m);
+                    if payload.is_some() {
+                        strip_size_attributes(&mut m);
+                    }
                     messages.push(Ok(ReceivedMessage {
                         message: m,
-                        payload: Some(loc),
+                        payload,
                     }));
                 }
                 Err(why) => messages.push(Err(PayloadFailure {
@@ -635,15 +633,14 @@ impl ExtendedClient {
         mut m: Message,
         queue_url: &str,
     ) -> Option<Result<ReceivedMessage, PayloadFailure>> {
-        if !offloaded(&m) {
-            return Some(Ok(ReceivedMessage {
-                message: m,
-                payload: None,
-            }));
-        }
-        let body = m.body.clone().unwrap_or_default();
-        let location = match PayloadLocation::from_pointer(&body) {
-            Ok(l) => l,
+        let location = match pointer_of(&m) {
+            Ok(Some(l)) => l,
+            Ok(None) => {
+                return Some(Ok(ReceivedMessage {
+                    message: m,
+                    payload: None,
+                }));
+            }
             Err(why) => {
                 return Some(Err(PayloadFailure {
                     message: m,
@@ -781,10 +778,17 @@ impl ExtendedClient {
 }
 
 /// Whether SQS delivered the message with one of the reserved size attributes.
-fn offloaded(m: &Message) -> bool {
-    m.message_attributes
+/// Where a received message's payload is: `None` for a message that was not offloaded, an error
+/// for one marked offloaded whose body is not a readable pointer.
+fn pointer_of(m: &Message) -> Result<Option<PayloadLocation>, String> {
+    let offloaded = m
+        .message_attributes
         .as_ref()
-        .is_some_and(|a| a.contains_key(SIZE_ATTRIBUTE) || a.contains_key(LEGACY_SIZE_ATTRIBUTE))
+        .is_some_and(|a| a.contains_key(SIZE_ATTRIBUTE) || a.contains_key(LEGACY_SIZE_ATTRIBUTE));
+    if !offloaded {
+        return Ok(None);
+    }
+    PayloadLocation::from_pointer(m.body.as_deref().unwrap_or_default()).map(Some)
 }
 
 fn strip_size_attributes(m: &mut Message) {

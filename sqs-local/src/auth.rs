@@ -163,10 +163,7 @@ pub(crate) fn verify(
         "AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}",
         hex(digest(&SHA256, canonical_request.as_bytes()).as_ref())
     );
-    let k_date = hmac(format!("AWS4{secret}").as_bytes(), date.as_bytes());
-    let k_region = hmac(&k_date, region.as_bytes());
-    let k_service = hmac(&k_region, service.as_bytes());
-    let k_signing = hmac(&k_service, b"aws4_request");
+    let k_signing = sqs_client::server::signing_key(secret, date, region, service);
     let expected = hex(&hmac(&k_signing, string_to_sign.as_bytes()));
     // Compare without an early exit.
     let same = expected.len() == signature.len()

@@ -533,15 +533,7 @@ pub(crate) fn new_id() -> String {
     )
 }
 
-pub(crate) fn md5_hex(bytes: &[u8]) -> String {
-    use md5::Digest as _;
-    let digest = md5::Md5::digest(bytes);
-    let mut out = String::with_capacity(32);
-    for b in digest.iter() {
-        out.push_str(&format!("{b:02x}"));
-    }
-    out
-}
+pub(crate) use sqs_client::server::md5_hex;
 
 /// `{queue name hex}.{message key}.{random}`: names its queue, so a handle given to another
 /// queue is refused, and never repeats.

@@ -16,6 +16,17 @@ fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Creates a standard queue named `name` and gives its URL.
+pub async fn queue(c: &sqs_client::Client, name: &str) -> String {
+    c.create_queue()
+        .queue_name(name)
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap()
+}
+
 /// The virtualenv holding moto, boto3 and the Python extended client; created if missing.
 pub fn venv() -> PathBuf {
     let dir = std::env::var_os("SQS_PEERS_VENV")
