@@ -50,6 +50,35 @@ fn main() {
             runtime.block_on(sends(&client, n, 1));
             stop(&mut server);
         }
+        Some("ratio") => {
+            // Unbatched and batched rounds in turn, so that a drift of the machine's speed
+            // (large on shared virtual machines) touches both sides of each ratio alike.
+            let rounds = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(5);
+            let (mut server, client) = start(&runtime);
+            runtime.block_on(async {
+                sends(&client, 2_000, 64).await;
+                let batcher = sqs_client::Batcher::new(client.clone());
+                let mut ratios = Vec::new();
+                for round in 1..=rounds {
+                    let single = measure(|| sends(&client, 40_000, 64)).await;
+                    let batched = measure(|| batched_sends(&batcher, 160_000, 64, 1024)).await;
+                    let ratio = batched.per_second / single.per_second;
+                    println!(
+                        "round {round}: unbatched {:.0} msg/s ({:.1} us CPU), batched {:.0} msg/s ({:.1} us CPU): {ratio:.2}x",
+                        single.per_second, single.cpu_us, batched.per_second, batched.cpu_us
+                    );
+                    ratios.push(ratio);
+                }
+                ratios.sort_by(f64::total_cmp);
+                let stats = batcher.stats();
+                println!(
+                    "median ratio {:.2}x over {rounds} rounds (concurrency 64, 1 KiB); {:.2} entries per batch",
+                    ratios[ratios.len() / 2],
+                    stats.entries_per_batch()
+                );
+            });
+            stop(&mut server);
+        }
         Some("batched") => {
             let n = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(200_000);
             let size = args.get(2).and_then(|n| n.parse().ok()).unwrap_or(1024);
@@ -58,7 +87,6 @@ fn main() {
                 let batcher = sqs_client::Batcher::new(client.clone());
                 report(
                     &format!("Batcher SendMessage {size} B, concurrency 64"),
-                    n,
                     || batched_sends(&batcher, n, 64, size),
                 )
                 .await;
@@ -77,19 +105,17 @@ fn main() {
             runtime.block_on(async {
                 // Warm up connections and caches.
                 sends(&client, 500, 64).await;
-                report("SendMessage 1 KiB, sequential", 20_000, || {
+                report("SendMessage 1 KiB, sequential", || {
                     sends(&client, 20_000, 1)
                 })
                 .await;
-                report("SendMessage 1 KiB, concurrency 64", 50_000, || {
+                report("SendMessage 1 KiB, concurrency 64", || {
                     sends(&client, 50_000, 64)
                 })
                 .await;
-                report(
-                    "send + receive + delete, concurrency 64 (messages)",
-                    10_000,
-                    || cycles(&client, 10_000, 64, &body),
-                )
+                report("send + receive + delete, concurrency 64 (messages)", || {
+                    cycles(&client, 10_000, 64, &body)
+                })
                 .await;
                 for linger in [0u64, 2, 5, 10] {
                     let batcher = sqs_client::Batcher::with_config(
@@ -98,7 +124,6 @@ fn main() {
                     );
                     report(
                         &format!("Batcher SendMessage 1 KiB, concurrency 64, linger {linger} ms"),
-                        100_000,
                         || batched_sends(&batcher, 100_000, 64, 1024),
                     )
                     .await;
@@ -133,18 +158,37 @@ fn cpu_seconds() -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
-async fn report<F, Fut>(what: &str, n: usize, run: F)
+/// Messages per second and client CPU per message of one run.
+struct Figures {
+    messages: usize,
+    per_second: f64,
+    cpu_us: f64,
+}
+
+async fn measure<F, Fut>(run: F) -> Figures
 where
     F: FnOnce() -> Fut,
-    Fut: std::future::Future<Output = ()>,
+    Fut: std::future::Future<Output = usize>,
 {
     let (cpu0, t0) = (cpu_seconds(), Instant::now());
-    run().await;
+    let messages = run().await;
     let (cpu, wall) = (cpu_seconds() - cpu0, t0.elapsed().as_secs_f64());
+    Figures {
+        messages,
+        per_second: messages as f64 / wall,
+        cpu_us: cpu * 1e6 / messages as f64,
+    }
+}
+
+async fn report<F, Fut>(what: &str, run: F)
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = usize>,
+{
+    let figures = measure(run).await;
     println!(
-        "{what}: {n} in {wall:.2} s = {:.0} msg/s; client CPU {:.1} us per message",
-        n as f64 / wall,
-        cpu * 1e6 / n as f64
+        "{what}: {} = {:.0} msg/s; client CPU {:.1} us per message",
+        figures.messages, figures.per_second, figures.cpu_us
     );
 }
 
@@ -184,7 +228,7 @@ async fn batched_sends(
     n: usize,
     concurrency: usize,
     body_size: usize,
-) {
+) -> usize {
     let body: Arc<str> = "x".repeat(body_size).into();
     let per_worker = n / concurrency;
     let workers: Vec<_> = (0..concurrency)
@@ -206,9 +250,10 @@ async fn batched_sends(
     for w in workers {
         w.await.unwrap();
     }
+    per_worker * concurrency
 }
 
-async fn sends(client: &Client, n: usize, concurrency: usize) {
+async fn sends(client: &Client, n: usize, concurrency: usize) -> usize {
     let body: Arc<str> = "x".repeat(1024).into();
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let workers: Vec<_> = (0..concurrency)
@@ -230,9 +275,10 @@ async fn sends(client: &Client, n: usize, concurrency: usize) {
     for w in workers {
         w.await.unwrap();
     }
+    n
 }
 
-async fn cycles(client: &Client, n: usize, concurrency: usize, body: &str) {
+async fn cycles(client: &Client, n: usize, concurrency: usize, body: &str) -> usize {
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let workers: Vec<_> = (0..concurrency)
         .map(|_| {
@@ -269,6 +315,7 @@ async fn cycles(client: &Client, n: usize, concurrency: usize, body: &str) {
     for w in workers {
         w.await.unwrap();
     }
+    n
 }
 
 // ---- the fake endpoint ------------------------------------------------------------------------
