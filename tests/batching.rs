@@ -540,3 +540,69 @@ async fn requests_carry_the_queue_url_and_entries_only() {
     let first = &entries(send)[0];
     assert!(first.get("DelaySeconds").is_some() || first["MessageBody"] == "b");
 }
+
+#[tokio::test]
+async fn entries_for_several_queues_in_turn_each_reach_their_own_queue() {
+    let fake = Fake::start(|op, body| match op {
+        "SendMessageBatch" => accept_sends(body),
+        _ => {
+            let ok: Vec<Value> = entries(body)
+                .iter()
+                .map(|e| json!({"Id": e["Id"]}))
+                .collect();
+            (200, json!({"Successful": ok}))
+        }
+    })
+    .await;
+    let b = Batcher::with_config(
+        client(&fake),
+        BatchConfig::default().linger(Duration::from_millis(20)),
+    );
+    let queues = [QUEUE, "http://127.0.0.1:1/000000000000/other", FIFO];
+    // Sends and deletes for three queues, each next one for another queue than the last.
+    let calls: Vec<_> = (0..60)
+        .map(|i| {
+            let (b, queue) = (b.clone(), queues[i % 3]);
+            tokio::spawn(async move {
+                let body = format!("{queue} {i}");
+                if i % 2 == 0 {
+                    let m = if queue == FIFO {
+                        msg(queue, &body)
+                            .message_group_id("g")
+                            .message_deduplication_id(i.to_string())
+                    } else {
+                        msg(queue, &body)
+                    };
+                    b.send_message(m).await.map(|_| ())
+                } else {
+                    b.delete_message(queue, body).await
+                }
+            })
+        })
+        .collect();
+    for call in calls {
+        call.await.unwrap().unwrap();
+    }
+    let (mut sent, mut deleted) = (0, 0);
+    for (op, req) in fake.log.lock().unwrap().iter() {
+        let queue = req["QueueUrl"].as_str().unwrap();
+        for e in entries(req) {
+            let what = match op.as_str() {
+                "SendMessageBatch" => {
+                    sent += 1;
+                    &e["MessageBody"]
+                }
+                _ => {
+                    deleted += 1;
+                    &e["ReceiptHandle"]
+                }
+            };
+            let what = what.as_str().unwrap();
+            assert!(
+                what.starts_with(&format!("{queue} ")),
+                "{what} went to {queue}"
+            );
+        }
+    }
+    assert_eq!((sent, deleted), (30, 30));
+}

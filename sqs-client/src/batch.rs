@@ -6,7 +6,7 @@
 //! `max_in_flight` at once, at most one per FIFO queue), and answers each caller through its own
 //! channel.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -202,7 +202,7 @@ impl BatchStats {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Send,
     Delete,
@@ -221,7 +221,7 @@ impl Kind {
 
 /// What a batch request is made for: entries with equal keys can share a request. Nothing of it
 /// is written into a request except the queue URL itself.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct Key {
     kind: Kind,
     queue_url: String,
@@ -233,11 +233,31 @@ impl Key {
     }
 }
 
+/// A request and the queue it is for.
 #[derive(Debug)]
 enum Payload {
     Send(Box<SendMessageInput>),
-    Delete(String),
-    Visibility(String, i32),
+    Delete {
+        queue_url: String,
+        receipt_handle: String,
+    },
+    Visibility {
+        queue_url: String,
+        receipt_handle: String,
+        timeout: i32,
+    },
+}
+
+impl Payload {
+    /// The batch requests this can go into (taken from the request itself, so that handing a
+    /// message over copies nothing).
+    fn key(&self) -> (Kind, &str) {
+        match self {
+            Payload::Send(m) => (Kind::Send, &m.queue_url),
+            Payload::Delete { queue_url, .. } => (Kind::Delete, queue_url),
+            Payload::Visibility { queue_url, .. } => (Kind::Visibility, queue_url),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -296,12 +316,16 @@ impl Entry {
     fn unsent(self, queue_url: &str, error: Error) -> Unsent {
         let request = match &self.payload {
             Payload::Send(input) => UnsentRequest::Send(input.clone()),
-            Payload::Delete(h) => UnsentRequest::Delete {
-                receipt_handle: h.clone(),
+            Payload::Delete { receipt_handle, .. } => UnsentRequest::Delete {
+                receipt_handle: receipt_handle.clone(),
             },
-            Payload::Visibility(h, t) => UnsentRequest::ChangeVisibility {
-                receipt_handle: h.clone(),
-                visibility_timeout: *t,
+            Payload::Visibility {
+                receipt_handle,
+                timeout,
+                ..
+            } => UnsentRequest::ChangeVisibility {
+                receipt_handle: receipt_handle.clone(),
+                visibility_timeout: *timeout,
             },
         };
         let copy = error.duplicate();
@@ -323,7 +347,7 @@ enum Step {
 
 #[derive(Debug)]
 enum Command {
-    Add(Key, Entry),
+    Add(Entry),
     Flush(oneshot::Sender<()>),
     Close(oneshot::Sender<Vec<Unsent>>),
 }
@@ -345,8 +369,7 @@ impl Batcher {
             client: client.clone(),
             config: config.clone(),
             rx,
-            queues: HashMap::new(),
-            busy: HashSet::new(),
+            lanes: Lanes::default(),
             buffered: 0,
             in_flight: JoinSet::new(),
             flush_waiters: Vec::new(),
@@ -394,19 +417,9 @@ impl Batcher {
                 ),
             ));
         }
-        let key = Key {
-            kind: Kind::Send,
-            queue_url: input.queue_url.clone(),
-        };
         let (tx, rx) = oneshot::channel();
-        self.submit(
-            key,
-            Payload::Send(Box::new(input)),
-            Reply::Send(tx),
-            bytes,
-            OP,
-        )
-        .await?;
+        self.submit(Payload::Send(Box::new(input)), Reply::Send(tx), bytes, OP)
+            .await?;
         rx.await
             .unwrap_or_else(|_| Err(Error::closed(OP, "the batcher stopped")))
     }
@@ -417,12 +430,11 @@ impl Batcher {
         queue_url: impl Into<String>,
         receipt_handle: impl Into<String>,
     ) -> Result<(), Error> {
-        let key = Key {
-            kind: Kind::Delete,
+        let payload = Payload::Delete {
             queue_url: queue_url.into(),
+            receipt_handle: receipt_handle.into(),
         };
-        self.unit(key, Payload::Delete(receipt_handle.into()), "DeleteMessage")
-            .await
+        self.unit(payload, "DeleteMessage").await
     }
 
     /// Changes one message's visibility timeout (seconds) as part of a
@@ -453,28 +465,23 @@ impl Batcher {
                 ValidationError::new("ChangeMessageVisibilityInput.visibility_timeout", problem),
             ));
         }
-        let key = Key {
-            kind: Kind::Visibility,
+        let payload = Payload::Visibility {
             queue_url: queue_url.into(),
+            receipt_handle: receipt_handle.into(),
+            timeout: visibility_timeout,
         };
-        self.unit(
-            key,
-            Payload::Visibility(receipt_handle.into(), visibility_timeout),
-            OP,
-        )
-        .await
+        self.unit(payload, OP).await
     }
 
-    async fn unit(&self, key: Key, payload: Payload, op: &'static str) -> Result<(), Error> {
+    async fn unit(&self, payload: Payload, op: &'static str) -> Result<(), Error> {
         let (tx, rx) = oneshot::channel();
-        self.submit(key, payload, Reply::Unit(tx), 0, op).await?;
+        self.submit(payload, Reply::Unit(tx), 0, op).await?;
         rx.await
             .unwrap_or_else(|_| Err(Error::closed(op, "the batcher stopped")))
     }
 
     async fn submit(
         &self,
-        key: Key,
         payload: Payload,
         reply: Reply,
         bytes: usize,
@@ -492,7 +499,7 @@ impl Batcher {
             spent: 0,
         };
         self.tx
-            .send(Command::Add(key, entry))
+            .send(Command::Add(entry))
             .await
             .map_err(|_| Error::closed(op, "the batcher is closed"))
     }
@@ -520,17 +527,74 @@ impl Batcher {
     }
 }
 
+/// The entries waiting to be sent: one lane per batch key.
+#[derive(Default)]
+struct Lanes {
+    lanes: Vec<Lane>,
+    /// Lane positions by queue URL, one per [`Kind`].
+    by_url: HashMap<String, [Option<usize>; 3]>,
+    /// The lane found last: entries in a row mostly go to the same one, which spares hashing
+    /// the URL.
+    last: usize,
+}
+
+struct Lane {
+    key: Key,
+    entries: VecDeque<Entry>,
+    /// A FIFO queue's batch is in flight (at most one at a time).
+    busy: bool,
+}
+
+impl Lanes {
+    /// The position of the lane for `kind` and `queue_url`, made if there is none.
+    fn find(&mut self, kind: Kind, queue_url: &str) -> usize {
+        if let Some(lane) = self.lanes.get(self.last)
+            && lane.key.kind == kind
+            && lane.key.queue_url == queue_url
+        {
+            return self.last;
+        }
+        let n = match self
+            .by_url
+            .get(queue_url)
+            .and_then(|slots| slots[kind as usize])
+        {
+            Some(n) => n,
+            None => {
+                let n = self.lanes.len();
+                self.lanes.push(Lane {
+                    key: Key {
+                        kind,
+                        queue_url: queue_url.to_owned(),
+                    },
+                    entries: VecDeque::new(),
+                    busy: false,
+                });
+                self.by_url.entry(queue_url.to_owned()).or_default()[kind as usize] = Some(n);
+                n
+            }
+        };
+        self.last = n;
+        n
+    }
+
+    fn push_back(&mut self, entry: Entry) {
+        let (kind, queue_url) = entry.payload.key();
+        let n = self.find(kind, queue_url);
+        self.lanes[n].entries.push_back(entry);
+    }
+}
+
 /// The background task.
 struct Worker {
     stats: Arc<Counters>,
     client: Client,
     config: BatchConfig,
     rx: mpsc::Receiver<Command>,
-    queues: HashMap<Key, VecDeque<Entry>>,
-    /// FIFO queues with a batch in flight.
-    busy: HashSet<Key>,
+    lanes: Lanes,
     buffered: usize,
-    in_flight: JoinSet<(Key, Vec<Entry>)>,
+    /// Batches in flight, each giving back its lane and the entries to try again.
+    in_flight: JoinSet<(usize, Vec<Entry>)>,
     flush_waiters: Vec<oneshot::Sender<()>>,
 }
 
@@ -600,9 +664,9 @@ impl Worker {
     /// Takes one command from the channel (`None`: every handle is gone).
     fn take(&mut self, cmd: Option<Command>) -> Step {
         match cmd {
-            Some(Command::Add(key, entry)) => {
+            Some(Command::Add(entry)) => {
                 self.buffered += 1;
-                self.queues.entry(key).or_default().push_back(entry);
+                self.lanes.push_back(entry);
                 Step::Continue
             }
             Some(Command::Flush(w)) => {
@@ -620,9 +684,9 @@ impl Worker {
         let mut refused = Vec::new();
         while let Ok(cmd) = self.rx.try_recv() {
             match cmd {
-                Command::Add(key, entry) => {
+                Command::Add(entry) => {
                     self.buffered += 1;
-                    self.queues.entry(key).or_default().push_back(entry);
+                    self.lanes.push_back(entry);
                 }
                 Command::Flush(w) => self.flush_waiters.push(w),
                 Command::Close(done) => refused.push(done),
@@ -645,7 +709,8 @@ impl Worker {
         }
         self.in_flight.abort_all();
         let mut unsent = Vec::new();
-        for (key, entries) in self.queues.drain() {
+        self.lanes.by_url.clear();
+        for Lane { key, entries, .. } in self.lanes.lanes.drain(..) {
             for mut e in entries {
                 let error = e.last_error.take().unwrap_or_else(|| {
                     Error::closed(
@@ -670,16 +735,13 @@ impl Worker {
             // Nothing can start before a batch finishes, and that wakes the task anyway.
             return None;
         }
-        self.queues
+        self.lanes
+            .lanes
             .iter()
-            .filter(|(k, q)| !q.is_empty() && !self.is_busy(k))
-            .filter_map(|(_, q)| q.front())
+            .filter(|lane| !lane.busy)
+            .filter_map(|lane| lane.entries.front())
             .map(|e| (e.queued + self.config.linger).max(e.not_before))
             .min()
-    }
-
-    fn is_busy(&self, key: &Key) -> bool {
-        key.fifo() && self.busy.contains(key)
     }
 
     /// Starts every batch that is due, as far as `max_in_flight` allows.
@@ -689,15 +751,19 @@ impl Worker {
             stats,
             client,
             config,
-            queues,
-            busy,
+            lanes,
             buffered,
             in_flight,
             ..
         } = self;
-        for (key, queue) in queues.iter_mut() {
+        for (n, lane) in lanes.lanes.iter_mut().enumerate() {
+            let Lane {
+                key,
+                entries: queue,
+                busy,
+            } = lane;
             loop {
-                if in_flight.len() >= config.max_in_flight || (key.fifo() && busy.contains(key)) {
+                if in_flight.len() >= config.max_in_flight || *busy {
                     break;
                 }
                 let Some(front) = queue.front() else {
@@ -739,9 +805,7 @@ impl Worker {
                     .fetch_add(batch.len() as u64, Ordering::Relaxed);
                 let retried = batch.iter().filter(|e| e.attempts > 0).count();
                 stats.retried.fetch_add(retried as u64, Ordering::Relaxed);
-                if key.fifo() {
-                    busy.insert(key.clone());
-                }
+                *busy = key.fifo();
                 let span = tracing::debug_span!(
                     "sqs.batch",
                     operation = key.kind.operation(),
@@ -751,31 +815,30 @@ impl Worker {
                     reason,
                 );
                 let client = client.clone();
-                let k = key.clone();
+                let key = key.clone();
                 in_flight.spawn(
-                    async move {
-                        let retry = send_batch(&client, &k, batch).await;
-                        (k, retry)
-                    }
-                    .instrument(span),
+                    async move { (n, send_batch(&client, &key, batch).await) }.instrument(span),
                 );
             }
         }
     }
 
     /// A batch request finished; entries to try again go back to the front of their queue.
-    fn finished(&mut self, done: Result<(Key, Vec<Entry>), tokio::task::JoinError>) {
-        let Ok((key, retry)) = done else {
+    fn finished(&mut self, done: Result<(usize, Vec<Entry>), tokio::task::JoinError>) {
+        let Ok((n, retry)) = done else {
             // A batch task cannot panic on data from the network; if it was aborted, its callers
             // saw their channels close and got a Closed error.
             return;
         };
-        self.busy.remove(&key);
+        let Some(lane) = self.lanes.lanes.get_mut(n) else {
+            return;
+        };
+        lane.busy = false;
         if retry.is_empty() {
             return;
         }
         let (retry_config, _) = self.client.retry_parts();
-        let queue = self.queues.entry(key).or_default();
+        let queue = &mut lane.entries;
         self.buffered += retry.len();
         for mut e in retry.into_iter().rev() {
             let throttled = e.last_error.as_ref().is_some_and(Error::is_throttling);
@@ -846,10 +909,10 @@ async fn send_batch(client: &Client, key: &Key, mut batch: Vec<Entry>) -> Vec<En
                 .iter()
                 .enumerate()
                 .filter_map(|(i, e)| match &e.payload {
-                    Payload::Delete(h) => Some(
+                    Payload::Delete { receipt_handle, .. } => Some(
                         DeleteMessageBatchRequestEntry::default()
                             .id(i.to_string())
-                            .receipt_handle(h),
+                            .receipt_handle(receipt_handle),
                     ),
                     _ => None,
                 })
@@ -867,11 +930,15 @@ async fn send_batch(client: &Client, key: &Key, mut batch: Vec<Entry>) -> Vec<En
                 .iter()
                 .enumerate()
                 .filter_map(|(i, e)| match &e.payload {
-                    Payload::Visibility(h, t) => Some(
+                    Payload::Visibility {
+                        receipt_handle,
+                        timeout,
+                        ..
+                    } => Some(
                         ChangeMessageVisibilityBatchRequestEntry::default()
                             .id(i.to_string())
-                            .receipt_handle(h)
-                            .visibility_timeout(*t),
+                            .receipt_handle(receipt_handle)
+                            .visibility_timeout(*timeout),
                     ),
                     _ => None,
                 })
