@@ -79,6 +79,33 @@ fn main() {
             });
             stop(&mut server);
         }
+        Some("linger") => {
+            // The linger time against the number of callers: what a longer wait buys in
+            // entries per batch and what it costs in messages per second.
+            let (mut server, client) = start(&runtime);
+            runtime.block_on(async {
+                sends(&client, 2_000, 64).await;
+                for concurrency in [1, 4, 16, 64] {
+                    for linger in [1u64, 2, 5, 10] {
+                        let batcher = sqs_client::Batcher::with_config(
+                            client.clone(),
+                            sqs_client::BatchConfig::default()
+                                .linger(Duration::from_millis(linger)),
+                        );
+                        let n = if concurrency < 16 { 200 } else { 1_000 } * concurrency;
+                        let figures =
+                            measure(|| batched_sends(&batcher, n, concurrency, 1024)).await;
+                        println!(
+                            "concurrency {concurrency:>2}, linger {linger:>2} ms: {:>6.0} msg/s, {:.2} entries per batch",
+                            figures.per_second,
+                            batcher.stats().entries_per_batch()
+                        );
+                        batcher.close().await;
+                    }
+                }
+            });
+            stop(&mut server);
+        }
         Some("batched") => {
             let n = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(200_000);
             let size = args.get(2).and_then(|n| n.parse().ok()).unwrap_or(1024);

@@ -40,8 +40,13 @@ pub struct BatchConfig {
     /// the old 256 KiB limit.
     pub max_bytes: usize,
     /// How long the first entry of a batch waits for others before the batch is sent anyway
-    /// (default 5 ms: at concurrency 64 it gives 9.99 entries per batch). A full batch is sent
-    /// at once.
+    /// (default 2 ms). A full batch is sent at once. Callers that wait for each answer before
+    /// sending again fill batches as fast as the answers come back, so a longer linger only
+    /// slows them (measured: 64 callers fill 9.98 entries per batch with 1 to 10 ms alike; 4
+    /// callers send 4 entries per batch and at most 4 messages per linger time). A longer
+    /// linger pays off for senders that do not wait, such as one message per web request: it
+    /// gathers more of them into each request (fewer requests to pay for) at the cost of that
+    /// much latency.
     pub linger: Duration,
     /// Entries waiting to be sent, over all queues; when full, callers wait (default 10,000).
     pub buffer: usize,
@@ -56,7 +61,7 @@ impl Default for BatchConfig {
         Self {
             max_entries: 10,
             max_bytes: 1_048_576,
-            linger: Duration::from_millis(5),
+            linger: Duration::from_millis(2),
             buffer: 10_000,
             max_in_flight: 32,
             close_timeout: Duration::from_secs(30),
