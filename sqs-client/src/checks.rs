@@ -250,14 +250,31 @@ pub(crate) fn check_visibility_batch(
     )
 }
 
+#[cfg(any(feature = "server", test))]
 pub(crate) fn md5_hex(bytes: &[u8]) -> String {
-    hex(&md5::digest(bytes))
+    Hex::of(&md5::digest(bytes)).as_ref().to_owned()
 }
 
-fn hex(digest: &[u8; 16]) -> String {
-    let mut out = String::with_capacity(32);
-    crate::auth::push_hex(&mut out, digest);
-    out
+/// A digest in lowercase hex, kept on the stack (compared once per message, so not worth an
+/// allocation).
+struct Hex([u8; 32]);
+
+impl Hex {
+    fn of(digest: &[u8; 16]) -> Self {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut out = [0u8; 32];
+        for (pair, b) in out.chunks_exact_mut(2).zip(digest) {
+            pair[0] = DIGITS[usize::from(b >> 4)];
+            pair[1] = DIGITS[usize::from(b & 0xf)];
+        }
+        Self(out)
+    }
+}
+
+impl AsRef<str> for Hex {
+    fn as_ref(&self) -> &str {
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
 }
 
 fn push_field(hasher: &mut Md5, bytes: &[u8]) {
@@ -330,13 +347,13 @@ fn system_attributes_md5(
 
 /// Compares a digest the server returned with ours. A digest the server left out is not an
 /// error (some compatible servers omit them); a different one is.
-fn compare(
+fn compare<T: AsRef<str>>(
     what: &str,
     returned: Option<&str>,
-    ours: impl FnOnce() -> String,
+    ours: impl FnOnce() -> T,
 ) -> Result<(), String> {
     match returned {
-        Some(theirs) if !theirs.eq_ignore_ascii_case(&ours()) => Err(format!(
+        Some(theirs) if !theirs.eq_ignore_ascii_case(ours().as_ref()) => Err(format!(
             "{what}: the service computed {theirs}, which is not the digest of what was sent"
         )),
         _ => Ok(()),
@@ -348,9 +365,9 @@ struct Sent<'a> {
     system: Option<&'a HashMap<MessageSystemAttributeNameForSends, MessageSystemAttributeValue>>,
 }
 
-fn verify_sent(
+fn verify_sent<T: AsRef<str>>(
     sent: &Sent<'_>,
-    ours_body: impl FnOnce() -> String,
+    ours_body: impl FnOnce() -> T,
     body_md5: Option<&str>,
     attrs_md5: Option<&str>,
     system_md5: Option<&str>,
@@ -379,7 +396,7 @@ pub(crate) fn verify_send(
     };
     verify_sent(
         &sent,
-        || md5_hex(input.message_body.as_bytes()),
+        || Hex::of(&md5::digest(input.message_body.as_bytes())),
         output.md5_of_message_body.as_deref(),
         output.md5_of_message_attributes.as_deref(),
         output.md5_of_message_system_attributes.as_deref(),
@@ -392,12 +409,19 @@ pub(crate) fn verify_send_batch(
     input: &SendMessageBatchInput,
     output: &mut SendMessageBatchOutput,
 ) {
-    let by_id: HashMap<&str, _> = input.entries.iter().map(|e| (e.id.as_str(), e)).collect();
+    // The answer's entries are matched to the request's by id; they mostly come in the same
+    // order, so the search starts after the entry found last (a batch has at most ten).
+    let mut next = 0;
+    let mut find = |id: &str| {
+        let n = input.entries.len();
+        let found = (0..n)
+            .map(|k| (next + k) % n)
+            .find(|&i| input.entries[i].id == id)?;
+        next = found + 1;
+        Some(&input.entries[found])
+    };
     let successful = std::mem::take(&mut output.successful);
-    let sent: Vec<_> = successful
-        .iter()
-        .map(|entry| by_id.get(entry.id.as_str()).copied())
-        .collect();
+    let sent: Vec<_> = successful.iter().map(|entry| find(&entry.id)).collect();
     // The bodies' digests all at once (several at a time is faster than one after another).
     let bodies: Vec<&[u8]> = sent
         .iter()
@@ -417,7 +441,7 @@ pub(crate) fn verify_send_batch(
                         attributes: sent.message_attributes.as_ref(),
                         system: sent.message_system_attributes.as_ref(),
                     },
-                    || digest.map(|d| hex(&d)).unwrap_or_default(),
+                    || digest.map(|d| Hex::of(&d)).unwrap_or(Hex([b'-'; 32])),
                     Some(&entry.md5_of_message_body)
                         .filter(|m| !m.is_empty())
                         .map(String::as_str),
@@ -452,7 +476,7 @@ pub(crate) fn verify_messages(messages: &[Message]) -> Vec<Result<(), String>> {
         .iter()
         .zip(digests)
         .map(|(m, digest)| {
-            compare("MD5OfBody", m.md5_of_body.as_deref(), || hex(&digest))?;
+            compare("MD5OfBody", m.md5_of_body.as_deref(), || Hex::of(&digest))?;
             if let Some(attrs) = m.message_attributes.as_ref().filter(|a| !a.is_empty()) {
                 compare(
                     "MD5OfMessageAttributes",
