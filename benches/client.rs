@@ -7,7 +7,9 @@
 //! four linger times (messages per second, entries per batch). `cargo bench --bench client --
 //! sequential N` runs only N sequential sends (for `valgrind --tool=callgrind`); `-- batched N
 //! [BYTES]` only N sends through the Batcher, with bodies of BYTES (default 1024; for `perf`, and
-//! to tell the cost per batch from the cost per byte).
+//! to tell the cost per batch from the cost per byte); `-- ratio [ROUNDS]` alternates unbatched
+//! and batched rounds at concurrency 64 and prints each round's ratio and the median; `-- linger`
+//! sends through the Batcher with 1 to 64 callers at linger times of 1 to 10 ms.
 //!
 //! The endpoint answers SendMessage, SendMessageBatch, ReceiveMessage and DeleteMessage in AWS
 //! JSON 1.0 with correct MD5 digests, over keep-alive HTTP/1.1. It keeps its own work small (it
