@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::fake::{Fake, accept_sends, failure, success};
+use common::fake::{Fake, accept_batches, accept_sends, failure, success};
 use serde_json::{Value, json};
 use sqs_client::operation::SendMessageInput;
 use sqs_client::types::MessageAttributeValue;
@@ -352,17 +352,7 @@ async fn a_full_buffer_makes_callers_wait() {
 
 #[tokio::test]
 async fn flush_and_close_lose_nothing() {
-    let fake = Fake::start(|op, body| match op {
-        "SendMessageBatch" => accept_sends(body),
-        _ => {
-            let ok: Vec<Value> = entries(body)
-                .iter()
-                .map(|e| json!({"Id": e["Id"]}))
-                .collect();
-            (200, json!({"Successful": ok}))
-        }
-    })
-    .await;
+    let fake = Fake::start(accept_batches).await;
     // A linger long enough that only flush and close can explain a prompt send.
     let b = Batcher::with_config(
         client(&fake),
@@ -497,17 +487,7 @@ async fn a_lone_message_waits_for_the_linger_time_then_goes() {
 
 #[tokio::test]
 async fn requests_carry_the_queue_url_and_entries_only() {
-    let fake = Fake::start(|op, body| match op {
-        "SendMessageBatch" => accept_sends(body),
-        _ => {
-            let ok: Vec<Value> = entries(body)
-                .iter()
-                .map(|e| json!({"Id": e["Id"]}))
-                .collect();
-            (200, json!({"Successful": ok}))
-        }
-    })
-    .await;
+    let fake = Fake::start(accept_batches).await;
     let b = Batcher::with_config(
         client(&fake),
         BatchConfig::default().linger(Duration::from_millis(30)),
@@ -543,17 +523,7 @@ async fn requests_carry_the_queue_url_and_entries_only() {
 
 #[tokio::test]
 async fn entries_for_several_queues_in_turn_each_reach_their_own_queue() {
-    let fake = Fake::start(|op, body| match op {
-        "SendMessageBatch" => accept_sends(body),
-        _ => {
-            let ok: Vec<Value> = entries(body)
-                .iter()
-                .map(|e| json!({"Id": e["Id"]}))
-                .collect();
-            (200, json!({"Successful": ok}))
-        }
-    })
-    .await;
+    let fake = Fake::start(accept_batches).await;
     let b = Batcher::with_config(
         client(&fake),
         BatchConfig::default().linger(Duration::from_millis(20)),

@@ -155,12 +155,7 @@ async fn standard_queue_round_trip_in_both_protocols(server: &Server) {
             m.attributes.as_ref().unwrap()[&MessageSystemAttributeName::ApproximateReceiveCount],
             "1"
         );
-        c.delete_message()
-            .queue_url(&url)
-            .receipt_handle(m.receipt_handle.clone().unwrap())
-            .send()
-            .await
-            .unwrap();
+        common::delete(&c, &url, m).await;
         assert!(receive(&c, &url, None).await.is_empty());
 
         // Attributes, set and read back.
@@ -357,12 +352,7 @@ async fn fifo_order_and_deduplication(server: &Server) {
     while bodies.len() < 5 && Instant::now() < deadline {
         for m in receive(&c, &url, Some(60)).await {
             bodies.push(m.body.clone().unwrap());
-            c.delete_message()
-                .queue_url(&url)
-                .receipt_handle(m.receipt_handle.unwrap())
-                .send()
-                .await
-                .unwrap();
+            common::delete(&c, &url, &m).await;
         }
     }
     assert_eq!(bodies, ["o0", "o1", "o2", "o3", "o4"]);

@@ -128,15 +128,7 @@ async fn moto_a_thousand_messages_batched_and_consumed_by_eight() {
     // handled under another id; nothing that was deleted may be back.
     let mut left = HashSet::new();
     for _ in 0..200 {
-        let got = c
-            .receive_message()
-            .queue_url(&url)
-            .max_number_of_messages(10)
-            .send()
-            .await
-            .unwrap()
-            .messages
-            .unwrap_or_default();
+        let got = common::receive_ten(&c, &url).await;
         if got.is_empty() {
             break;
         }
@@ -144,12 +136,7 @@ async fn moto_a_thousand_messages_batched_and_consumed_by_eight() {
             let id = m.message_id.clone().unwrap();
             assert!(!handled.contains(&id), "deleted, yet back: {id}");
             assert!(seen.contains_key(m.body.as_deref().unwrap()), "{m:?}");
-            c.delete_message()
-                .queue_url(&url)
-                .receipt_handle(m.receipt_handle.unwrap())
-                .send()
-                .await
-                .unwrap();
+            common::delete(&c, &url, &m).await;
             left.insert(id);
         }
     }
@@ -349,15 +336,7 @@ async fn shutdown_gives_held_messages_back_at_once() {
     let mut back = 0;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
     while back < 9 && tokio::time::Instant::now() < deadline {
-        back += c
-            .receive_message()
-            .queue_url(&url)
-            .max_number_of_messages(10)
-            .send()
-            .await
-            .unwrap()
-            .messages
-            .map_or(0, |m| m.len());
+        back += common::receive_ten(&c, &url).await.len();
     }
     assert_eq!(back, 9);
 }
@@ -519,10 +498,7 @@ async fn a_damaged_message_is_reported_and_the_rest_of_its_receive_delivered() {
             )
         }
         "ReceiveMessage" => (200, json!({})),
-        "DeleteMessageBatch" => (
-            200,
-            json!({"Successful": body["Entries"].as_array().unwrap().iter().map(|e| json!({"Id": e["Id"]})).collect::<Vec<_>>()}),
-        ),
+        "DeleteMessageBatch" => common::fake::accept_ids(body),
         _ => (200, json!({})),
     })
     .await;

@@ -261,11 +261,11 @@ struct Hex([u8; 32]);
 
 impl Hex {
     fn of(digest: &[u8; 16]) -> Self {
-        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        use crate::auth::HEX_DIGITS;
         let mut out = [0u8; 32];
         for (pair, b) in out.chunks_exact_mut(2).zip(digest) {
-            pair[0] = DIGITS[usize::from(b >> 4)];
-            pair[1] = DIGITS[usize::from(b & 0xf)];
+            pair[0] = HEX_DIGITS[usize::from(b >> 4)];
+            pair[1] = HEX_DIGITS[usize::from(b & 0xf)];
         }
         Self(out)
     }
@@ -580,22 +580,22 @@ mod tests {
             md5_of_message_body: md5,
             ..Default::default()
         };
-        // An entry the request did not have comes first, e2 has no digest to compare, e3
-        // carries e2's.
+        // An entry the request did not have comes first, e4 comes before e1 (the answer's
+        // order is not the request's), e2 has no digest to compare, e3 carries e2's.
         let mut output = SendMessageBatchOutput {
             successful: vec![
                 answered("stranger", md5_hex(b"whatever")),
                 answered("e0", md5_hex(bodies[0].as_bytes())),
+                answered("e4", md5_hex(bodies[4].as_bytes())),
                 answered("e1", md5_hex(bodies[1].as_bytes())),
                 answered("e2", String::new()),
                 answered("e3", md5_hex(bodies[2].as_bytes())),
-                answered("e4", md5_hex(bodies[4].as_bytes())),
             ],
             failed: Vec::new(),
         };
         verify_send_batch(&input, &mut output);
         let kept: Vec<&str> = output.successful.iter().map(|e| e.id.as_str()).collect();
-        assert_eq!(kept, ["stranger", "e0", "e1", "e2", "e4"]);
+        assert_eq!(kept, ["stranger", "e0", "e4", "e1", "e2"]);
         assert_eq!(output.failed.len(), 1);
         assert_eq!(output.failed[0].id, "e3");
         assert_eq!(output.failed[0].code, CHECKSUM_MISMATCH_CODE);

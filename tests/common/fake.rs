@@ -111,6 +111,25 @@ pub fn accept_sends(body: &Value) -> Answer {
     (200, serde_json::json!({"Successful": ok}))
 }
 
+/// A DeleteMessageBatch or ChangeMessageVisibilityBatch answer accepting every entry.
+pub fn accept_ids(body: &Value) -> Answer {
+    let ok: Vec<Value> = body["Entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| serde_json::json!({"Id": e["Id"]}))
+        .collect();
+    (200, serde_json::json!({"Successful": ok}))
+}
+
+/// An answer accepting every entry of any batch request.
+pub fn accept_batches(op: &str, body: &Value) -> Answer {
+    match op {
+        "SendMessageBatch" => accept_sends(body),
+        _ => accept_ids(body),
+    }
+}
+
 /// The successful result of one SendMessageBatch entry.
 pub fn success(entry: &Value) -> Value {
     use md5::Digest as _;

@@ -27,6 +27,28 @@ pub async fn queue(c: &sqs_client::Client, name: &str) -> String {
         .unwrap()
 }
 
+/// Up to ten messages of the queue at `url`, with the queue's own wait time.
+pub async fn receive_ten(c: &sqs_client::Client, url: &str) -> Vec<sqs_client::types::Message> {
+    c.receive_message()
+        .queue_url(url)
+        .max_number_of_messages(10)
+        .send()
+        .await
+        .unwrap()
+        .messages
+        .unwrap_or_default()
+}
+
+/// Deletes a received message by its receipt handle.
+pub async fn delete(c: &sqs_client::Client, url: &str, m: &sqs_client::types::Message) {
+    c.delete_message()
+        .queue_url(url)
+        .receipt_handle(m.receipt_handle.clone().unwrap())
+        .send()
+        .await
+        .unwrap();
+}
+
 /// The virtualenv holding moto, boto3 and the Python extended client; created if missing.
 pub fn venv() -> PathBuf {
     let dir = std::env::var_os("SQS_PEERS_VENV")
