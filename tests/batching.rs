@@ -576,3 +576,53 @@ async fn entries_for_several_queues_in_turn_each_reach_their_own_queue() {
     }
     assert_eq!((sent, deleted), (30, 30));
 }
+
+#[tokio::test]
+async fn queues_used_one_after_another_each_get_their_own_messages() {
+    // Each queue's lane is given up once its batch is done, and its slot serves the next queue;
+    // a FIFO queue and a plain one take turns with queues seen before.
+    let fake = Fake::start(accept_batches).await;
+    let b = Batcher::with_config(
+        client(&fake),
+        BatchConfig::default().linger(Duration::from_millis(5)),
+    );
+    for round in 0..12 {
+        let queue = match round % 4 {
+            0 => FIFO.to_owned(),
+            1 => QUEUE.to_owned(),
+            _ => format!("http://127.0.0.1:1/000000000000/short-lived-{round}"),
+        };
+        let calls: Vec<_> = (0..3)
+            .map(|i| {
+                let (b, queue) = (b.clone(), queue.clone());
+                tokio::spawn(async move {
+                    let body = format!("{queue} {round}-{i}");
+                    let m = msg(&queue, &body);
+                    let m = if queue == FIFO {
+                        m.message_group_id("g")
+                            .message_deduplication_id(format!("{round}-{i}"))
+                    } else {
+                        m
+                    };
+                    b.send_message(m).await
+                })
+            })
+            .collect();
+        for call in calls {
+            call.await.unwrap().unwrap();
+        }
+    }
+    let mut sent = 0;
+    for (_, req) in fake.log.lock().unwrap().iter() {
+        let queue = req["QueueUrl"].as_str().unwrap();
+        for e in entries(req) {
+            sent += 1;
+            let body = e["MessageBody"].as_str().unwrap();
+            assert!(
+                body.starts_with(&format!("{queue} ")),
+                "{body} went to {queue}"
+            );
+        }
+    }
+    assert_eq!(sent, 36);
+}

@@ -232,12 +232,6 @@ struct Key {
     queue_url: String,
 }
 
-impl Key {
-    fn fifo(&self) -> bool {
-        self.queue_url.ends_with(".fifo")
-    }
-}
-
 /// A request and the queue it is for.
 #[derive(Debug)]
 enum Payload {
@@ -532,10 +526,16 @@ impl Batcher {
     }
 }
 
-/// The entries waiting to be sent: one lane per batch key.
+/// The entries waiting to be sent: one lane per batch key, for as long as the key has entries
+/// queued or batches in flight (a process that sends to many short-lived queues does not keep a
+/// lane for each queue it ever used).
 #[derive(Default)]
 struct Lanes {
-    lanes: Vec<Lane>,
+    /// Lane slots; a batch in flight knows its lane by position, so a lane given up leaves its
+    /// slot empty for the next new lane rather than moving the others.
+    lanes: Vec<Option<Lane>>,
+    /// Empty slots.
+    free: Vec<usize>,
     /// Lane positions by queue URL, one per [`Kind`].
     by_url: HashMap<String, [Option<usize>; 3]>,
     /// The lane found last: entries in a row mostly go to the same one, which spares hashing
@@ -545,15 +545,23 @@ struct Lanes {
 
 struct Lane {
     key: Key,
+    fifo: bool,
     entries: VecDeque<Entry>,
-    /// A FIFO queue's batch is in flight (at most one at a time).
-    busy: bool,
+    /// Batches of this lane in flight (at most one for a FIFO queue).
+    in_flight: usize,
+}
+
+impl Lane {
+    /// No batch may start now: a FIFO queue's batch is in flight.
+    fn held(&self) -> bool {
+        self.fifo && self.in_flight > 0
+    }
 }
 
 impl Lanes {
     /// The position of the lane for `kind` and `queue_url`, made if there is none.
     fn find(&mut self, kind: Kind, queue_url: &str) -> usize {
-        if let Some(lane) = self.lanes.get(self.last)
+        if let Some(Some(lane)) = self.lanes.get(self.last)
             && lane.key.kind == kind
             && lane.key.queue_url == queue_url
         {
@@ -566,15 +574,25 @@ impl Lanes {
         {
             Some(n) => n,
             None => {
-                let n = self.lanes.len();
-                self.lanes.push(Lane {
+                let lane = Lane {
                     key: Key {
                         kind,
                         queue_url: queue_url.to_owned(),
                     },
+                    fifo: queue_url.ends_with(".fifo"),
                     entries: VecDeque::new(),
-                    busy: false,
-                });
+                    in_flight: 0,
+                };
+                let n = match self.free.pop() {
+                    Some(n) => {
+                        self.lanes[n] = Some(lane);
+                        n
+                    }
+                    None => {
+                        self.lanes.push(Some(lane));
+                        self.lanes.len() - 1
+                    }
+                };
                 self.by_url.entry(queue_url.to_owned()).or_default()[kind as usize] = Some(n);
                 n
             }
@@ -586,7 +604,44 @@ impl Lanes {
     fn push_back(&mut self, entry: Entry) {
         let (kind, queue_url) = entry.payload.key();
         let n = self.find(kind, queue_url);
-        self.lanes[n].entries.push_back(entry);
+        if let Some(lane) = &mut self.lanes[n] {
+            lane.entries.push_back(entry);
+        }
+    }
+
+    fn get_mut(&mut self, n: usize) -> Option<&mut Lane> {
+        self.lanes.get_mut(n).and_then(Option::as_mut)
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &Lane> {
+        self.lanes.iter().flatten()
+    }
+
+    /// Gives up lane `n` if it has nothing queued and nothing in flight.
+    fn release_if_idle(&mut self, n: usize) {
+        let Some(Some(lane)) = self.lanes.get(n) else {
+            return;
+        };
+        if !lane.entries.is_empty() || lane.in_flight > 0 {
+            return;
+        }
+        let Some(lane) = self.lanes[n].take() else {
+            return;
+        };
+        self.free.push(n);
+        if let Some(slots) = self.by_url.get_mut(&lane.key.queue_url) {
+            slots[lane.key.kind as usize] = None;
+            if slots.iter().all(Option::is_none) {
+                self.by_url.remove(&lane.key.queue_url);
+            }
+        }
+    }
+
+    /// Every lane's key and entries, leaving no lane.
+    fn drain(&mut self) -> impl Iterator<Item = Lane> + '_ {
+        self.by_url.clear();
+        self.free.clear();
+        self.lanes.drain(..).flatten()
     }
 }
 
@@ -714,8 +769,7 @@ impl Worker {
         }
         self.in_flight.abort_all();
         let mut unsent = Vec::new();
-        self.lanes.by_url.clear();
-        for Lane { key, entries, .. } in self.lanes.lanes.drain(..) {
+        for Lane { key, entries, .. } in self.lanes.drain() {
             for mut e in entries {
                 let error = e.last_error.take().unwrap_or_else(|| {
                     Error::closed(
@@ -741,9 +795,8 @@ impl Worker {
             return None;
         }
         self.lanes
-            .lanes
             .iter()
-            .filter(|lane| !lane.busy)
+            .filter(|lane| !lane.held())
             .filter_map(|lane| lane.entries.front())
             .map(|e| (e.queued + self.config.linger).max(e.not_before))
             .min()
@@ -762,15 +815,14 @@ impl Worker {
             ..
         } = self;
         for (n, lane) in lanes.lanes.iter_mut().enumerate() {
-            let Lane {
-                key,
-                entries: queue,
-                busy,
-            } = lane;
+            let Some(lane) = lane else {
+                continue;
+            };
             loop {
-                if in_flight.len() >= config.max_in_flight || *busy {
+                if in_flight.len() >= config.max_in_flight || lane.held() {
                     break;
                 }
+                let queue = &mut lane.entries;
                 let Some(front) = queue.front() else {
                     break;
                 };
@@ -810,7 +862,8 @@ impl Worker {
                     .fetch_add(batch.len() as u64, Ordering::Relaxed);
                 let retried = batch.iter().filter(|e| e.attempts > 0).count();
                 stats.retried.fetch_add(retried as u64, Ordering::Relaxed);
-                *busy = key.fifo();
+                lane.in_flight += 1;
+                let key = &lane.key;
                 let span = tracing::debug_span!(
                     "sqs.batch",
                     operation = key.kind.operation(),
@@ -835,11 +888,12 @@ impl Worker {
             // saw their channels close and got a Closed error.
             return;
         };
-        let Some(lane) = self.lanes.lanes.get_mut(n) else {
+        let Some(lane) = self.lanes.get_mut(n) else {
             return;
         };
-        lane.busy = false;
+        lane.in_flight = lane.in_flight.saturating_sub(1);
         if retry.is_empty() {
+            self.lanes.release_if_idle(n);
             return;
         }
         let (retry_config, _) = self.client.retry_parts();
@@ -1072,4 +1126,67 @@ fn entry_index(id: &str) -> Option<usize> {
         && id.bytes().all(|b| b.is_ascii_digit())
         && (id == "0" || !id.starts_with('0'));
     canonical.then(|| id.parse().ok()).flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn delete(queue_url: &str) -> Entry {
+        let (tx, _rx) = oneshot::channel();
+        let now = Instant::now();
+        Entry {
+            payload: Payload::Delete {
+                queue_url: queue_url.to_owned(),
+                receipt_handle: "rh".to_owned(),
+            },
+            reply: Reply::Unit(tx),
+            bytes: 0,
+            attempts: 0,
+            not_before: now,
+            queued: now,
+            last_error: None,
+            spent: 0,
+        }
+    }
+
+    #[test]
+    fn lanes_of_queues_no_longer_used_are_given_up_and_their_slots_reused() {
+        let mut lanes = Lanes::default();
+        let hot = "http://127.0.0.1:1/000000000000/hot";
+        // A batch of the hot queue stays in flight the whole time.
+        lanes.push_back(delete(hot));
+        let h = lanes.find(Kind::Delete, hot);
+        let lane = lanes.get_mut(h).unwrap();
+        lane.entries.clear();
+        lane.in_flight = 1;
+        for i in 0..100 {
+            let url = format!("http://127.0.0.1:1/000000000000/short-lived-{i}");
+            lanes.push_back(delete(&url));
+            let n = lanes.find(Kind::Delete, &url);
+            // Not given up while it has entries queued, nor while its batch is in flight.
+            lanes.release_if_idle(n);
+            let lane = lanes.get_mut(n).unwrap();
+            assert_eq!(lane.key.queue_url, url);
+            lane.entries.clear();
+            lane.in_flight = 1;
+            lanes.release_if_idle(n);
+            assert!(lanes.get_mut(n).is_some());
+            lanes.get_mut(n).unwrap().in_flight = 0;
+            lanes.release_if_idle(n);
+            assert!(lanes.get_mut(n).is_none());
+        }
+        // One slot for the hot queue and one reused by the hundred others, in turn.
+        assert_eq!(lanes.lanes.len(), 2);
+        assert_eq!(lanes.by_url.len(), 1);
+        assert_eq!(lanes.find(Kind::Delete, hot), h);
+        assert_eq!(lanes.get_mut(h).unwrap().in_flight, 1);
+        // A queue seen before gets a lane of its own again.
+        let again = "http://127.0.0.1:1/000000000000/short-lived-7";
+        lanes.push_back(delete(again));
+        let n = lanes.find(Kind::Delete, again);
+        assert_ne!(n, h);
+        assert_eq!(lanes.get_mut(n).unwrap().entries.len(), 1);
+        assert_eq!(lanes.get_mut(n).unwrap().key.queue_url, again);
+    }
 }
