@@ -619,13 +619,16 @@ impl Lanes {
 
     /// Gives up lane `n` if it has nothing queued and nothing in flight.
     fn release_if_idle(&mut self, n: usize) {
-        let Some(Some(lane)) = self.lanes.get(n) else {
-            return;
-        };
-        if !lane.entries.is_empty() || lane.in_flight > 0 {
-            return;
-        }
-        let Some(lane) = self.lanes[n].take() else {
+        let idle = matches!(
+            self.lanes.get(n),
+            Some(Some(lane)) if lane.entries.is_empty() && lane.in_flight == 0
+        );
+        let Some(lane) = self
+            .lanes
+            .get_mut(n)
+            .filter(|_| idle)
+            .and_then(Option::take)
+        else {
             return;
         };
         self.free.push(n);
