@@ -33,6 +33,11 @@ fn client(fake: &Fake) -> Client {
         .unwrap()
 }
 
+/// A batcher on the fake with the given linger time and the other settings at their defaults.
+fn lingering(fake: &Fake, linger: Duration) -> Batcher {
+    Batcher::with_config(client(fake), BatchConfig::default().linger(linger))
+}
+
 fn msg(queue: &str, body: &str) -> SendMessageInput {
     SendMessageInput::default()
         .queue_url(queue)
@@ -76,10 +81,7 @@ async fn ids_are_ours_and_results_come_back_by_id() {
         (200, json!({"Successful": ok}))
     })
     .await;
-    let b = Batcher::with_config(
-        client(&fake),
-        BatchConfig::default().linger(Duration::from_millis(50)),
-    );
+    let b = lingering(&fake, Duration::from_millis(50));
     let results = send_all(&b, QUEUE, 5).await;
     for (i, r) in results.iter().enumerate() {
         if i == 3 {
@@ -160,10 +162,7 @@ async fn each_caller_gets_its_own_entry_error() {
         (200, json!({"Successful": ok, "Failed": failed}))
     })
     .await;
-    let b = Batcher::with_config(
-        client(&fake),
-        BatchConfig::default().linger(Duration::from_millis(50)),
-    );
+    let b = lingering(&fake, Duration::from_millis(50));
     let results = send_all(&b, QUEUE, 3).await;
     assert!(results[0].is_ok() && results[2].is_ok());
     let err = results[1].as_ref().unwrap_err();
@@ -195,10 +194,7 @@ async fn only_the_failed_entries_are_sent_again() {
         (200, json!({"Successful": ok, "Failed": failed}))
     })
     .await;
-    let b = Batcher::with_config(
-        client(&fake),
-        BatchConfig::default().linger(Duration::from_millis(50)),
-    );
+    let b = lingering(&fake, Duration::from_millis(50));
     for r in send_all(&b, QUEUE, 6).await {
         r.unwrap();
     }
@@ -224,10 +220,7 @@ async fn a_batch_too_long_is_split_and_sent_in_halves() {
         }
     })
     .await;
-    let b = Batcher::with_config(
-        client(&fake),
-        BatchConfig::default().linger(Duration::from_millis(50)),
-    );
+    let b = lingering(&fake, Duration::from_millis(50));
     for r in send_all(&b, QUEUE, 8).await {
         r.unwrap();
     }
@@ -276,10 +269,7 @@ async fn fifo_groups_keep_their_order_under_partial_failure() {
         (200, json!({"Successful": ok, "Failed": failed}))
     })
     .await;
-    let b = Batcher::with_config(
-        client(&fake),
-        BatchConfig::default().linger(Duration::from_millis(20)),
-    );
+    let b = lingering(&fake, Duration::from_millis(20));
     // Messages are handed over one after another per group, as a FIFO producer would.
     let mut tasks = Vec::new();
     for g in 0..3 {
@@ -354,10 +344,7 @@ async fn a_full_buffer_makes_callers_wait() {
 async fn flush_and_close_lose_nothing() {
     let fake = Fake::start(accept_batches).await;
     // A linger long enough that only flush and close can explain a prompt send.
-    let b = Batcher::with_config(
-        client(&fake),
-        BatchConfig::default().linger(Duration::from_secs(600)),
-    );
+    let b = lingering(&fake, Duration::from_secs(600));
     let sends: Vec<_> = (0..25)
         .map(|i| {
             let b = b.clone();
@@ -456,10 +443,7 @@ async fn close_returns_what_it_could_not_send() {
 #[tokio::test]
 async fn a_lone_message_waits_for_the_linger_time_then_goes() {
     let fake = Fake::start(|_, body| accept_sends(body)).await;
-    let b = Batcher::with_config(
-        client(&fake),
-        BatchConfig::default().linger(Duration::from_millis(300)),
-    );
+    let b = lingering(&fake, Duration::from_millis(300));
     let one = {
         let b = b.clone();
         tokio::spawn(async move { b.send_message(msg(QUEUE, "alone")).await })
@@ -475,10 +459,7 @@ async fn a_lone_message_waits_for_the_linger_time_then_goes() {
         .unwrap()
         .unwrap();
     // Ten messages make a full batch and go at once, linger or not.
-    let b = Batcher::with_config(
-        client(&fake),
-        BatchConfig::default().linger(Duration::from_secs(600)),
-    );
+    let b = lingering(&fake, Duration::from_secs(600));
     let results = tokio::time::timeout(Duration::from_secs(5), send_all(&b, QUEUE, 10))
         .await
         .expect("a full batch does not wait for the linger time");
@@ -488,10 +469,7 @@ async fn a_lone_message_waits_for_the_linger_time_then_goes() {
 #[tokio::test]
 async fn requests_carry_the_queue_url_and_entries_only() {
     let fake = Fake::start(accept_batches).await;
-    let b = Batcher::with_config(
-        client(&fake),
-        BatchConfig::default().linger(Duration::from_millis(30)),
-    );
+    let b = lingering(&fake, Duration::from_millis(30));
     let other = "http://127.0.0.1:1/000000000000/other";
     let (r1, r2, r3) = tokio::join!(
         b.send_message(msg(QUEUE, "a").delay_seconds(3)),
@@ -524,10 +502,7 @@ async fn requests_carry_the_queue_url_and_entries_only() {
 #[tokio::test]
 async fn entries_for_several_queues_in_turn_each_reach_their_own_queue() {
     let fake = Fake::start(accept_batches).await;
-    let b = Batcher::with_config(
-        client(&fake),
-        BatchConfig::default().linger(Duration::from_millis(20)),
-    );
+    let b = lingering(&fake, Duration::from_millis(20));
     let queues = [QUEUE, "http://127.0.0.1:1/000000000000/other", FIFO];
     // Sends and deletes for three queues, each next one for another queue than the last.
     let calls: Vec<_> = (0..60)
@@ -582,10 +557,7 @@ async fn queues_used_one_after_another_each_get_their_own_messages() {
     // Each queue's lane is given up once its batch is done, and its slot serves the next queue;
     // a FIFO queue and a plain one take turns with queues seen before.
     let fake = Fake::start(accept_batches).await;
-    let b = Batcher::with_config(
-        client(&fake),
-        BatchConfig::default().linger(Duration::from_millis(5)),
-    );
+    let b = lingering(&fake, Duration::from_millis(5));
     for round in 0..12 {
         let queue = match round % 4 {
             0 => FIFO.to_owned(),

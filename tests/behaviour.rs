@@ -201,12 +201,7 @@ async fn standard_queue_round_trip_in_both_protocols(server: &Server) {
 async fn visibility_changes(server: &Server) {
     let c = client(server, Protocol::AwsJson1_0);
     let url = common::queue(&c, "vis").await;
-    c.send_message()
-        .queue_url(&url)
-        .message_body("v")
-        .send()
-        .await
-        .unwrap();
+    common::send(&c, &url, "v").await;
     let first = receive_all(&c, &url, 1).await;
     assert_eq!(first.len(), 1);
     assert!(
@@ -394,12 +389,7 @@ async fn dead_letter_redrive_and_source_listing(server: &Server) {
         .unwrap()
         .queue_url
         .unwrap();
-    c.send_message()
-        .queue_url(&work)
-        .message_body("poison")
-        .send()
-        .await
-        .unwrap();
+    common::send(&c, &work, "poison").await;
     // Received once and not deleted: past maxReceiveCount it moves to the dead-letter queue.
     assert_eq!(receive(&c, &work, Some(0)).await.len(), 1);
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -475,12 +465,7 @@ async fn tags_purge_and_queue_listing(server: &Server) {
     assert_eq!(tags["team"], "core");
 
     for i in 0..3 {
-        c.send_message()
-            .queue_url(url)
-            .message_body(format!("p{i}"))
-            .send()
-            .await
-            .unwrap();
+        common::send(&c, url, &format!("p{i}")).await;
     }
     c.purge_queue().queue_url(url).send().await.unwrap();
     assert!(receive(&c, url, None).await.is_empty());
@@ -510,12 +495,7 @@ async fn long_poll_answers_as_soon_as_a_message_arrives(server: &Server) {
             .unwrap_or_default()
     });
     tokio::time::sleep(Duration::from_millis(300)).await;
-    c.send_message()
-        .queue_url(&url)
-        .message_body("wake up")
-        .send()
-        .await
-        .unwrap();
+    common::send(&c, &url, "wake up").await;
     let got = waiting.await.unwrap();
     assert_eq!(got.len(), 1);
     assert!(
@@ -528,12 +508,7 @@ async fn long_poll_answers_as_soon_as_a_message_arrives(server: &Server) {
 async fn an_unacknowledged_message_comes_back_after_its_visibility_timeout(server: &Server) {
     let c = client(server, Protocol::AwsQuery);
     let url = common::queue(&c, "expiry").await;
-    c.send_message()
-        .queue_url(&url)
-        .message_body("again")
-        .send()
-        .await
-        .unwrap();
+    common::send(&c, &url, "again").await;
     let first = receive(&c, &url, Some(1)).await;
     assert_eq!(first.len(), 1);
     assert!(
@@ -684,12 +659,7 @@ async fn a_move_task_returns_dead_letters_to_their_queue(server: &Server) {
         .queue_url
         .unwrap();
     for i in 0..3 {
-        c.send_message()
-            .queue_url(&work)
-            .message_body(format!("m{i}"))
-            .send()
-            .await
-            .unwrap();
+        common::send(&c, &work, &format!("m{i}")).await;
     }
     assert_eq!(receive(&c, &work, Some(0)).await.len(), 3);
     assert!(receive(&c, &work, Some(0)).await.is_empty(), "all moved");

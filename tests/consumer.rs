@@ -241,12 +241,7 @@ async fn moto_a_receive_under_way_at_shutdown_gives_its_messages_back() {
     tokio::time::sleep(Duration::from_millis(700)).await;
     let shutdown = tokio::spawn(consumer.shutdown());
     tokio::time::sleep(Duration::from_millis(300)).await;
-    c.send_message()
-        .queue_url(&url)
-        .message_body("late")
-        .send()
-        .await
-        .unwrap();
+    common::send(&c, &url, "late").await;
     tokio::time::timeout(Duration::from_secs(30), shutdown)
         .await
         .expect("the shutdown ends within its timeout")
@@ -271,12 +266,7 @@ async fn a_heartbeat_keeps_a_slow_message_hidden() {
     let local = sqs_local::start().await.unwrap();
     let c = client(local.endpoint());
     let url = common::queue(&c, "slow").await;
-    c.send_message()
-        .queue_url(&url)
-        .message_body("slow")
-        .send()
-        .await
-        .unwrap();
+    common::send(&c, &url, "slow").await;
     let mut consumer = c
         .consumer(&url)
         .visibility_timeout(1)
@@ -346,12 +336,7 @@ async fn a_failed_handler_hands_the_message_back_for_another_try() {
     let local = sqs_local::start().await.unwrap();
     let c = client(local.endpoint());
     let url = common::queue(&c, "retry").await;
-    c.send_message()
-        .queue_url(&url)
-        .message_body("flaky")
-        .send()
-        .await
-        .unwrap();
+    common::send(&c, &url, "flaky").await;
     let tries = Arc::new(AtomicU64::new(0));
     let consumer = c.consumer(&url).wait_time_seconds(1).build();
     let stop = consumer.shutdown_handle();

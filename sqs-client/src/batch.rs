@@ -232,6 +232,12 @@ struct Key {
     queue_url: String,
 }
 
+impl Key {
+    fn fifo(&self) -> bool {
+        self.queue_url.ends_with(".fifo")
+    }
+}
+
 /// A request and the queue it is for.
 #[derive(Debug)]
 enum Payload {
@@ -545,7 +551,6 @@ struct Lanes {
 
 struct Lane {
     key: Key,
-    fifo: bool,
     entries: VecDeque<Entry>,
     /// Batches of this lane in flight (at most one for a FIFO queue).
     in_flight: usize,
@@ -554,7 +559,7 @@ struct Lane {
 impl Lane {
     /// No batch may start now: a FIFO queue's batch is in flight.
     fn held(&self) -> bool {
-        self.fifo && self.in_flight > 0
+        self.in_flight > 0 && self.key.fifo()
     }
 }
 
@@ -579,7 +584,6 @@ impl Lanes {
                         kind,
                         queue_url: queue_url.to_owned(),
                     },
-                    fifo: queue_url.ends_with(".fifo"),
                     entries: VecDeque::new(),
                     in_flight: 0,
                 };

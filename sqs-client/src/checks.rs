@@ -422,33 +422,29 @@ pub(crate) fn verify_send_batch(
     };
     let successful = std::mem::take(&mut output.successful);
     let sent: Vec<_> = successful.iter().map(|entry| find(&entry.id)).collect();
-    // The bodies' digests all at once (several at a time is faster than one after another).
+    // The bodies' digests all at once (several at a time is faster than one after another),
+    // one per answered entry; an answered id the request did not have is not checked, and its
+    // place gets the digest of nothing.
     let bodies: Vec<&[u8]> = sent
         .iter()
-        .flatten()
-        .map(|e| e.message_body.as_bytes())
+        .map(|sent| sent.map_or(&[][..], |e| e.message_body.as_bytes()))
         .collect();
-    let mut digests = md5::digest_many(&bodies).into_iter();
+    let digests = md5::digest_many(&bodies);
     let mut kept = Vec::with_capacity(successful.len());
-    for (entry, sent) in successful.into_iter().zip(sent) {
+    for ((entry, sent), digest) in successful.into_iter().zip(sent).zip(digests) {
         let verdict = match sent {
-            // One digest was made per entry that matched a sent one, in order: take it whether
-            // or not the answer carries a digest to compare it with.
-            Some(sent) => {
-                let digest = digests.next();
-                verify_sent(
-                    &Sent {
-                        attributes: sent.message_attributes.as_ref(),
-                        system: sent.message_system_attributes.as_ref(),
-                    },
-                    || digest.map(|d| Hex::of(&d)).unwrap_or(Hex([b'-'; 32])),
-                    Some(&entry.md5_of_message_body)
-                        .filter(|m| !m.is_empty())
-                        .map(String::as_str),
-                    entry.md5_of_message_attributes.as_deref(),
-                    entry.md5_of_message_system_attributes.as_deref(),
-                )
-            }
+            Some(sent) => verify_sent(
+                &Sent {
+                    attributes: sent.message_attributes.as_ref(),
+                    system: sent.message_system_attributes.as_ref(),
+                },
+                || Hex::of(&digest),
+                Some(&entry.md5_of_message_body)
+                    .filter(|m| !m.is_empty())
+                    .map(String::as_str),
+                entry.md5_of_message_attributes.as_deref(),
+                entry.md5_of_message_system_attributes.as_deref(),
+            ),
             None => Ok(()),
         };
         match verdict {

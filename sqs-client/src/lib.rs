@@ -107,6 +107,13 @@ pub mod server {
         crate::checks::md5_hex(bytes)
     }
 
+    /// `bytes` in lowercase hex (the form of SigV4's hashes and signatures).
+    pub fn hex(bytes: &[u8]) -> String {
+        let mut out = String::new();
+        crate::auth::push_hex(&mut out, bytes);
+        out
+    }
+
     /// The SigV4 signing key of a secret for a date (`YYYYMMDD`), region and service.
     pub fn signing_key(secret: &str, date: &str, region: &str, service: &str) -> [u8; 32] {
         crate::auth::signing_key(secret, date, region, service)

@@ -777,9 +777,9 @@ impl ExtendedClient {
     }
 }
 
-/// Whether SQS delivered the message with one of the reserved size attributes.
-/// Where a received message's payload is: `None` for a message that was not offloaded, an error
-/// for one marked offloaded whose body is not a readable pointer.
+/// Where a received message's payload is: `None` for a message not offloaded (SQS delivered it
+/// without either reserved size attribute), an error for one marked offloaded whose body is not
+/// a readable pointer.
 fn pointer_of(m: &Message) -> Result<Option<PayloadLocation>, String> {
     let offloaded = m
         .message_attributes

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use hyper::http::request::Parts;
 use ring::digest::{SHA256, digest};
+use sqs_client::server::hex;
 
 use crate::error::ApiError;
 
@@ -13,10 +14,6 @@ fn forbidden(code: &str, message: &str) -> ApiError {
     let mut e = ApiError::unmodeled(code, message);
     e.status = 403;
     e
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {

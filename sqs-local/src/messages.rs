@@ -573,11 +573,7 @@ fn check_attributes(attributes: &HashMap<String, MessageAttributeValue>) -> Resu
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
-    ring::digest::digest(&ring::digest::SHA256, bytes)
-        .as_ref()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    sqs_client::server::hex(ring::digest::digest(&ring::digest::SHA256, bytes).as_ref())
 }
 
 /// Which attributes a receive asked for.

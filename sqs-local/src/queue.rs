@@ -538,10 +538,7 @@ pub(crate) use sqs_client::server::md5_hex;
 /// `{queue name hex}.{message key}.{random}`: names its queue, so a handle given to another
 /// queue is refused, and never repeats.
 fn receipt_handle(queue: &str, key: u64) -> String {
-    let mut out = String::with_capacity(queue.len() * 2 + 40);
-    for b in queue.bytes() {
-        out.push_str(&format!("{b:02x}"));
-    }
+    let mut out = sqs_client::server::hex(queue.as_bytes());
     out.push_str(&format!(
         ".{key}.{:016x}{:016x}",
         fastrand::u64(..),
@@ -563,11 +560,10 @@ fn check_handle(queue: &str, handle: &str) -> Result<(), ApiError> {
     else {
         return Err(invalid());
     };
-    let mut expected = String::with_capacity(queue.len() * 2);
-    for b in queue.bytes() {
-        expected.push_str(&format!("{b:02x}"));
-    }
-    if name != expected || key.parse::<u64>().is_err() || nonce.len() != 32 {
+    if name != sqs_client::server::hex(queue.as_bytes())
+        || key.parse::<u64>().is_err()
+        || nonce.len() != 32
+    {
         return Err(invalid());
     }
     Ok(())

@@ -8,6 +8,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use sqs_client::ErrorCode;
 use sqs_client::operation::*;
+use sqs_client::server::hex;
 use sqs_client::types::{ListMessageMoveTasksResultEntry, QueueAttributeName as A};
 use tokio::sync::Notify;
 
@@ -698,10 +699,6 @@ impl Service {
         out.results = Some(results);
         Ok(out)
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn unhex(text: &str) -> Option<String> {

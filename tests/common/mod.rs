@@ -27,6 +27,16 @@ pub async fn queue(c: &sqs_client::Client, name: &str) -> String {
         .unwrap()
 }
 
+/// Sends one message with `body` to the queue at `url`.
+pub async fn send(c: &sqs_client::Client, url: &str, body: &str) {
+    c.send_message()
+        .queue_url(url)
+        .message_body(body)
+        .send()
+        .await
+        .unwrap();
+}
+
 /// Up to ten messages of the queue at `url`, with the queue's own wait time.
 pub async fn receive_ten(c: &sqs_client::Client, url: &str) -> Vec<sqs_client::types::Message> {
     c.receive_message()

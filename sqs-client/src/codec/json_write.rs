@@ -32,6 +32,7 @@ fn needs_escape(b: u8) -> bool {
 /// Appends `text` as a JSON string (the escapes serde_json uses: the short forms for `"`, `\`,
 /// backspace, form feed, LF, CR and tab, `\u00XX` for other control characters).
 fn write_str(out: &mut Vec<u8>, text: &str) {
+    // Not `auth::HEX_DIGITS`: the codec is also built alone, by the codegen's compile test.
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let bytes = text.as_bytes();
     out.reserve(bytes.len() + 2);
