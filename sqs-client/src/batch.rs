@@ -1,17 +1,18 @@
 //! Automatic batching: single-message sends, deletes and visibility changes gathered into batch
 //! requests of up to ten entries, each caller getting its own message's outcome.
 //!
-//! One background task owns the buffers. Callers hand it entries through a bounded channel (a
-//! full buffer makes them wait); it forms batches per queue and kind, sends them (at most
-//! `max_in_flight` at once, at most one per FIFO queue), and answers each caller through its own
-//! channel.
+//! Callers put their entries straight into the lane of their queue and kind (a full buffer makes
+//! them wait), and the caller that fills a batch starts it. A small timer task starts the batches
+//! whose linger time or retry backoff ran out. Each batch runs as a task of its own (at most
+//! `max_in_flight` at once, at most one per FIFO queue), answers each caller through its own
+//! channel, and at its end puts back what is to be tried again and starts what was held back.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Notify, Semaphore, oneshot};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tracing::Instrument;
@@ -169,12 +170,20 @@ pub enum UnsentRequest {
 /// Once a call has handed its message over (it is waiting for the answer), dropping its future
 /// does not take the message back: it is still sent, and its outcome is discarded. A call dropped
 /// while waiting for room in the buffer has not handed anything over.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Batcher {
-    tx: mpsc::Sender<Command>,
-    config: BatchConfig,
-    client: Client,
-    stats: Arc<Counters>,
+    shared: Arc<Shared>,
+    /// Dropped with the last clone, which sends what is left (see [`Alive`]).
+    _alive: Arc<Alive>,
+}
+
+impl std::fmt::Debug for Batcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Batcher")
+            .field("config", &self.shared.config)
+            .field("stats", &self.stats())
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Default)]
@@ -343,20 +352,6 @@ impl Entry {
     }
 }
 
-/// What the background task does after taking a command.
-enum Step {
-    Continue,
-    Close(oneshot::Sender<Vec<Unsent>>),
-    Gone,
-}
-
-#[derive(Debug)]
-enum Command {
-    Add(Entry),
-    Flush(oneshot::Sender<()>),
-    Close(oneshot::Sender<Vec<Unsent>>),
-}
-
 impl Batcher {
     /// A batcher with the default [`BatchConfig`]. Must be called within a tokio runtime.
     pub fn new(client: Client) -> Self {
@@ -367,39 +362,47 @@ impl Batcher {
     pub fn with_config(client: Client, mut config: BatchConfig) -> Self {
         config.max_entries = config.max_entries.clamp(1, 10);
         config.max_bytes = config.max_bytes.min(client.limits().max_batch_size).max(1);
-        let (tx, rx) = mpsc::channel(config.buffer.max(1));
-        let stats = Arc::new(Counters::default());
-        let worker = Worker {
-            stats: Arc::clone(&stats),
-            client: client.clone(),
-            config: config.clone(),
-            rx,
-            lanes: Lanes::default(),
-            buffered: 0,
-            in_flight: JoinSet::new(),
-            flush_waiters: Vec::new(),
-        };
-        tokio::spawn(worker.run());
-        Self {
-            tx,
-            config,
+        config.buffer = config.buffer.clamp(1, Semaphore::MAX_PERMITS);
+        let runtime = tokio::runtime::Handle::current();
+        let shared = Arc::new(Shared {
+            room: Semaphore::new(config.buffer),
             client,
-            stats,
+            config,
+            stats: Counters::default(),
+            state: Mutex::new(State {
+                lanes: Lanes::default(),
+                buffered: 0,
+                running: 0,
+                tasks: JoinSet::new(),
+                idle_waiters: Vec::new(),
+                flushing: false,
+                armed: None,
+                closed: false,
+                ended: false,
+            }),
+            wake: Notify::new(),
+            runtime,
+        });
+        shared.runtime.spawn(tick(Arc::clone(&shared)));
+        Self {
+            _alive: Arc::new(Alive(Arc::clone(&shared))),
+            shared,
         }
     }
 
     /// Counts of what was sent so far.
     pub fn stats(&self) -> BatchStats {
+        let stats = &self.shared.stats;
         BatchStats {
-            batches: self.stats.batches.load(Ordering::Relaxed),
-            entries: self.stats.entries.load(Ordering::Relaxed),
-            retried: self.stats.retried.load(Ordering::Relaxed),
+            batches: stats.batches.load(Ordering::Relaxed),
+            entries: stats.entries.load(Ordering::Relaxed),
+            retried: stats.retried.load(Ordering::Relaxed),
         }
     }
 
     /// The configuration in force.
     pub fn config(&self) -> &BatchConfig {
-        &self.config
+        &self.shared.config
     }
 
     /// Sends one message as part of a SendMessageBatch; resolves to that message's result. The
@@ -407,15 +410,16 @@ impl Batcher {
     pub async fn send_message(&self, input: SendMessageInput) -> Result<SendMessageOutput, Error> {
         const OP: &str = "SendMessage";
         input.validate().map_err(|e| Error::invalid(OP, e))?;
-        checks::check_send(&input, &self.client.limits()).map_err(|e| Error::invalid(OP, e))?;
+        checks::check_send(&input, &self.shared.client.limits())
+            .map_err(|e| Error::invalid(OP, e))?;
         let bytes = message_size(&input.message_body, input.message_attributes.as_ref());
-        if bytes > self.config.max_bytes {
+        if bytes > self.shared.config.max_bytes {
             return Err(Error::invalid(
                 OP,
                 ValidationError::new(
                     "SendMessageInput (body and attributes)",
                     ValidationProblem::TooLong {
-                        max: self.config.max_bytes as u64,
+                        max: self.shared.config.max_bytes as u64,
                         actual: bytes as u64,
                         unit: LengthUnit::Bytes,
                     },
@@ -485,6 +489,8 @@ impl Batcher {
             .unwrap_or_else(|_| Err(Error::closed(op, "the batcher stopped")))
     }
 
+    /// Hands an entry over: waits for room in the buffer, queues the entry in its lane, and
+    /// starts the lane's batch if that filled it (or if no linger is asked for).
     async fn submit(
         &self,
         payload: Payload,
@@ -492,6 +498,10 @@ impl Batcher {
         bytes: usize,
         op: &'static str,
     ) -> Result<(), Error> {
+        let shared = &self.shared;
+        let closed = || Error::closed(op, "the batcher is closed");
+        // A permit is room for one entry; it comes back when the entry leaves the buffer.
+        shared.room.acquire().await.map_err(|_| closed())?.forget();
         let now = Instant::now();
         let entry = Entry {
             payload,
@@ -503,20 +513,42 @@ impl Batcher {
             last_error: None,
             spent: 0,
         };
-        self.tx
-            .send(Command::Add(entry))
-            .await
-            .map_err(|_| Error::closed(op, "the batcher is closed"))
+        let mut state = shared.lock();
+        if state.closed {
+            drop(state);
+            shared.room.add_permits(1);
+            return Err(closed());
+        }
+        state.buffered += 1;
+        let (n, first) = state.lanes.push_back(entry);
+        shared.dispatch(&mut state, Some(n), now);
+        if first {
+            // The lane's linger timer starts now; the timer task sleeps until then unless it
+            // wakes sooner anyway.
+            shared.wake_by(&mut state, now + shared.config.linger);
+        }
+        Ok(())
     }
 
     /// Sends everything buffered now, without waiting for the linger time, and waits until the
     /// buffer is empty and no batch is in flight (under steady traffic from other tasks that can
     /// take a while).
     pub async fn flush(&self) {
-        let (tx, rx) = oneshot::channel();
-        if self.tx.send(Command::Flush(tx)).await.is_ok() {
-            let _ = rx.await;
-        }
+        let shared = &self.shared;
+        let rx = {
+            let mut state = shared.lock();
+            if state.idle() || state.ended {
+                return;
+            }
+            let (tx, rx) = oneshot::channel();
+            state.idle_waiters.push(tx);
+            state.flushing = true;
+            shared.dispatch(&mut state, None, Instant::now());
+            rx
+        };
+        // The timer task now also starts batches whose linger time has not run out.
+        shared.wake.notify_one();
+        let _ = rx.await;
     }
 
     /// Stops taking requests, sends what is buffered once, waits for batches in flight (up to
@@ -524,11 +556,73 @@ impl Batcher {
     /// get the same error. Later calls on any clone fail with
     /// [`ErrorKind::Closed`](crate::ErrorKind::Closed).
     pub async fn close(&self) -> Vec<Unsent> {
-        let (tx, rx) = oneshot::channel();
-        if self.tx.send(Command::Close(tx)).await.is_err() {
+        close(&self.shared).await
+    }
+}
+
+/// Stops `shared` taking entries, sends what it holds and returns what it could not send; the
+/// second and later calls return nothing.
+async fn close(shared: &Arc<Shared>) -> Vec<Unsent> {
+    let deadline = Instant::now() + shared.config.close_timeout;
+    let rx = {
+        let mut state = shared.lock();
+        if state.closed {
             return Vec::new();
         }
-        rx.await.unwrap_or_default()
+        state.closed = true;
+        shared.room.close();
+        state.flushing = true;
+        shared.dispatch(&mut state, None, Instant::now());
+        (!state.idle()).then(|| {
+            let (tx, rx) = oneshot::channel();
+            state.idle_waiters.push(tx);
+            rx
+        })
+    };
+    if let Some(rx) = rx {
+        shared.wake.notify_one();
+        // Wait for what is queued and in flight, retries included, up to the deadline.
+        let _ = tokio::time::timeout_at(deadline, rx).await;
+    }
+    let (tasks, unsent) = {
+        let mut state = shared.lock();
+        let tasks = std::mem::take(&mut state.tasks);
+        let mut unsent = Vec::new();
+        for Lane { key, entries, .. } in state.lanes.drain() {
+            for mut e in entries {
+                let error = e.last_error.take().unwrap_or_else(|| {
+                    Error::closed(
+                        key.kind.operation(),
+                        "the batcher was closed before this request could be sent",
+                    )
+                });
+                unsent.push(e.unsent(&key.queue_url, error));
+            }
+        }
+        state.buffered = 0;
+        state.ended = true;
+        for w in state.idle_waiters.drain(..) {
+            let _ = w.send(());
+        }
+        (tasks, unsent)
+    };
+    // Batches still in flight are given up: their callers see their answer channels close
+    // (outside the lock: a task's end takes it).
+    drop(tasks);
+    shared.wake.notify_one();
+    unsent
+}
+
+/// Held by every clone of a [`Batcher`]: when the last one goes, a task closes the batcher as
+/// [`Batcher::close`] would (what is buffered is sent; the timer task stops).
+struct Alive(Arc<Shared>);
+
+impl Drop for Alive {
+    fn drop(&mut self) {
+        let shared = Arc::clone(&self.0);
+        self.0.runtime.spawn(async move {
+            close(&shared).await;
+        });
     }
 }
 
@@ -605,12 +699,17 @@ impl Lanes {
         n
     }
 
-    fn push_back(&mut self, entry: Entry) {
+    /// Queues `entry` in its lane; returns the lane's position and whether the entry is the
+    /// lane's only one (its linger time starts).
+    fn push_back(&mut self, entry: Entry) -> (usize, bool) {
         let (kind, queue_url) = entry.payload.key();
         let n = self.find(kind, queue_url);
+        let mut first = false;
         if let Some(lane) = &mut self.lanes[n] {
             lane.entries.push_back(entry);
+            first = lane.entries.len() == 1;
         }
+        (n, first)
     }
 
     fn get_mut(&mut self, n: usize) -> Option<&mut Lane> {
@@ -652,181 +751,103 @@ impl Lanes {
     }
 }
 
-/// The background task.
-struct Worker {
-    stats: Arc<Counters>,
+/// What every clone of a [`Batcher`], its timer task and its batches in flight share.
+struct Shared {
     client: Client,
     config: BatchConfig,
-    rx: mpsc::Receiver<Command>,
-    lanes: Lanes,
-    buffered: usize,
-    /// Batches in flight, each giving back its lane and the entries to try again.
-    in_flight: JoinSet<(usize, Vec<Entry>)>,
-    flush_waiters: Vec<oneshot::Sender<()>>,
+    stats: Counters,
+    /// Room in the buffer: a permit per entry not yet sent for the first time.
+    room: Semaphore,
+    state: Mutex<State>,
+    /// Wakes the timer task: a due time came closer, or a flush or close began.
+    wake: Notify,
+    /// The runtime the batcher was made in, where its batches run.
+    runtime: tokio::runtime::Handle,
 }
 
-impl Worker {
-    async fn run(mut self) {
-        // One timer for the whole life of the task, moved only when the next due time changes.
-        let timer = tokio::time::sleep_until(Instant::now());
-        tokio::pin!(timer);
-        let mut armed: Option<Instant> = None;
-        loop {
-            let flushing = !self.flush_waiters.is_empty();
-            self.dispatch(flushing);
-            if flushing && self.buffered == 0 && self.in_flight.is_empty() {
-                for w in self.flush_waiters.drain(..) {
-                    let _ = w.send(());
-                }
-            }
-            let wake = self.next_wake();
-            if let Some(at) = wake
-                && armed != Some(at)
-            {
-                timer.as_mut().reset(at);
-                armed = Some(at);
-            }
-            let accept = self.buffered < self.config.buffer;
-            tokio::select! {
-                cmd = self.rx.recv(), if accept => {
-                    // Take every command already waiting before acting on any, so that a busy
-                    // moment costs one pass over the queues rather than one per message.
-                    let mut step = self.take(cmd);
-                    while matches!(step, Step::Continue) && self.buffered < self.config.buffer {
-                        match self.rx.try_recv() {
-                            Ok(cmd) => step = self.take(Some(cmd)),
-                            Err(_) => break,
-                        }
-                    }
-                    match step {
-                        Step::Continue => {}
-                        Step::Close(done) => {
-                            self.rx.close();
-                            let deadline = Instant::now() + self.config.close_timeout;
-                            let unsent = self.drain_for_close(deadline).await;
-                            for w in self.flush_waiters.drain(..) {
-                                let _ = w.send(());
-                            }
-                            let _ = done.send(unsent);
-                            return;
-                        }
-                        // Every handle is gone: send what is left, then stop.
-                        Step::Gone => {
-                            let deadline = Instant::now() + self.config.close_timeout;
-                            let _ = self.drain_for_close(deadline).await;
-                            return;
-                        }
-                    }
-                }
-                Some(done) = self.in_flight.join_next(), if !self.in_flight.is_empty() => {
-                    self.finished(done);
-                }
-                _ = &mut timer, if wake.is_some() => {
-                    armed = None;
-                }
-            }
-        }
+struct State {
+    lanes: Lanes,
+    /// Entries queued in the lanes, retries included.
+    buffered: usize,
+    /// Batches in flight.
+    running: usize,
+    /// The tasks sending them (finished ones are reaped as later ones end).
+    tasks: JoinSet<()>,
+    /// Flushes and closes waiting for nothing to be queued or in flight.
+    idle_waiters: Vec<oneshot::Sender<()>>,
+    /// A flush or close is under way: batches go without waiting for their linger time.
+    flushing: bool,
+    /// When the timer task looks next (`None`: when it is woken).
+    armed: Option<Instant>,
+    /// No more entries are taken.
+    closed: bool,
+    /// Closing is over: what was queued was returned and what was in flight given up.
+    ended: bool,
+}
+
+impl State {
+    fn idle(&self) -> bool {
+        self.buffered == 0 && self.running == 0
     }
 
-    /// Takes one command from the channel (`None`: every handle is gone).
-    fn take(&mut self, cmd: Option<Command>) -> Step {
-        match cmd {
-            Some(Command::Add(entry)) => {
-                self.buffered += 1;
-                self.lanes.push_back(entry);
-                Step::Continue
-            }
-            Some(Command::Flush(w)) => {
-                self.flush_waiters.push(w);
-                Step::Continue
-            }
-            Some(Command::Close(done)) => Step::Close(done),
-            None => Step::Gone,
-        }
-    }
-
-    /// Sends all that is buffered, waits for what is in flight until `deadline`, and returns
-    /// what could not be sent. Commands still in the channel are refused.
-    async fn drain_for_close(&mut self, deadline: Instant) -> Vec<Unsent> {
-        let mut refused = Vec::new();
-        while let Ok(cmd) = self.rx.try_recv() {
-            match cmd {
-                Command::Add(entry) => {
-                    self.buffered += 1;
-                    self.lanes.push_back(entry);
-                }
-                Command::Flush(w) => self.flush_waiters.push(w),
-                Command::Close(done) => refused.push(done),
-            }
-        }
-        loop {
-            self.dispatch(true);
-            if self.in_flight.is_empty() && self.buffered == 0 {
-                break;
-            }
-            let wake = self.next_wake();
-            tokio::select! {
-                Some(done) = self.in_flight.join_next(), if !self.in_flight.is_empty() => self.finished(done),
-                _ = sleep_until(wake), if wake.is_some() => {}
-                _ = tokio::time::sleep_until(deadline) => break,
-            }
-            if Instant::now() >= deadline {
-                break;
-            }
-        }
-        self.in_flight.abort_all();
-        let mut unsent = Vec::new();
-        for Lane { key, entries, .. } in self.lanes.drain() {
-            for mut e in entries {
-                let error = e.last_error.take().unwrap_or_else(|| {
-                    Error::closed(
-                        key.kind.operation(),
-                        "the batcher was closed before this request could be sent",
-                    )
-                });
-                unsent.push(e.unsent(&key.queue_url, error));
-            }
-        }
-        self.buffered = 0;
-        for done in refused {
-            let _ = done.send(Vec::new());
-        }
-        unsent
-    }
-
-    /// When something becomes due: a linger timer running out or a retry's backoff ending
+    /// When something becomes due: a linger time running out or a retry's backoff ending
     /// (`None` while no batch could start anyway).
-    fn next_wake(&self) -> Option<Instant> {
-        if self.in_flight.len() >= self.config.max_in_flight {
-            // Nothing can start before a batch finishes, and that wakes the task anyway.
+    fn next_wake(&self, config: &BatchConfig) -> Option<Instant> {
+        if self.running >= config.max_in_flight {
+            // Nothing can start before a batch ends, and its end starts what is due.
             return None;
         }
         self.lanes
             .iter()
             .filter(|lane| !lane.held())
             .filter_map(|lane| lane.entries.front())
-            .map(|e| (e.queued + self.config.linger).max(e.not_before))
+            .map(|e| {
+                if self.flushing {
+                    e.not_before
+                } else {
+                    (e.queued + config.linger).max(e.not_before)
+                }
+            })
             .min()
     }
+}
 
-    /// Starts every batch that is due, as far as `max_in_flight` allows.
-    fn dispatch(&mut self, flushing: bool) {
-        let now = Instant::now();
-        let Worker {
-            stats,
-            client,
-            config,
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // Nothing panics while holding the lock; if something did, the state is still whole.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Makes the timer task look again by `at` at the latest.
+    fn wake_by(&self, state: &mut State, at: Instant) {
+        if state.armed.is_none_or(|armed| armed > at) {
+            state.armed = Some(at);
+            self.wake.notify_one();
+        }
+    }
+
+    /// Starts every batch that is due, of lane `only` or of every lane, as far as
+    /// `max_in_flight` allows.
+    fn dispatch(self: &Arc<Self>, state: &mut State, only: Option<usize>, now: Instant) {
+        let config = &self.config;
+        let State {
             lanes,
             buffered,
-            in_flight,
+            running,
+            tasks,
+            flushing,
             ..
-        } = self;
-        for (n, lane) in lanes.lanes.iter_mut().enumerate() {
-            let Some(lane) = lane else {
+        } = state;
+        let slots = match only {
+            Some(n) => n..n + 1,
+            None => 0..lanes.lanes.len(),
+        };
+        for n in slots {
+            let Some(Some(lane)) = lanes.lanes.get_mut(n) else {
                 continue;
             };
             loop {
-                if in_flight.len() >= config.max_in_flight || lane.held() {
+                if *running >= config.max_in_flight || lane.held() {
                     break;
                 }
                 let queue = &mut lane.entries;
@@ -850,27 +871,31 @@ impl Worker {
                     bytes += e.bytes;
                 }
                 full |= count == config.max_entries;
-                let due = flushing || full || now >= front.queued + config.linger;
+                let due = *flushing || full || now >= front.queued + config.linger;
                 if !due || count == 0 {
                     break;
                 }
                 let reason = if full {
                     "size"
-                } else if flushing {
+                } else if *flushing {
                     "flush"
                 } else {
                     "linger"
                 };
                 let batch: Vec<Entry> = queue.drain(..count).collect();
                 *buffered -= batch.len();
+                // Entries sent for the first time give back their room in the buffer.
+                let retried = batch.iter().filter(|e| e.attempts > 0).count();
+                self.room.add_permits(batch.len() - retried);
+                let stats = &self.stats;
                 stats.batches.fetch_add(1, Ordering::Relaxed);
                 stats
                     .entries
                     .fetch_add(batch.len() as u64, Ordering::Relaxed);
-                let retried = batch.iter().filter(|e| e.attempts > 0).count();
                 stats.retried.fetch_add(retried as u64, Ordering::Relaxed);
+                *running += 1;
                 lane.in_flight += 1;
-                let key = &lane.key;
+                let key = lane.key.clone();
                 let span = tracing::debug_span!(
                     "sqs.batch",
                     operation = key.kind.operation(),
@@ -879,37 +904,105 @@ impl Worker {
                     bytes,
                     reason,
                 );
-                let client = client.clone();
-                let key = key.clone();
-                in_flight.spawn(
-                    async move { (n, send_batch(&client, &key, batch).await) }.instrument(span),
-                );
+                let shared = Arc::clone(self);
+                let task = async move {
+                    // Made once the task runs: a task dropped before that (its runtime shutting
+                    // down) had nothing in flight to end.
+                    let mut end = BatchEnd {
+                        shared,
+                        lane: n,
+                        op: key.kind.operation(),
+                        retry: Vec::new(),
+                    };
+                    end.retry = send_batch(&end.shared.client, &key, batch).await;
+                };
+                tasks.spawn_on(task.instrument(span), &self.runtime);
             }
         }
     }
 
-    /// A batch request finished; entries to try again go back to the front of their queue.
-    fn finished(&mut self, done: Result<(usize, Vec<Entry>), tokio::task::JoinError>) {
-        let Ok((n, retry)) = done else {
-            // A batch task cannot panic on data from the network; if it was aborted, its callers
-            // saw their channels close and got a Closed error.
-            return;
-        };
-        let Some(lane) = self.lanes.get_mut(n) else {
-            return;
-        };
-        lane.in_flight = lane.in_flight.saturating_sub(1);
-        if retry.is_empty() {
-            self.lanes.release_if_idle(n);
+    /// A batch of lane `n` ended: entries to try again go back to the front of their lane, and
+    /// whatever the lane or the in-flight limit held back can start.
+    fn finished(self: &Arc<Self>, n: usize, op: &'static str, retry: Vec<Entry>) {
+        let mut state = self.lock();
+        state.running = state.running.saturating_sub(1);
+        while state.tasks.try_join_next().is_some() {}
+        if state.ended {
+            // Closing gave up on this batch already; its entries are not queued again.
+            for mut e in retry {
+                let error = e.last_error.take().unwrap_or_else(|| {
+                    Error::closed(
+                        op,
+                        "the batcher was closed before this request could be sent",
+                    )
+                });
+                e.answer_err(error);
+            }
             return;
         }
-        let (retry_config, _) = self.client.retry_parts();
-        let queue = &mut lane.entries;
-        self.buffered += retry.len();
-        for mut e in retry.into_iter().rev() {
-            let throttled = e.last_error.as_ref().is_some_and(Error::is_throttling);
-            e.not_before = Instant::now() + retry_config.backoff_for(e.attempts.max(1), throttled);
-            queue.push_front(e);
+        let now = Instant::now();
+        let State {
+            lanes, buffered, ..
+        } = &mut *state;
+        if let Some(lane) = lanes.get_mut(n) {
+            lane.in_flight = lane.in_flight.saturating_sub(1);
+            let (retry_config, _) = self.client.retry_parts();
+            *buffered += retry.len();
+            for mut e in retry.into_iter().rev() {
+                let throttled = e.last_error.as_ref().is_some_and(Error::is_throttling);
+                e.not_before = now + retry_config.backoff_for(e.attempts.max(1), throttled);
+                lane.entries.push_front(e);
+            }
+        }
+        lanes.release_if_idle(n);
+        self.dispatch(&mut state, None, now);
+        // What this batch held back (a FIFO lane's next entries, batches over the in-flight
+        // limit) and the entries to try again go when their linger time or backoff is over.
+        if let Some(at) = state.next_wake(&self.config) {
+            self.wake_by(&mut state, at);
+        }
+        if state.idle() && !state.idle_waiters.is_empty() {
+            for w in state.idle_waiters.drain(..) {
+                let _ = w.send(());
+            }
+            state.flushing = state.closed;
+        }
+    }
+}
+
+/// Ends a batch's task, however it ends: normally with the entries to try again, or with none
+/// if the task panicked or was given up (so that a FIFO lane is not held forever).
+struct BatchEnd {
+    shared: Arc<Shared>,
+    lane: usize,
+    op: &'static str,
+    retry: Vec<Entry>,
+}
+
+impl Drop for BatchEnd {
+    fn drop(&mut self) {
+        self.shared
+            .finished(self.lane, self.op, std::mem::take(&mut self.retry));
+    }
+}
+
+/// The timer task: starts batches whose linger time or retry backoff ran out, and whatever a
+/// flush or close asks for, until closing is over.
+async fn tick(shared: Arc<Shared>) {
+    loop {
+        let wake = {
+            let mut state = shared.lock();
+            if state.ended {
+                return;
+            }
+            shared.dispatch(&mut state, None, Instant::now());
+            let wake = state.next_wake(&shared.config);
+            state.armed = wake;
+            wake
+        };
+        tokio::select! {
+            () = shared.wake.notified() => {}
+            () = sleep_until(wake) => {}
         }
     }
 }
