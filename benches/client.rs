@@ -7,7 +7,8 @@
 //! four linger times (messages per second, entries per batch). `cargo bench --bench client --
 //! sequential N` runs only N sequential sends (for `valgrind --tool=callgrind`); `-- batched N
 //! [BYTES]` only N sends through the Batcher, with bodies of BYTES (default 1024; for `perf`, and
-//! to tell the cost per batch from the cost per byte); `-- ratio [ROUNDS]` alternates unbatched
+//! to tell the cost per batch from the cost per byte); `-- unbatched N` only N single sends at
+//! concurrency 64; `-- ratio [ROUNDS]` alternates unbatched
 //! and batched rounds at concurrency 64 and prints each round's ratio and the median; `-- linger`
 //! sends through the Batcher with 1 to 64 callers at linger times of 1 to 10 ms.
 //!
@@ -50,6 +51,14 @@ fn main() {
             let n = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(10_000);
             let (mut server, client) = start(&runtime);
             runtime.block_on(sends(&client, n, 1));
+            stop(&mut server);
+        }
+        Some("unbatched") => {
+            let n = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(100_000);
+            let (mut server, client) = start(&runtime);
+            runtime.block_on(report("SendMessage 1 KiB, concurrency 64", || {
+                sends(&client, n, 64)
+            }));
             stop(&mut server);
         }
         Some("ratio") => {

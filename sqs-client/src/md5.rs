@@ -5,8 +5,8 @@
 //! build. Tested against the RFC's test suite and against the `md-5` crate.
 //!
 //! MD5 is a chain of dependent steps, so one message keeps a CPU core's arithmetic units mostly
-//! waiting. [`digest_many`] hashes up to four messages at once, step by step in turn (a batch
-//! or a receive carries up to ten), which is about twice as fast per byte.
+//! waiting. [`digest_many`] hashes several messages at once (a batch or a receive carries up to
+//! ten): on x86-64 up to eight in SSE2 registers, elsewhere up to four step by step in turn.
 
 /// `floor(abs(sin(i + 1)) * 2^32)` for i in 0..64 (RFC 1321, section 3.4).
 const K: [u32; 64] = [
@@ -182,6 +182,21 @@ pub(crate) fn digest_many(inputs: &[&[u8]]) -> Vec<[u8; 16]> {
     // Inputs of similar length side by side: the blocks they have in common go together.
     let mut order: Vec<usize> = (0..inputs.len()).collect();
     order.sort_unstable_by_key(|&n| inputs[n].len());
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    let order = {
+        // Eight lanes of SSE2 at a time, then four; fewer than three go the scalar way.
+        let mut rest = &order[..];
+        while rest.len() >= 3 {
+            let (group, tail) = rest.split_at(rest.len().min(8));
+            if group.len() > 4 {
+                sse2::together::<2>(inputs, &mut out, group);
+            } else {
+                sse2::together::<1>(inputs, &mut out, group);
+            }
+            rest = tail;
+        }
+        rest.to_vec()
+    };
     for group in order.chunks(4) {
         match *group {
             [a, b, c, d] => together(inputs, &mut out, [a, b, c, d]),
@@ -214,6 +229,189 @@ fn together<const N: usize>(inputs: &[&[u8]], out: &mut [[u8; 16]], lanes: [usiz
         };
         md5.update(&inputs[n][shared * 64..]);
         out[n] = md5.finalize();
+    }
+}
+
+/// Up to eight messages at once in SSE2 registers (four 32-bit lanes each), which every x86-64
+/// CPU has. About 2.5 times the speed per byte of four scalar messages in turn (0.37 against
+/// 0.95 ns per byte, eight messages of 1 KiB).
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+mod sse2 {
+    use safe_arch::{
+        add_i32_m128i, bitand_m128i, bitor_m128i, bitxor_m128i, m128i, set_splat_i32_m128i,
+        shl_imm_u32_m128i, shr_imm_u32_m128i,
+    };
+
+    use super::{INIT, K};
+
+    /// One 32-bit word of `4 * G` messages.
+    #[derive(Clone, Copy)]
+    struct Words<const G: usize>([m128i; G]);
+
+    impl<const G: usize> Words<G> {
+        #[inline(always)]
+        fn splat(x: u32) -> Self {
+            Self([set_splat_i32_m128i(x as i32); G])
+        }
+        #[inline(always)]
+        fn zip(self, other: Self, op: impl Fn(m128i, m128i) -> m128i) -> Self {
+            Self(std::array::from_fn(|j| op(self.0[j], other.0[j])))
+        }
+        #[inline(always)]
+        fn add(self, other: Self) -> Self {
+            self.zip(other, add_i32_m128i)
+        }
+        #[inline(always)]
+        fn and(self, other: Self) -> Self {
+            self.zip(other, bitand_m128i)
+        }
+        #[inline(always)]
+        fn or(self, other: Self) -> Self {
+            self.zip(other, bitor_m128i)
+        }
+        #[inline(always)]
+        fn xor(self, other: Self) -> Self {
+            self.zip(other, bitxor_m128i)
+        }
+        #[inline(always)]
+        fn rotate_left<const L: i32, const R: i32>(self) -> Self {
+            Self(
+                self.0
+                    .map(|x| bitor_m128i(shl_imm_u32_m128i::<L>(x), shr_imm_u32_m128i::<R>(x))),
+            )
+        }
+    }
+
+    // The auxiliary functions in the forms of the scalar code.
+    #[inline(always)]
+    fn f<const G: usize>(x: Words<G>, y: Words<G>, z: Words<G>) -> Words<G> {
+        z.xor(x.and(y.xor(z)))
+    }
+    #[inline(always)]
+    fn g<const G: usize>(x: Words<G>, y: Words<G>, z: Words<G>) -> Words<G> {
+        y.xor(z.and(x.xor(y)))
+    }
+    #[inline(always)]
+    fn h<const G: usize>(x: Words<G>, y: Words<G>, z: Words<G>) -> Words<G> {
+        x.xor(y).xor(z)
+    }
+    #[inline(always)]
+    fn i<const G: usize>(x: Words<G>, y: Words<G>, z: Words<G>) -> Words<G> {
+        y.xor(x.or(z.xor(Words::splat(u32::MAX))))
+    }
+
+    #[inline(always)]
+    fn compress<const G: usize>(state: &mut [Words<G>; 4], m: &[Words<G>; 16]) {
+        let [mut a, mut b, mut c, mut d] = *state;
+        macro_rules! step {
+            ($fun:ident, $a:ident, $b:ident, $c:ident, $d:ident, $k:expr, $g:expr, $s:expr) => {
+                $a = $a
+                    .add($fun($b, $c, $d))
+                    .add(m[$g].add(Words::splat(K[$k])))
+                    .rotate_left::<$s, { 32 - $s }>()
+                    .add($b);
+            };
+        }
+        macro_rules! four {
+            ($fun:ident, $k:expr, [$g0:expr, $g1:expr, $g2:expr, $g3:expr], [$s0:expr, $s1:expr, $s2:expr, $s3:expr]) => {
+                step!($fun, a, b, c, d, $k, $g0, $s0);
+                step!($fun, d, a, b, c, $k + 1, $g1, $s1);
+                step!($fun, c, d, a, b, $k + 2, $g2, $s2);
+                step!($fun, b, c, d, a, $k + 3, $g3, $s3);
+            };
+        }
+        four!(f, 0, [0, 1, 2, 3], [7, 12, 17, 22]);
+        four!(f, 4, [4, 5, 6, 7], [7, 12, 17, 22]);
+        four!(f, 8, [8, 9, 10, 11], [7, 12, 17, 22]);
+        four!(f, 12, [12, 13, 14, 15], [7, 12, 17, 22]);
+        four!(g, 16, [1, 6, 11, 0], [5, 9, 14, 20]);
+        four!(g, 20, [5, 10, 15, 4], [5, 9, 14, 20]);
+        four!(g, 24, [9, 14, 3, 8], [5, 9, 14, 20]);
+        four!(g, 28, [13, 2, 7, 12], [5, 9, 14, 20]);
+        four!(h, 32, [5, 8, 11, 14], [4, 11, 16, 23]);
+        four!(h, 36, [1, 4, 7, 10], [4, 11, 16, 23]);
+        four!(h, 40, [13, 0, 3, 6], [4, 11, 16, 23]);
+        four!(h, 44, [9, 12, 15, 2], [4, 11, 16, 23]);
+        four!(i, 48, [0, 7, 14, 5], [6, 10, 15, 21]);
+        four!(i, 52, [12, 3, 10, 1], [6, 10, 15, 21]);
+        four!(i, 56, [8, 15, 6, 13], [6, 10, 15, 21]);
+        four!(i, 60, [4, 11, 2, 9], [6, 10, 15, 21]);
+        for (s, v) in state.iter_mut().zip([a, b, c, d]) {
+            *s = s.add(v);
+        }
+    }
+
+    /// A message as MD5 reads it: its full blocks, then one or two blocks holding its last bytes,
+    /// the padding and its length.
+    struct Padded<'a> {
+        full: &'a [[u8; 64]],
+        tail: [[u8; 64]; 2],
+        blocks: usize,
+    }
+
+    impl<'a> Padded<'a> {
+        fn new(data: &'a [u8]) -> Self {
+            let (full, rest) = data.as_chunks::<64>();
+            let mut tail = [[0u8; 64]; 2];
+            tail[0][..rest.len()].copy_from_slice(rest);
+            tail[0][rest.len()] = 0x80;
+            // The length goes in the last 8 bytes, in a second block if they are taken.
+            let last = usize::from(rest.len() >= 56);
+            let bits = (data.len() as u64).wrapping_mul(8);
+            tail[last][56..].copy_from_slice(&bits.to_le_bytes());
+            Padded {
+                full,
+                tail,
+                blocks: full.len() + 1 + last,
+            }
+        }
+
+        fn block(&self, k: usize) -> &[u8; 64] {
+            self.full
+                .get(k)
+                .unwrap_or_else(|| &self.tail[k - self.full.len()])
+        }
+
+        fn word(&self, k: usize, w: usize) -> u32 {
+            let b = &self.block(k)[4 * w..4 * w + 4];
+            u32::from_le_bytes([b[0], b[1], b[2], b[3]])
+        }
+    }
+
+    /// The digests of `lanes` (1 to `4 * G` inputs), written to their places in `out`: the
+    /// blocks all of them have side by side, the rest of each alone.
+    pub(super) fn together<const G: usize>(
+        inputs: &[&[u8]],
+        out: &mut [[u8; 16]],
+        lanes: &[usize],
+    ) {
+        // Unused lanes repeat the first input; their results are not read.
+        let padded: Vec<Padded<'_>> = (0..4 * G)
+            .map(|l| Padded::new(inputs[lanes.get(l).copied().unwrap_or(lanes[0])]))
+            .collect();
+        let shared = padded.iter().map(|p| p.blocks).min().unwrap_or(0);
+        let mut state = INIT.map(Words::<G>::splat);
+        let mut m = [Words::<G>::splat(0); 16];
+        for k in 0..shared {
+            for (w, word) in m.iter_mut().enumerate() {
+                *word = Words(std::array::from_fn(|j| {
+                    m128i::from(std::array::from_fn::<u32, 4, _>(|l| {
+                        padded[4 * j + l].word(k, w)
+                    }))
+                }));
+            }
+            compress(&mut state, &m);
+        }
+        let words = state.map(|v| v.0.map(<[u32; 4]>::from));
+        for (l, (&n, p)) in lanes.iter().zip(&padded).enumerate() {
+            let mut lane: [u32; 4] = std::array::from_fn(|r| words[r][l / 4][l % 4]);
+            for k in shared..p.blocks {
+                super::compress(&mut lane, p.block(k));
+            }
+            for (chunk, word) in out[n].chunks_exact_mut(4).zip(lane) {
+                chunk.copy_from_slice(&word.to_le_bytes());
+            }
+        }
     }
 }
 
@@ -258,7 +456,17 @@ mod tests {
         let data: Vec<u8> = (0..3000u32).map(|i| (i * 31 + i / 7) as u8).collect();
         // Equal lengths, mixed lengths (sorted into groups with different common prefixes),
         // empty inputs, and every group size from 0 to 11.
-        let lengths = [1024, 1024, 0, 64, 65, 127, 3000, 1, 1024, 2999, 500];
+        let mixed = [1024, 1024, 0, 64, 65, 127, 3000, 1, 1024, 2999, 500];
+        // Lengths at the padding's edges (the length field in the last block or the next),
+        // eight of a kind (every block of all of them side by side), and more than eight.
+        let edges = [55, 56, 57, 63, 64, 119, 120, 121, 183, 184, 0, 1];
+        let same = [1000; 10];
+        for lengths in [&mixed[..], &edges, &same] {
+            check_many(&data, lengths);
+        }
+    }
+
+    fn check_many(data: &[u8], lengths: &[usize]) {
         for count in 0..=lengths.len() {
             let inputs: Vec<&[u8]> = lengths[..count]
                 .iter()
