@@ -601,3 +601,31 @@ async fn queues_used_one_after_another_each_get_their_own_messages() {
     }
     assert_eq!(sent, 36);
 }
+
+#[tokio::test]
+async fn a_dropped_call_and_a_dropped_batcher_still_send_what_was_handed_over() {
+    let fake = Fake::start(|_, body| accept_sends(body)).await;
+    // A linger time no test waits for: only dropping the last handle can explain a send.
+    let b = lingering(&fake, Duration::from_secs(600));
+    let gave_up = tokio::time::timeout(
+        Duration::from_millis(20),
+        b.send_message(msg(QUEUE, "handed over")),
+    )
+    .await;
+    assert!(
+        gave_up.is_err(),
+        "the call was still waiting for its answer"
+    );
+    assert!(fake.requests("SendMessageBatch").is_empty());
+    drop(b);
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while fake.requests("SendMessageBatch").is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the message handed over was sent when the last handle went"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let sent = fake.requests("SendMessageBatch");
+    assert_eq!(entries(&sent[0])[0]["MessageBody"], "handed over");
+}

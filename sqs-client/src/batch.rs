@@ -137,7 +137,8 @@ pub enum UnsentRequest {
 }
 
 /// Gathers single-message requests into batch requests. Cheap to clone: clones share the
-/// buffers and the background task, which runs on the tokio runtime the batcher was made in.
+/// buffers, and the batches and the timer task run on the tokio runtime the batcher was made in.
+/// When the last clone is dropped, what is buffered is sent as [`close`](Self::close) would.
 ///
 /// ```no_run
 /// # async fn run(client: sqs_client::Client, queue: String) -> Result<(), sqs_client::Error> {
