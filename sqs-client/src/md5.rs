@@ -63,24 +63,53 @@ impl Md5 {
     }
 
     pub(crate) fn finalize(mut self) -> [u8; 16] {
-        let bit_len = self.total_len.wrapping_mul(8);
-        // A 1 bit, zeros up to 56 bytes into a block, then the length in bits (little-endian).
-        let mut tail = [0u8; 72];
-        tail[0] = 0x80;
-        let pad = if self.pending_len < 56 {
-            56 - self.pending_len
-        } else {
-            120 - self.pending_len
-        };
-        tail[pad..pad + 8].copy_from_slice(&bit_len.to_le_bytes());
-        self.update(&tail[..pad + 8]);
-        debug_assert_eq!(self.pending_len, 0);
-        let mut out = [0u8; 16];
-        for (chunk, word) in out.chunks_exact_mut(4).zip(self.state) {
-            chunk.copy_from_slice(&word.to_le_bytes());
+        let last = Padded::new(&self.pending[..self.pending_len], self.total_len);
+        for k in 0..last.blocks {
+            compress(&mut self.state, last.block(k));
         }
-        out
+        digest_bytes(self.state)
     }
+}
+
+/// A message as MD5 reads it: its full blocks, then one or two blocks holding its last bytes, a
+/// 1 bit, zeros, and the length in bits (little-endian) in the last 8 bytes.
+struct Padded<'a> {
+    full: &'a [[u8; 64]],
+    tail: [[u8; 64]; 2],
+    blocks: usize,
+}
+
+impl<'a> Padded<'a> {
+    /// `data` ends a message of `total_len` bytes.
+    fn new(data: &'a [u8], total_len: u64) -> Self {
+        let (full, rest) = data.as_chunks::<64>();
+        let mut tail = [[0u8; 64]; 2];
+        tail[0][..rest.len()].copy_from_slice(rest);
+        tail[0][rest.len()] = 0x80;
+        // The length goes in a second block if the first has no 8 bytes left for it.
+        let last = usize::from(rest.len() >= 56);
+        tail[last][56..].copy_from_slice(&total_len.wrapping_mul(8).to_le_bytes());
+        Padded {
+            full,
+            tail,
+            blocks: full.len() + 1 + last,
+        }
+    }
+
+    fn block(&self, k: usize) -> &[u8; 64] {
+        self.full
+            .get(k)
+            .unwrap_or_else(|| &self.tail[k - self.full.len()])
+    }
+}
+
+/// The digest: the state's words, little-endian.
+fn digest_bytes(state: [u32; 4]) -> [u8; 16] {
+    let mut out = [0u8; 16];
+    for (chunk, word) in out.chunks_exact_mut(4).zip(state) {
+        chunk.copy_from_slice(&word.to_le_bytes());
+    }
+    out
 }
 
 /// The MD5 of `data`.
@@ -115,6 +144,38 @@ fn i(x: u32, y: u32, z: u32) -> u32 {
     y ^ (x | !z)
 }
 
+/// The 64 steps of a block (RFC 1321, section 3.4), each as `$step!(fun, a, b, c, d, k, word,
+/// shift)` for the step macro of the caller, with the roles of `a`, `b`, `c` and `d` turning one
+/// place each step. Round 1 takes the words in order, round 2 at 1 + 5k, round 3 at 5 + 3k and
+/// round 4 at 7k (mod 16).
+macro_rules! steps {
+    ($step:ident, $a:ident, $b:ident, $c:ident, $d:ident) => {
+        steps!(@four $step, $a, $b, $c, $d, f, 0, [0, 1, 2, 3], [7, 12, 17, 22]);
+        steps!(@four $step, $a, $b, $c, $d, f, 4, [4, 5, 6, 7], [7, 12, 17, 22]);
+        steps!(@four $step, $a, $b, $c, $d, f, 8, [8, 9, 10, 11], [7, 12, 17, 22]);
+        steps!(@four $step, $a, $b, $c, $d, f, 12, [12, 13, 14, 15], [7, 12, 17, 22]);
+        steps!(@four $step, $a, $b, $c, $d, g, 16, [1, 6, 11, 0], [5, 9, 14, 20]);
+        steps!(@four $step, $a, $b, $c, $d, g, 20, [5, 10, 15, 4], [5, 9, 14, 20]);
+        steps!(@four $step, $a, $b, $c, $d, g, 24, [9, 14, 3, 8], [5, 9, 14, 20]);
+        steps!(@four $step, $a, $b, $c, $d, g, 28, [13, 2, 7, 12], [5, 9, 14, 20]);
+        steps!(@four $step, $a, $b, $c, $d, h, 32, [5, 8, 11, 14], [4, 11, 16, 23]);
+        steps!(@four $step, $a, $b, $c, $d, h, 36, [1, 4, 7, 10], [4, 11, 16, 23]);
+        steps!(@four $step, $a, $b, $c, $d, h, 40, [13, 0, 3, 6], [4, 11, 16, 23]);
+        steps!(@four $step, $a, $b, $c, $d, h, 44, [9, 12, 15, 2], [4, 11, 16, 23]);
+        steps!(@four $step, $a, $b, $c, $d, i, 48, [0, 7, 14, 5], [6, 10, 15, 21]);
+        steps!(@four $step, $a, $b, $c, $d, i, 52, [12, 3, 10, 1], [6, 10, 15, 21]);
+        steps!(@four $step, $a, $b, $c, $d, i, 56, [8, 15, 6, 13], [6, 10, 15, 21]);
+        steps!(@four $step, $a, $b, $c, $d, i, 60, [4, 11, 2, 9], [6, 10, 15, 21]);
+    };
+    (@four $step:ident, $a:ident, $b:ident, $c:ident, $d:ident, $fun:ident, $k:expr,
+        [$g0:expr, $g1:expr, $g2:expr, $g3:expr], [$s0:expr, $s1:expr, $s2:expr, $s3:expr]) => {
+        $step!($fun, $a, $b, $c, $d, $k, $g0, $s0);
+        $step!($fun, $d, $a, $b, $c, $k + 1, $g1, $s1);
+        $step!($fun, $c, $d, $a, $b, $k + 2, $g2, $s2);
+        $step!($fun, $b, $c, $d, $a, $k + 3, $g3, $s3);
+    };
+}
+
 /// One block of each of `N` independent messages, the 64 steps taken for all of them in turn so
 /// that the CPU overlaps their dependency chains.
 #[inline(always)]
@@ -142,32 +203,7 @@ fn compress_lanes<const N: usize>(state: &mut [[u32; 4]; N], blocks: [&[u8; 64];
             }
         };
     }
-    // Four steps, the roles of a, b, c and d turning one place each time.
-    macro_rules! four {
-        ($fun:ident, $k:expr, [$g0:expr, $g1:expr, $g2:expr, $g3:expr], [$s0:expr, $s1:expr, $s2:expr, $s3:expr]) => {
-            step!($fun, a, b, c, d, $k, $g0, $s0);
-            step!($fun, d, a, b, c, $k + 1, $g1, $s1);
-            step!($fun, c, d, a, b, $k + 2, $g2, $s2);
-            step!($fun, b, c, d, a, $k + 3, $g3, $s3);
-        };
-    }
-    // Round 1: words in order. Round 2: 1 + 5k. Round 3: 5 + 3k. Round 4: 7k (mod 16).
-    four!(f, 0, [0, 1, 2, 3], [7, 12, 17, 22]);
-    four!(f, 4, [4, 5, 6, 7], [7, 12, 17, 22]);
-    four!(f, 8, [8, 9, 10, 11], [7, 12, 17, 22]);
-    four!(f, 12, [12, 13, 14, 15], [7, 12, 17, 22]);
-    four!(g, 16, [1, 6, 11, 0], [5, 9, 14, 20]);
-    four!(g, 20, [5, 10, 15, 4], [5, 9, 14, 20]);
-    four!(g, 24, [9, 14, 3, 8], [5, 9, 14, 20]);
-    four!(g, 28, [13, 2, 7, 12], [5, 9, 14, 20]);
-    four!(h, 32, [5, 8, 11, 14], [4, 11, 16, 23]);
-    four!(h, 36, [1, 4, 7, 10], [4, 11, 16, 23]);
-    four!(h, 40, [13, 0, 3, 6], [4, 11, 16, 23]);
-    four!(h, 44, [9, 12, 15, 2], [4, 11, 16, 23]);
-    four!(i, 48, [0, 7, 14, 5], [6, 10, 15, 21]);
-    four!(i, 52, [12, 3, 10, 1], [6, 10, 15, 21]);
-    four!(i, 56, [8, 15, 6, 13], [6, 10, 15, 21]);
-    four!(i, 60, [4, 11, 2, 9], [6, 10, 15, 21]);
+    steps!(step, a, b, c, d);
     for l in 0..N {
         state[l][0] = state[l][0].wrapping_add(a[l]);
         state[l][1] = state[l][1].wrapping_add(b[l]);
@@ -212,28 +248,24 @@ pub(crate) fn digest_many(inputs: &[&[u8]]) -> Vec<[u8; 16]> {
     out
 }
 
-/// The blocks all of `lanes` have, interleaved; each one's remainder alone.
+/// The blocks all of `lanes` have, interleaved (padding included); each one's rest alone.
 fn together<const N: usize>(inputs: &[&[u8]], out: &mut [[u8; 16]], lanes: [usize; N]) {
-    let blocks = lanes.map(|n| inputs[n].as_chunks::<64>().0);
-    let shared = blocks.iter().map(|b| b.len()).min().unwrap_or(0);
+    let padded = lanes.map(|n| Padded::new(inputs[n], inputs[n].len() as u64));
+    let shared = padded.iter().map(|p| p.blocks).min().unwrap_or(0);
     let mut states = [INIT; N];
     for k in 0..shared {
-        compress_lanes(&mut states, blocks.map(|b| &b[k]));
+        compress_lanes(&mut states, padded.each_ref().map(|p| p.block(k)));
     }
-    for (lane, &n) in lanes.iter().enumerate() {
-        let mut md5 = Md5 {
-            state: states[lane],
-            pending: [0; 64],
-            pending_len: 0,
-            total_len: (shared * 64) as u64,
-        };
-        md5.update(&inputs[n][shared * 64..]);
-        out[n] = md5.finalize();
+    for ((&n, p), mut state) in lanes.iter().zip(&padded).zip(states) {
+        for k in shared..p.blocks {
+            compress(&mut state, p.block(k));
+        }
+        out[n] = digest_bytes(state);
     }
 }
 
 /// Up to eight messages at once in SSE2 registers (four 32-bit lanes each), which every x86-64
-/// CPU has. Measured on ten and eight messages of 1 KiB: 0.85 and 0.75 ns per byte, against 0.96
+/// CPU has. Measured on ten and eight messages of 1 KiB: 0.79 and 0.71 ns per byte, against 0.96
 /// for four scalar messages in turn and 2.0 for one message at a time.
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 mod sse2 {
@@ -242,7 +274,7 @@ mod sse2 {
         shl_imm_u32_m128i, shr_imm_u32_m128i,
     };
 
-    use super::{INIT, K};
+    use super::{INIT, K, Padded, digest_bytes};
 
     /// One 32-bit word of `4 * G` messages.
     #[derive(Clone, Copy)]
@@ -312,69 +344,9 @@ mod sse2 {
                     .add($b);
             };
         }
-        macro_rules! four {
-            ($fun:ident, $k:expr, [$g0:expr, $g1:expr, $g2:expr, $g3:expr], [$s0:expr, $s1:expr, $s2:expr, $s3:expr]) => {
-                step!($fun, a, b, c, d, $k, $g0, $s0);
-                step!($fun, d, a, b, c, $k + 1, $g1, $s1);
-                step!($fun, c, d, a, b, $k + 2, $g2, $s2);
-                step!($fun, b, c, d, a, $k + 3, $g3, $s3);
-            };
-        }
-        four!(f, 0, [0, 1, 2, 3], [7, 12, 17, 22]);
-        four!(f, 4, [4, 5, 6, 7], [7, 12, 17, 22]);
-        four!(f, 8, [8, 9, 10, 11], [7, 12, 17, 22]);
-        four!(f, 12, [12, 13, 14, 15], [7, 12, 17, 22]);
-        four!(g, 16, [1, 6, 11, 0], [5, 9, 14, 20]);
-        four!(g, 20, [5, 10, 15, 4], [5, 9, 14, 20]);
-        four!(g, 24, [9, 14, 3, 8], [5, 9, 14, 20]);
-        four!(g, 28, [13, 2, 7, 12], [5, 9, 14, 20]);
-        four!(h, 32, [5, 8, 11, 14], [4, 11, 16, 23]);
-        four!(h, 36, [1, 4, 7, 10], [4, 11, 16, 23]);
-        four!(h, 40, [13, 0, 3, 6], [4, 11, 16, 23]);
-        four!(h, 44, [9, 12, 15, 2], [4, 11, 16, 23]);
-        four!(i, 48, [0, 7, 14, 5], [6, 10, 15, 21]);
-        four!(i, 52, [12, 3, 10, 1], [6, 10, 15, 21]);
-        four!(i, 56, [8, 15, 6, 13], [6, 10, 15, 21]);
-        four!(i, 60, [4, 11, 2, 9], [6, 10, 15, 21]);
+        steps!(step, a, b, c, d);
         for (s, v) in state.iter_mut().zip([a, b, c, d]) {
             *s = s.add(v);
-        }
-    }
-
-    /// A message as MD5 reads it: its full blocks, then one or two blocks holding its last bytes,
-    /// the padding and its length.
-    struct Padded<'a> {
-        full: &'a [[u8; 64]],
-        tail: [[u8; 64]; 2],
-        blocks: usize,
-    }
-
-    impl<'a> Padded<'a> {
-        fn new(data: &'a [u8]) -> Self {
-            let (full, rest) = data.as_chunks::<64>();
-            let mut tail = [[0u8; 64]; 2];
-            tail[0][..rest.len()].copy_from_slice(rest);
-            tail[0][rest.len()] = 0x80;
-            // The length goes in the last 8 bytes, in a second block if they are taken.
-            let last = usize::from(rest.len() >= 56);
-            let bits = (data.len() as u64).wrapping_mul(8);
-            tail[last][56..].copy_from_slice(&bits.to_le_bytes());
-            Padded {
-                full,
-                tail,
-                blocks: full.len() + 1 + last,
-            }
-        }
-
-        fn block(&self, k: usize) -> &[u8; 64] {
-            self.full
-                .get(k)
-                .unwrap_or_else(|| &self.tail[k - self.full.len()])
-        }
-
-        fn word(&self, k: usize, w: usize) -> u32 {
-            let b = &self.block(k)[4 * w..4 * w + 4];
-            u32::from_le_bytes([b[0], b[1], b[2], b[3]])
         }
     }
 
@@ -387,7 +359,10 @@ mod sse2 {
     ) {
         // Unused lanes repeat the first input; their results are not read.
         let padded: Vec<Padded<'_>> = (0..4 * G)
-            .map(|l| Padded::new(inputs[lanes.get(l).copied().unwrap_or(lanes[0])]))
+            .map(|l| {
+                let input = inputs[lanes.get(l).copied().unwrap_or(lanes[0])];
+                Padded::new(input, input.len() as u64)
+            })
             .collect();
         let shared = padded.iter().map(|p| p.blocks).min().unwrap_or(0);
         let mut state = INIT.map(Words::<G>::splat);
@@ -396,7 +371,8 @@ mod sse2 {
             for (w, word) in m.iter_mut().enumerate() {
                 *word = Words(std::array::from_fn(|j| {
                     m128i::from(std::array::from_fn::<u32, 4, _>(|l| {
-                        padded[4 * j + l].word(k, w)
+                        let b = &padded[4 * j + l].block(k)[4 * w..4 * w + 4];
+                        u32::from_le_bytes([b[0], b[1], b[2], b[3]])
                     }))
                 }));
             }
@@ -408,9 +384,7 @@ mod sse2 {
             for k in shared..p.blocks {
                 super::compress(&mut lane, p.block(k));
             }
-            for (chunk, word) in out[n].chunks_exact_mut(4).zip(lane) {
-                chunk.copy_from_slice(&word.to_le_bytes());
-            }
+            out[n] = digest_bytes(lane);
         }
     }
 }
