@@ -328,6 +328,17 @@ impl Entry {
         }
     }
 
+    /// Why an entry closing left unsent was not sent: its last error if it was being retried,
+    /// else that the batcher closed.
+    fn closing_error(&mut self, op: &'static str) -> Error {
+        self.last_error.take().unwrap_or_else(|| {
+            Error::closed(
+                op,
+                "the batcher was closed before this request could be sent",
+            )
+        })
+    }
+
     fn unsent(self, queue_url: &str, error: Error) -> Unsent {
         let request = match &self.payload {
             Payload::Send(input) => UnsentRequest::Send(input.clone()),
@@ -591,12 +602,7 @@ async fn close(shared: &Arc<Shared>) -> Vec<Unsent> {
         let mut unsent = Vec::new();
         for Lane { key, entries, .. } in state.lanes.drain() {
             for mut e in entries {
-                let error = e.last_error.take().unwrap_or_else(|| {
-                    Error::closed(
-                        key.kind.operation(),
-                        "the batcher was closed before this request could be sent",
-                    )
-                });
+                let error = e.closing_error(key.kind.operation());
                 unsent.push(e.unsent(&key.queue_url, error));
             }
         }
@@ -931,12 +937,7 @@ impl Shared {
         if state.ended {
             // Closing gave up on this batch already; its entries are not queued again.
             for mut e in retry {
-                let error = e.last_error.take().unwrap_or_else(|| {
-                    Error::closed(
-                        op,
-                        "the batcher was closed before this request could be sent",
-                    )
-                });
+                let error = e.closing_error(op);
                 e.answer_err(error);
             }
             return;
@@ -1249,6 +1250,51 @@ mod tests {
             last_error: None,
             spent: 0,
         }
+    }
+
+    #[tokio::test]
+    async fn a_fifo_lane_is_released_when_its_batch_task_panics() {
+        let client = Client::builder()
+            .endpoint_url("http://127.0.0.1:1")
+            .region("us-east-1")
+            .credentials_provider(crate::Credentials::new("k", "s"))
+            .build()
+            .unwrap();
+        let b = Batcher::with_config(
+            client,
+            BatchConfig::default().linger(Duration::from_secs(600)),
+        );
+        let fifo = "http://127.0.0.1:1/000000000000/q.fifo";
+        // A batch of the FIFO queue in flight, and an entry held back behind it.
+        let n = {
+            let mut state = b.shared.lock();
+            let (n, _) = state.lanes.push_back(delete(fifo));
+            state.buffered = 1;
+            state.running = 1;
+            state.lanes.get_mut(n).unwrap().in_flight = 1;
+            n
+        };
+        let shared = Arc::clone(&b.shared);
+        let task = tokio::spawn(async move {
+            let _end = BatchEnd {
+                shared,
+                lane: n,
+                op: "DeleteMessageBatch",
+                retry: Vec::new(),
+            };
+            panic!("a batch task failing (expected by this test)");
+        });
+        assert!(task.await.unwrap_err().is_panic());
+        let mut state = b.shared.lock();
+        assert_eq!(state.running, 0);
+        let lane = state.lanes.get_mut(n).unwrap();
+        assert!(!lane.held(), "the lane takes batches again");
+        assert_eq!(
+            lane.entries.len(),
+            1,
+            "the held entry waits for its linger time"
+        );
+        assert!(state.armed.is_some(), "and the timer is set for it");
     }
 
     #[test]
