@@ -275,10 +275,16 @@ impl Payload {
     }
 }
 
+/// A caller's outcome, with its request handed back: the caller's task frees the request, on
+/// the thread where it is about to make its next one. (Freed by the batch task instead, ten
+/// requests of one size at once, the allocator's per-thread cache overflows and the callers'
+/// next requests take its slow path: measured at about 5% of the CPU per batched message.)
+type Answer<T> = (Result<T, Error>, Payload);
+
 #[derive(Debug)]
 enum Reply {
-    Send(oneshot::Sender<Result<SendMessageOutput, Error>>),
-    Unit(oneshot::Sender<Result<(), Error>>),
+    Send(oneshot::Sender<Answer<SendMessageOutput>>),
+    Unit(oneshot::Sender<Answer<()>>),
 }
 
 #[derive(Debug)]
@@ -304,26 +310,31 @@ impl Entry {
         if self.spent > 0 {
             bucket.release(self.spent);
         }
+        let request = self.payload;
         match (self.reply, output) {
             (Reply::Send(tx), Some(out)) => {
-                let _ = tx.send(Ok(out));
+                let _ = tx.send((Ok(out), request));
             }
             (Reply::Unit(tx), _) => {
-                let _ = tx.send(Ok(()));
+                let _ = tx.send((Ok(()), request));
             }
             (Reply::Send(tx), None) => {
-                let _ = tx.send(Err(Error::entry(op, "MissingResult", None, false)));
+                let _ = tx.send((
+                    Err(Error::entry(op, "MissingResult", None, false)),
+                    request,
+                ));
             }
         }
     }
 
     fn answer_err(self, err: Error) {
+        let request = self.payload;
         match self.reply {
             Reply::Send(tx) => {
-                let _ = tx.send(Err(err));
+                let _ = tx.send((Err(err), request));
             }
             Reply::Unit(tx) => {
-                let _ = tx.send(Err(err));
+                let _ = tx.send((Err(err), request));
             }
         }
     }
@@ -442,7 +453,7 @@ impl Batcher {
         self.submit(Payload::Send(Box::new(input)), Reply::Send(tx), bytes, OP)
             .await?;
         rx.await
-            .unwrap_or_else(|_| Err(Error::closed(OP, "the batcher stopped")))
+            .map_or_else(|_| Err(Error::closed(OP, "the batcher stopped")), |a| a.0)
     }
 
     /// Deletes one message as part of a DeleteMessageBatch.
@@ -498,7 +509,7 @@ impl Batcher {
         let (tx, rx) = oneshot::channel();
         self.submit(payload, Reply::Unit(tx), 0, op).await?;
         rx.await
-            .unwrap_or_else(|_| Err(Error::closed(op, "the batcher stopped")))
+            .map_or_else(|_| Err(Error::closed(op, "the batcher stopped")), |a| a.0)
     }
 
     /// Hands an entry over: waits for room in the buffer, queues the entry in its lane, and
