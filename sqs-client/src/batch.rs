@@ -319,10 +319,7 @@ impl Entry {
                 let _ = tx.send((Ok(()), request));
             }
             (Reply::Send(tx), None) => {
-                let _ = tx.send((
-                    Err(Error::entry(op, "MissingResult", None, false)),
-                    request,
-                ));
+                let _ = tx.send((Err(Error::entry(op, "MissingResult", None, false)), request));
             }
         }
     }

@@ -17,11 +17,51 @@ impl ser::Error for EncodeError {
     }
 }
 
-/// Serializes `value` as compact JSON.
+/// Serializes `value` as compact JSON. A first pass counts the bytes, so that the buffer is
+/// allocated once at its size (a batch of ten 1 KiB bodies otherwise grows it four times, each
+/// time copying what was written).
 pub(crate) fn to_vec<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, EncodeError> {
-    let mut out = Vec::with_capacity(256);
+    let mut count = Count(0);
+    value.serialize(Writer { out: &mut count })?;
+    let mut out = Vec::with_capacity(count.0);
     value.serialize(Writer { out: &mut out })?;
     Ok(out)
+}
+
+/// Where the writer puts its JSON.
+trait Sink {
+    fn push(&mut self, b: u8);
+    fn extend_from_slice(&mut self, bytes: &[u8]);
+    /// `text` as a JSON string.
+    fn string(&mut self, text: &str);
+}
+
+impl Sink for Vec<u8> {
+    fn push(&mut self, b: u8) {
+        Vec::push(self, b);
+    }
+    fn extend_from_slice(&mut self, bytes: &[u8]) {
+        Vec::extend_from_slice(self, bytes);
+    }
+    fn string(&mut self, text: &str) {
+        write_str(self, text);
+    }
+}
+
+/// Only the number of bytes, strings counted without escapes (text that needs escaping grows
+/// the buffer as it is written).
+struct Count(usize);
+
+impl Sink for Count {
+    fn push(&mut self, _: u8) {
+        self.0 += 1;
+    }
+    fn extend_from_slice(&mut self, bytes: &[u8]) {
+        self.0 += bytes.len();
+    }
+    fn string(&mut self, text: &str) {
+        self.0 += text.len() + 2;
+    }
 }
 
 /// Whether `b` must be escaped inside a JSON string.
@@ -74,7 +114,7 @@ fn write_str(out: &mut Vec<u8>, text: &str) {
 }
 
 /// Appends the decimal form of an integer.
-fn write_u64(out: &mut Vec<u8>, mut value: u64) {
+fn write_u64(out: &mut impl Sink, mut value: u64) {
     let mut digits = [0u8; 20];
     let mut at = digits.len();
     loop {
@@ -88,7 +128,7 @@ fn write_u64(out: &mut Vec<u8>, mut value: u64) {
     out.extend_from_slice(&digits[at..]);
 }
 
-fn write_i64(out: &mut Vec<u8>, value: i64) {
+fn write_i64(out: &mut impl Sink, value: i64) {
     if value < 0 {
         out.push(b'-');
     }
@@ -98,7 +138,7 @@ fn write_i64(out: &mut Vec<u8>, value: i64) {
 /// Appends a number given as Rust prints it: the shortest form that reads back as the same value,
 /// never with an exponent (valid JSON; serde_json would write `1e300` where this writes all the
 /// digits).
-fn write_float(out: &mut Vec<u8>, finite: bool, text: String) -> Result<(), EncodeError> {
+fn write_float(out: &mut impl Sink, finite: bool, text: String) -> Result<(), EncodeError> {
     if !finite {
         return Err(EncodeError::new(format!(
             "{text} has no JSON form (numbers must be finite)"
@@ -111,19 +151,19 @@ fn write_float(out: &mut Vec<u8>, finite: bool, text: String) -> Result<(), Enco
     Ok(())
 }
 
-struct Writer<'a> {
-    out: &'a mut Vec<u8>,
+struct Writer<'a, S> {
+    out: &'a mut S,
 }
 
 /// An object or array being written; `first` is whether no member has been written yet, `close`
 /// what ends it (`]}` for the members of a tuple variant, inside `{"variant":`).
-struct Compound<'a> {
-    out: &'a mut Vec<u8>,
+struct Compound<'a, S> {
+    out: &'a mut S,
     first: bool,
     close: &'static [u8],
 }
 
-impl Compound<'_> {
+impl<S: Sink> Compound<'_, S> {
     fn separate(&mut self) {
         if !std::mem::replace(&mut self.first, false) {
             self.out.push(b',');
@@ -136,8 +176,8 @@ impl Compound<'_> {
     }
 }
 
-impl<'a> Writer<'a> {
-    fn open(self, open: &[u8], close: &'static [u8]) -> Compound<'a> {
+impl<'a, S: Sink> Writer<'a, S> {
+    fn open(self, open: &[u8], close: &'static [u8]) -> Compound<'a, S> {
         self.out.extend_from_slice(open);
         Compound {
             out: self.out,
@@ -147,9 +187,9 @@ impl<'a> Writer<'a> {
     }
 
     /// `{"variant":` then `open`; the compound's end writes `close` (which closes both).
-    fn open_variant(self, variant: &str, open: &[u8], close: &'static [u8]) -> Compound<'a> {
+    fn open_variant(self, variant: &str, open: &[u8], close: &'static [u8]) -> Compound<'a, S> {
         self.out.push(b'{');
-        write_str(self.out, variant);
+        self.out.string(variant);
         self.out.push(b':');
         self.open(open, close)
     }
@@ -179,16 +219,16 @@ macro_rules! widen_integers {
     };
 }
 
-impl<'a> ser::Serializer for Writer<'a> {
+impl<'a, S: Sink> ser::Serializer for Writer<'a, S> {
     type Ok = ();
     type Error = EncodeError;
-    type SerializeSeq = Compound<'a>;
-    type SerializeTuple = Compound<'a>;
-    type SerializeTupleStruct = Compound<'a>;
-    type SerializeTupleVariant = Compound<'a>;
-    type SerializeMap = Compound<'a>;
-    type SerializeStruct = Compound<'a>;
-    type SerializeStructVariant = Compound<'a>;
+    type SerializeSeq = Compound<'a, S>;
+    type SerializeTuple = Compound<'a, S>;
+    type SerializeTupleStruct = Compound<'a, S>;
+    type SerializeTupleVariant = Compound<'a, S>;
+    type SerializeMap = Compound<'a, S>;
+    type SerializeStruct = Compound<'a, S>;
+    type SerializeStructVariant = Compound<'a, S>;
 
     fn serialize_bool(self, v: bool) -> Result<(), EncodeError> {
         self.out
@@ -211,11 +251,11 @@ impl<'a> ser::Serializer for Writer<'a> {
         write_float(self.out, v.is_finite(), v.to_string())
     }
     fn serialize_char(self, v: char) -> Result<(), EncodeError> {
-        write_str(self.out, v.encode_utf8(&mut [0; 4]));
+        self.out.string(v.encode_utf8(&mut [0; 4]));
         Ok(())
     }
     fn serialize_str(self, v: &str) -> Result<(), EncodeError> {
-        write_str(self.out, v);
+        self.out.string(v);
         Ok(())
     }
     fn serialize_bytes(self, v: &[u8]) -> Result<(), EncodeError> {
@@ -268,17 +308,17 @@ impl<'a> ser::Serializer for Writer<'a> {
         })?;
         compound.end()
     }
-    fn serialize_seq(self, _len: Option<usize>) -> Result<Compound<'a>, EncodeError> {
+    fn serialize_seq(self, _len: Option<usize>) -> Result<Compound<'a, S>, EncodeError> {
         Ok(self.open(b"[", b"]"))
     }
-    fn serialize_tuple(self, _len: usize) -> Result<Compound<'a>, EncodeError> {
+    fn serialize_tuple(self, _len: usize) -> Result<Compound<'a, S>, EncodeError> {
         Ok(self.open(b"[", b"]"))
     }
     fn serialize_tuple_struct(
         self,
         _name: &'static str,
         _len: usize,
-    ) -> Result<Compound<'a>, EncodeError> {
+    ) -> Result<Compound<'a, S>, EncodeError> {
         Ok(self.open(b"[", b"]"))
     }
     fn serialize_tuple_variant(
@@ -287,17 +327,17 @@ impl<'a> ser::Serializer for Writer<'a> {
         _index: u32,
         variant: &'static str,
         _len: usize,
-    ) -> Result<Compound<'a>, EncodeError> {
+    ) -> Result<Compound<'a, S>, EncodeError> {
         Ok(self.open_variant(variant, b"[", b"]}"))
     }
-    fn serialize_map(self, _len: Option<usize>) -> Result<Compound<'a>, EncodeError> {
+    fn serialize_map(self, _len: Option<usize>) -> Result<Compound<'a, S>, EncodeError> {
         Ok(self.open(b"{", b"}"))
     }
     fn serialize_struct(
         self,
         _name: &'static str,
         _len: usize,
-    ) -> Result<Compound<'a>, EncodeError> {
+    ) -> Result<Compound<'a, S>, EncodeError> {
         Ok(self.open(b"{", b"}"))
     }
     fn serialize_struct_variant(
@@ -306,12 +346,12 @@ impl<'a> ser::Serializer for Writer<'a> {
         _index: u32,
         variant: &'static str,
         _len: usize,
-    ) -> Result<Compound<'a>, EncodeError> {
+    ) -> Result<Compound<'a, S>, EncodeError> {
         Ok(self.open_variant(variant, b"{", b"}}"))
     }
 }
 
-impl ser::SerializeSeq for Compound<'_> {
+impl<S: Sink> ser::SerializeSeq for Compound<'_, S> {
     type Ok = ();
     type Error = EncodeError;
     fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), EncodeError> {
@@ -327,7 +367,7 @@ impl ser::SerializeSeq for Compound<'_> {
 /// brackets and the variant wrapper come from how the compound was opened).
 macro_rules! members_as_a_seq {
     ($($trait:ident::$method:ident),*) => {$(
-        impl ser::$trait for Compound<'_> {
+        impl<S: Sink> ser::$trait for Compound<'_, S> {
             type Ok = ();
             type Error = EncodeError;
             fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), EncodeError> {
@@ -346,7 +386,7 @@ members_as_a_seq!(
     SerializeTupleVariant::serialize_field
 );
 
-impl ser::SerializeMap for Compound<'_> {
+impl<S: Sink> ser::SerializeMap for Compound<'_, S> {
     type Ok = ();
     type Error = EncodeError;
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), EncodeError> {
@@ -363,7 +403,7 @@ impl ser::SerializeMap for Compound<'_> {
     }
 }
 
-impl ser::SerializeStruct for Compound<'_> {
+impl<S: Sink> ser::SerializeStruct for Compound<'_, S> {
     type Ok = ();
     type Error = EncodeError;
     fn serialize_field<T: Serialize + ?Sized>(
@@ -372,7 +412,7 @@ impl ser::SerializeStruct for Compound<'_> {
         value: &T,
     ) -> Result<(), EncodeError> {
         self.separate();
-        write_str(self.out, key);
+        self.out.string(key);
         self.out.push(b':');
         value.serialize(Writer { out: self.out })
     }
@@ -381,7 +421,7 @@ impl ser::SerializeStruct for Compound<'_> {
     }
 }
 
-impl ser::SerializeStructVariant for Compound<'_> {
+impl<S: Sink> ser::SerializeStructVariant for Compound<'_, S> {
     type Ok = ();
     type Error = EncodeError;
     fn serialize_field<T: Serialize + ?Sized>(
@@ -398,12 +438,12 @@ impl ser::SerializeStructVariant for Compound<'_> {
 
 /// Map keys: JSON object keys are strings, so text is written as is and numbers and booleans
 /// are quoted (as serde_json does); anything else is refused.
-struct KeyWriter<'a> {
-    out: &'a mut Vec<u8>,
+struct KeyWriter<'a, S> {
+    out: &'a mut S,
 }
 
-impl KeyWriter<'_> {
-    fn quoted(self, write: impl FnOnce(&mut Vec<u8>)) -> Result<(), EncodeError> {
+impl<S: Sink> KeyWriter<'_, S> {
+    fn quoted(self, write: impl FnOnce(&mut S)) -> Result<(), EncodeError> {
         self.out.push(b'"');
         write(self.out);
         self.out.push(b'"');
@@ -415,7 +455,7 @@ fn key_refused() -> EncodeError {
     EncodeError::new("a map key must be text, a number or a boolean")
 }
 
-impl ser::Serializer for KeyWriter<'_> {
+impl<S: Sink> ser::Serializer for KeyWriter<'_, S> {
     type Ok = ();
     type Error = EncodeError;
     type SerializeSeq = Impossible<(), EncodeError>;
@@ -443,11 +483,11 @@ impl ser::Serializer for KeyWriter<'_> {
         Err(key_refused())
     }
     fn serialize_char(self, v: char) -> Result<(), EncodeError> {
-        write_str(self.out, v.encode_utf8(&mut [0; 4]));
+        self.out.string(v.encode_utf8(&mut [0; 4]));
         Ok(())
     }
     fn serialize_str(self, v: &str) -> Result<(), EncodeError> {
-        write_str(self.out, v);
+        self.out.string(v);
         Ok(())
     }
     fn serialize_bytes(self, _v: &[u8]) -> Result<(), EncodeError> {
@@ -625,9 +665,9 @@ mod tests {
         }
     }
 
-    #[test]
-    fn every_serde_form_is_written_as_serde_json_writes_it() {
-        let value = Everything {
+    /// A value of every serde form, with `text` in two of its strings.
+    fn everything(text: &str) -> Everything {
+        Everything {
             unit: Unit,
             pair: Pair(-128, 65535),
             wrapped: Wrapped(u64::MAX),
@@ -637,10 +677,10 @@ mod tests {
                 Shape::Pair(7, false),
                 Shape::Named {
                     x: -1,
-                    label: "\"".into(),
+                    label: text.into(),
                 },
             ],
-            tuple: ('"', "t"),
+            tuple: ('k', "t"),
             none: None,
             some: Some(None),
             bytes: serde_bytes_like::Bytes(vec![0, 1, 255]),
@@ -650,9 +690,14 @@ mod tests {
             by_number: [(-3, true), (0, false), (42, true)].into(),
             by_flag: [(true, ()), (false, ())].into(),
             by_char: [('k', 1)].into(),
-            nested: vec![vec![], vec![HashMap::from([("k".to_owned(), vec![1, 2])])]],
-        };
-        same(&value);
+            nested: vec![vec![], vec![HashMap::from([(text.to_owned(), vec![1, 2])])]],
+        }
+    }
+
+    #[test]
+    fn every_serde_form_is_written_as_serde_json_writes_it() {
+        same(&everything("\"q\\"));
+        same(&everything("plain"));
         same(&Vec::<Shape>::new());
         same(&HashMap::<String, String>::new());
     }
@@ -672,5 +717,17 @@ mod tests {
             .unwrap();
         assert_eq!(big, 1e300);
         assert_eq!(to_vec(&1e-7).unwrap(), b"0.0000001");
+    }
+
+    #[test]
+    fn the_buffer_is_allocated_once_at_its_size() {
+        // Without escapes the first pass counts every byte the second writes.
+        let plain = to_vec(&everything("plain")).unwrap();
+        assert_eq!(plain.capacity(), plain.len());
+        let body = "x".repeat(10 * 1024);
+        let batch = to_vec(&vec![body.as_str(); 10]).unwrap();
+        assert_eq!(batch.capacity(), batch.len());
+        // Escapes make the text longer than counted; the buffer grows and the text is whole.
+        same(&everything(&"\"\n".repeat(100)));
     }
 }
