@@ -444,6 +444,45 @@ async fn close_returns_what_it_could_not_send() {
 }
 
 #[tokio::test]
+async fn a_batch_still_in_flight_when_close_stops_waiting_answers_its_callers() {
+    // The three messages go in one batch (after 50 ms); the stand-in takes 800 ms to answer it,
+    // and close waits 200 ms.
+    let fake = Fake::answering_after(Duration::from_millis(800), accept_batches).await;
+    let b = Batcher::with_config(
+        client(&fake),
+        BatchConfig::default()
+            .linger(Duration::from_millis(50))
+            .close_timeout(Duration::from_millis(200)),
+    );
+    let sending = {
+        let b = b.clone();
+        tokio::spawn(async move { send_all(&b, QUEUE, 3).await })
+    };
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    assert_eq!(
+        fake.requests("SendMessageBatch").len(),
+        1,
+        "the batch is in flight"
+    );
+    let started = std::time::Instant::now();
+    let unsent = b.close().await;
+    assert!(unsent.is_empty(), "nothing was left queued: {unsent:?}");
+    assert!(
+        started.elapsed() < Duration::from_millis(600),
+        "close kept its deadline"
+    );
+    // The batch ends after close returned, and its callers learn that it was sent.
+    let results = tokio::time::timeout(Duration::from_secs(10), sending)
+        .await
+        .expect("the callers are answered")
+        .unwrap();
+    for (i, r) in results.iter().enumerate() {
+        let out = r.as_ref().expect("sent, and told so");
+        assert_eq!(out.message_id.as_deref(), Some(format!("m-b{i}").as_str()));
+    }
+}
+
+#[tokio::test]
 async fn a_lone_message_waits_for_the_linger_time_then_goes() {
     let fake = Fake::start(|_, body| accept_sends(body)).await;
     let b = lingering(&fake, Duration::from_millis(300));

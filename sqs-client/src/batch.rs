@@ -13,7 +13,6 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use tokio::sync::{Notify, Semaphore, oneshot};
-use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tracing::Instrument;
 
@@ -53,7 +52,8 @@ pub struct BatchConfig {
     pub buffer: usize,
     /// Batch requests in flight at once (default 32).
     pub max_in_flight: usize,
-    /// How long [`Batcher::close`] waits for batches already sent (default 30 s).
+    /// How long [`Batcher::close`] waits for batches already sent (default 30 s); batches
+    /// still in flight then end in the background and answer their own callers.
     pub close_timeout: Duration,
 }
 
@@ -393,7 +393,6 @@ impl Batcher {
                 lanes: Lanes::default(),
                 buffered: 0,
                 running: 0,
-                tasks: JoinSet::new(),
                 idle_waiters: Vec::new(),
                 flushing: false,
                 armed: None,
@@ -573,8 +572,9 @@ impl Batcher {
 
     /// Stops taking requests, sends what is buffered once, waits for batches in flight (up to
     /// [`BatchConfig::close_timeout`]) and returns every request it could not send; their callers
-    /// get the same error. Later calls on any clone fail with
-    /// [`ErrorKind::Closed`](crate::ErrorKind::Closed).
+    /// get the same error. Batches still in flight at the deadline are not cut off: each answers
+    /// its callers when it ends (what it would retry, as not sent). Later calls on any clone
+    /// fail with [`ErrorKind::Closed`](crate::ErrorKind::Closed).
     pub async fn close(&self) -> Vec<Unsent> {
         close(&self.shared).await
     }
@@ -604,9 +604,8 @@ async fn close(shared: &Arc<Shared>) -> Vec<Unsent> {
         // Wait for what is queued and in flight, retries included, up to the deadline.
         let _ = tokio::time::timeout_at(deadline, rx).await;
     }
-    let (tasks, unsent) = {
+    let unsent = {
         let mut state = shared.lock();
-        let tasks = std::mem::take(&mut state.tasks);
         let mut unsent = Vec::new();
         for Lane { key, entries, .. } in state.lanes.drain() {
             for mut e in entries {
@@ -619,11 +618,10 @@ async fn close(shared: &Arc<Shared>) -> Vec<Unsent> {
         for w in state.idle_waiters.drain(..) {
             let _ = w.send(());
         }
-        (tasks, unsent)
+        unsent
     };
-    // Batches still in flight are given up: their callers see their answer channels close
-    // (outside the lock: a task's end takes it).
-    drop(tasks);
+    // Batches still in flight go on: their callers get their outcomes when they end (bounded
+    // by the client's operation timeout), but what they would retry is answered as unsent.
     shared.wake.notify_one();
     unsent
 }
@@ -786,8 +784,6 @@ struct State {
     buffered: usize,
     /// Batches in flight.
     running: usize,
-    /// The tasks sending them (finished ones are reaped as later ones end).
-    tasks: JoinSet<()>,
     /// Flushes and closes waiting for nothing to be queued or in flight.
     idle_waiters: Vec<oneshot::Sender<()>>,
     /// A flush or close is under way: batches go without waiting for their linger time.
@@ -796,7 +792,8 @@ struct State {
     armed: Option<Instant>,
     /// No more entries are taken.
     closed: bool,
-    /// Closing is over: what was queued was returned and what was in flight given up.
+    /// Closing is over: what was queued was returned; batches still in flight answer their
+    /// callers but queue nothing again.
     ended: bool,
 }
 
@@ -849,7 +846,6 @@ impl Shared {
             lanes,
             buffered,
             running,
-            tasks,
             flushing,
             ..
         } = state;
@@ -931,7 +927,8 @@ impl Shared {
                     };
                     end.retry = send_batch(&end.shared.client, &key, batch).await;
                 };
-                tasks.spawn_on(task.instrument(span), &self.runtime);
+                // Not kept: a batch's end is its own task's to report (`BatchEnd`).
+                drop(self.runtime.spawn(task.instrument(span)));
             }
         }
     }
@@ -941,9 +938,8 @@ impl Shared {
     fn finished(self: &Arc<Self>, n: usize, op: &'static str, retry: Vec<Entry>) {
         let mut state = self.lock();
         state.running = state.running.saturating_sub(1);
-        while state.tasks.try_join_next().is_some() {}
         if state.ended {
-            // Closing gave up on this batch already; its entries are not queued again.
+            // Closing is over: what this batch would retry is answered as not sent.
             for mut e in retry {
                 let error = e.closing_error(op);
                 e.answer_err(error);
@@ -981,7 +977,7 @@ impl Shared {
 }
 
 /// Ends a batch's task, however it ends: normally with the entries to try again, or with none
-/// if the task panicked or was given up (so that a FIFO lane is not held forever).
+/// if the task panicked or its runtime shut down (so that a FIFO lane is not held forever).
 struct BatchEnd {
     shared: Arc<Shared>,
     lane: usize,

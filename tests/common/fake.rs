@@ -26,6 +26,14 @@ pub struct Fake {
 
 impl Fake {
     pub async fn start(handler: impl Fn(&str, &Value) -> Answer + Send + Sync + 'static) -> Fake {
+        Self::answering_after(std::time::Duration::ZERO, handler).await
+    }
+
+    /// A stand-in that logs each request at once and answers it `delay` later.
+    pub async fn answering_after(
+        delay: std::time::Duration,
+        handler: impl Fn(&str, &Value) -> Answer + Send + Sync + 'static,
+    ) -> Fake {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let log: Arc<Mutex<Vec<(String, Value)>>> = Arc::default();
@@ -51,6 +59,7 @@ impl Fake {
                             let body = req.into_body().collect().await.unwrap().to_bytes();
                             let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
                             log.lock().unwrap().push((op.clone(), body.clone()));
+                            tokio::time::sleep(delay).await;
                             let (status, answer) = handler(&op, &body);
                             let mut r = Response::new(Full::new(Bytes::from(answer.to_string())));
                             *r.status_mut() = hyper::StatusCode::from_u16(status).unwrap();
