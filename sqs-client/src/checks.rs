@@ -421,44 +421,50 @@ pub(crate) fn verify_send_batch(
         Some(&input.entries[found])
     };
     let successful = std::mem::take(&mut output.successful);
-    let sent: Vec<_> = successful.iter().map(|entry| find(&entry.id)).collect();
     // The bodies' digests all at once (several at a time is faster than one after another),
     // one per answered entry; an answered id the request did not have is not checked, and its
     // place gets the digest of nothing.
+    let sent: Vec<_> = successful.iter().map(|entry| find(&entry.id)).collect();
     let bodies: Vec<&[u8]> = sent
         .iter()
         .map(|sent| sent.map_or(&[][..], |e| e.message_body.as_bytes()))
         .collect();
     let digests = md5::digest_many(&bodies);
-    let mut kept = Vec::with_capacity(successful.len());
-    for ((entry, sent), digest) in successful.into_iter().zip(sent).zip(digests) {
-        let verdict = match sent {
-            Some(sent) => verify_sent(
-                &Sent {
-                    attributes: sent.message_attributes.as_ref(),
-                    system: sent.message_system_attributes.as_ref(),
-                },
-                || Hex::of(&digest),
-                Some(&entry.md5_of_message_body)
-                    .filter(|m| !m.is_empty())
-                    .map(String::as_str),
-                entry.md5_of_message_attributes.as_deref(),
-                entry.md5_of_message_system_attributes.as_deref(),
-            ),
-            None => Ok(()),
-        };
-        match verdict {
-            Ok(()) => kept.push(entry),
-            Err(why) => output.failed.push(
-                BatchResultErrorEntry::default()
-                    .id(entry.id)
-                    .sender_fault(false)
-                    .code(CHECKSUM_MISMATCH_CODE)
-                    .message(format!("{why} (message id {})", entry.message_id)),
-            ),
-        }
-    }
-    output.successful = kept;
+    let failed = &mut output.failed;
+    // Filtered in place: the good entries keep the answer's allocation.
+    output.successful = successful
+        .into_iter()
+        .zip(sent.iter().zip(&digests))
+        .filter_map(|(entry, (sent, digest))| {
+            let verdict = sent.map_or(Ok(()), |sent| {
+                verify_sent(
+                    &Sent {
+                        attributes: sent.message_attributes.as_ref(),
+                        system: sent.message_system_attributes.as_ref(),
+                    },
+                    || Hex::of(digest),
+                    Some(&entry.md5_of_message_body)
+                        .filter(|m| !m.is_empty())
+                        .map(String::as_str),
+                    entry.md5_of_message_attributes.as_deref(),
+                    entry.md5_of_message_system_attributes.as_deref(),
+                )
+            });
+            match verdict {
+                Ok(()) => Some(entry),
+                Err(why) => {
+                    failed.push(
+                        BatchResultErrorEntry::default()
+                            .id(entry.id)
+                            .sender_fault(false)
+                            .code(CHECKSUM_MISMATCH_CODE)
+                            .message(format!("{why} (message id {})", entry.message_id)),
+                    );
+                    None
+                }
+            }
+        })
+        .collect();
 }
 
 /// Checks each received message's body and attribute digests, one verdict per message.

@@ -215,9 +215,20 @@ fn compress_lanes<const N: usize>(state: &mut [[u32; 4]; N], blocks: [&[u8; 64];
 /// The MD5 of each input, in order; several at once where it pays.
 pub(crate) fn digest_many(inputs: &[&[u8]]) -> Vec<[u8; 16]> {
     let mut out = vec![[0u8; 16]; inputs.len()];
-    // Inputs of similar length side by side: the blocks they have in common go together.
-    let mut order: Vec<usize> = (0..inputs.len()).collect();
+    // Inputs of similar length side by side: the blocks they have in common go together. (The
+    // order of a batch or a receive, ten at most, is kept on the stack.)
+    let (mut small, mut large) = ([0usize; 16], Vec::new());
+    let order: &mut [usize] = if inputs.len() <= small.len() {
+        &mut small[..inputs.len()]
+    } else {
+        large.resize(inputs.len(), 0);
+        &mut large
+    };
+    for (n, slot) in order.iter_mut().enumerate() {
+        *slot = n;
+    }
     order.sort_unstable_by_key(|&n| inputs[n].len());
+    let order = &*order;
     #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
     let order = {
         // Up to twelve lanes of SSE2 at a time (three registers per word), then eight or four;
@@ -234,7 +245,7 @@ pub(crate) fn digest_many(inputs: &[&[u8]]) -> Vec<[u8; 16]> {
             }
             rest = tail;
         }
-        rest.to_vec()
+        rest
     };
     for group in order.chunks(4) {
         match *group {
