@@ -233,7 +233,7 @@ pub(crate) fn digest_many(inputs: &[&[u8]]) -> Vec<[u8; 16]> {
     let order = {
         // Up to twelve lanes of SSE2 at a time (three registers per word), then eight or four;
         // fewer than three go the scalar way.
-        let mut rest = &order[..];
+        let mut rest = order;
         while rest.len() >= 3 {
             let (group, tail) = rest.split_at(rest.len().min(12));
             if group.len() > 8 {
