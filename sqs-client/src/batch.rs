@@ -1165,34 +1165,44 @@ fn settle(
     client: &Client,
     key: &Key,
     batch: Vec<Entry>,
-    ok: Vec<(String, Option<SendMessageOutput>)>,
-    failed: Vec<BatchResultErrorEntry>,
+    mut ok: Vec<(String, Option<SendMessageOutput>)>,
+    mut failed: Vec<BatchResultErrorEntry>,
 ) -> Vec<Entry> {
-    // Results by entry position (the ids are positions); an id the batch did not use is
-    // ignored, and a success wins over a failure listed for the same id.
-    let mut results: Vec<Option<Result<Option<SendMessageOutput>, BatchResultErrorEntry>>> =
-        (0..batch.len()).map(|_| None).collect();
-    for f in failed {
-        if let Some(slot) = entry_index(&f.id).and_then(|i| results.get_mut(i)) {
-            *slot = Some(Err(f));
+    // Where each entry's result is, by entry position (the ids are positions; a batch has at
+    // most ten entries, so this stays on the stack); an id the batch did not use is ignored,
+    // and a success wins over a failure listed for the same id.
+    #[derive(Clone, Copy)]
+    enum Found {
+        Nothing,
+        Ok(usize),
+        Failed(usize),
+    }
+    let mut found = [Found::Nothing; 10];
+    let found_here = &mut found[..batch.len().min(10)];
+    for (k, f) in failed.iter().enumerate() {
+        if let Some(slot) = entry_index(&f.id).and_then(|i| found_here.get_mut(i)) {
+            *slot = Found::Failed(k);
         }
     }
-    for (id, output) in ok {
-        if let Some(slot) = entry_index(&id).and_then(|i| results.get_mut(i)) {
-            *slot = Some(Ok(output));
+    for (k, (id, _)) in ok.iter().enumerate() {
+        if let Some(slot) = entry_index(id).and_then(|i| found_here.get_mut(i)) {
+            *slot = Found::Ok(k);
         }
     }
     let (retry_config, bucket) = client.retry_parts();
     let op = key.kind.operation();
     let mut retry = Vec::new();
-    for (entry, result) in batch.into_iter().zip(results) {
+    for (entry, result) in batch
+        .into_iter()
+        .zip(found.into_iter().chain(std::iter::repeat(Found::Nothing)))
+    {
         let failure = match result {
-            Some(Ok(output)) => {
-                entry.succeeded(bucket, output, op);
+            Found::Ok(k) => {
+                entry.succeeded(bucket, ok[k].1.take(), op);
                 continue;
             }
-            Some(Err(f)) => Some(f),
-            None => None,
+            Found::Failed(k) => Some(std::mem::take(&mut failed[k])),
+            Found::Nothing => None,
         };
         let err = match failure {
             Some(f) => Error::entry(op, &f.code, f.message.as_deref(), f.sender_fault),
