@@ -17,6 +17,7 @@
 //! shares the machine's cores with the client): requests are read into borrowed fields, and the
 //! digest of a body equal to the previous one on the connection is reused.
 
+use std::fmt::Write as _;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -376,10 +377,14 @@ async fn serve(port: u16) {
         tokio::spawn(async move {
             let _ = stream.set_nodelay(true);
             let mut reader = BufReader::with_capacity(64 * 1024, stream);
-            let mut line = String::new();
+            // Buffers kept for the connection's life: a request costs no allocation of its own.
+            let (mut line, mut target) = (String::new(), String::new());
+            let (mut request, mut answer, mut response) =
+                (Vec::new(), String::new(), String::new());
             let mut digests = Digests::default();
             loop {
-                let (mut length, mut target) = (0usize, String::new());
+                let mut length = 0usize;
+                target.clear();
                 loop {
                     line.clear();
                     if reader.read_line(&mut line).await.unwrap_or(0) == 0 {
@@ -393,43 +398,51 @@ async fn serve(port: u16) {
                         if k.eq_ignore_ascii_case("content-length") {
                             length = v.trim().parse().unwrap_or(0);
                         } else if k.eq_ignore_ascii_case("x-amz-target") {
-                            target = v.trim().to_owned();
+                            target.push_str(v.trim());
                         }
                     }
                 }
-                let mut request = vec![0u8; length];
-                if reader.read_exact(&mut request).await.is_err() {
+                request.clear();
+                let read = (&mut reader)
+                    .take(length as u64)
+                    .read_to_end(&mut request)
+                    .await;
+                if read.map_or(true, |n| n != length) {
                     return;
                 }
-                let answer: String = match target.as_str() {
+                answer.clear();
+                match target.as_str() {
                     "AmazonSQS.SendMessage" => {
                         let sent: Entry<'_> = serde_json::from_slice(&request).unwrap_or_default();
-                        format!(
+                        let _ = write!(
+                            answer,
                             r#"{{"MD5OfMessageBody": "{}", "MessageId": "5fea7756-0ea4-451a-a703-a558b933e274"}}"#,
                             digests.of(&sent.body)
-                        )
+                        );
                     }
-                    "AmazonSQS.ReceiveMessage" => receive_answer.to_string(),
+                    "AmazonSQS.ReceiveMessage" => answer.push_str(&receive_answer),
                     "AmazonSQS.SendMessageBatch" => {
                         let batch: Batch<'_> = serde_json::from_slice(&request).unwrap_or_default();
-                        let mut answer = String::from(r#"{"Successful": ["#);
+                        answer.push_str(r#"{"Successful": ["#);
                         for (i, e) in batch.entries.iter().enumerate() {
                             if i > 0 {
                                 answer.push(',');
                             }
-                            answer.push_str(&format!(
+                            let _ = write!(
+                                answer,
                                 r#"{{"Id": "{}", "MD5OfMessageBody": "{}", "MessageId": "5fea7756-0ea4-451a-a703-a558b933e274"}}"#,
                                 e.id,
                                 digests.of(&e.body)
-                            ));
+                            );
                         }
                         answer.push_str("]}");
-                        answer
                     }
-                    _ => "{}".to_owned(),
-                };
+                    _ => answer.push_str("{}"),
+                }
                 // Head and body in one write: one segment, one wake-up of the client.
-                let response = format!(
+                response.clear();
+                let _ = write!(
+                    response,
                     "HTTP/1.1 200 OK\r\ncontent-type: application/x-amz-json-1.0\r\nx-amzn-requestid: r\r\ncontent-length: {}\r\n\r\n{answer}",
                     answer.len()
                 );
