@@ -14,8 +14,9 @@
 //!
 //! The endpoint answers SendMessage, SendMessageBatch, ReceiveMessage and DeleteMessage in AWS
 //! JSON 1.0 with correct MD5 digests, over keep-alive HTTP/1.1. It keeps its own work small (it
-//! shares the machine's cores with the client): requests are read into borrowed fields, and the
-//! digest of a body equal to the previous one on the connection is reused.
+//! shares the machine's cores with the client): requests are read into borrowed fields, buffers
+//! are kept per connection, and the digest of a body equal to the previous one on the connection
+//! is reused.
 
 use std::fmt::Write as _;
 use std::process::{Child, Command, Stdio};
