@@ -239,7 +239,8 @@ impl Kind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Key {
     kind: Kind,
-    queue_url: String,
+    /// Shared, so that each batch takes a copy of the key without allocating.
+    queue_url: Arc<str>,
 }
 
 impl Key {
@@ -536,19 +537,29 @@ impl Batcher {
             last_error: None,
             spent: 0,
         };
-        let mut state = shared.lock();
-        if state.closed {
-            drop(state);
-            shared.room.add_permits(1);
-            return Err(closed());
-        }
-        state.buffered += 1;
-        let (n, first) = state.lanes.push_back(entry);
-        shared.dispatch(&mut state, Some(n), now);
-        if first {
-            // The lane's linger timer starts now; the timer task sleeps until then unless it
-            // wakes sooner anyway.
-            shared.wake_by(&mut state, now + shared.config.linger);
+        let (n, due) = {
+            let mut state = shared.lock();
+            if state.closed {
+                drop(state);
+                shared.room.add_permits(1);
+                return Err(closed());
+            }
+            state.buffered += 1;
+            let (n, first) = state.lanes.push_back(entry);
+            let due = shared.take_due(&mut state, Some(n), now);
+            if first {
+                // The lane's linger timer starts now; the timer task sleeps until then unless
+                // it wakes sooner anyway.
+                shared.wake_by(&mut state, now + shared.config.linger);
+            }
+            (n, due)
+        };
+        // The batch this entry completed starts outside the lock: spawning its task may wake
+        // another worker thread, which should not find the lock still held. (Rarely, the lane
+        // has another batch due behind it.)
+        if let Some(due) = due {
+            shared.start(due);
+            shared.dispatch(&mut shared.lock(), Some(n), now);
         }
         Ok(())
     }
@@ -679,7 +690,7 @@ impl Lanes {
     fn find(&mut self, kind: Kind, queue_url: &str) -> usize {
         if let Some(Some(lane)) = self.lanes.get(self.last)
             && lane.key.kind == kind
-            && lane.key.queue_url == queue_url
+            && *lane.key.queue_url == *queue_url
         {
             return self.last;
         }
@@ -693,7 +704,7 @@ impl Lanes {
                 let lane = Lane {
                     key: Key {
                         kind,
-                        queue_url: queue_url.to_owned(),
+                        queue_url: queue_url.into(),
                     },
                     entries: VecDeque::new(),
                     in_flight: 0,
@@ -752,10 +763,10 @@ impl Lanes {
             return;
         };
         self.free.push(n);
-        if let Some(slots) = self.by_url.get_mut(&lane.key.queue_url) {
+        if let Some(slots) = self.by_url.get_mut(&*lane.key.queue_url) {
             slots[lane.key.kind as usize] = None;
             if slots.iter().all(Option::is_none) {
-                self.by_url.remove(&lane.key.queue_url);
+                self.by_url.remove(&*lane.key.queue_url);
             }
         }
     }
@@ -845,6 +856,14 @@ impl Shared {
     /// Starts every batch that is due, of lane `only` or of every lane, as far as
     /// `max_in_flight` allows.
     fn dispatch(self: &Arc<Self>, state: &mut State, only: Option<usize>, now: Instant) {
+        while let Some(due) = self.take_due(state, only, now) {
+            self.start(due);
+        }
+    }
+
+    /// Takes the next batch that is due, of lane `only` or of any lane, out of its lane (as far
+    /// as `max_in_flight` allows); [`start`](Self::start) sends it.
+    fn take_due(&self, state: &mut State, only: Option<usize>, now: Instant) -> Option<Due> {
         let config = &self.config;
         let State {
             lanes,
@@ -861,80 +880,96 @@ impl Shared {
             let Some(Some(lane)) = lanes.lanes.get_mut(n) else {
                 continue;
             };
-            loop {
-                if *running >= config.max_in_flight || lane.held() {
-                    break;
-                }
-                let queue = &mut lane.entries;
-                let Some(front) = queue.front() else {
-                    break;
-                };
-                if front.not_before > now {
-                    break;
-                }
-                // How many entries fit one request, and whether that is a full batch.
-                let (mut count, mut bytes, mut full) = (0, 0, false);
-                for e in queue.iter() {
-                    if count == config.max_entries
-                        || bytes + e.bytes > config.max_bytes
-                        || e.not_before > now
-                    {
-                        full = true;
-                        break;
-                    }
-                    count += 1;
-                    bytes += e.bytes;
-                }
-                full |= count == config.max_entries;
-                let due = *flushing || full || now >= front.queued + config.linger;
-                if !due || count == 0 {
-                    break;
-                }
-                let reason = if full {
-                    "size"
-                } else if *flushing {
-                    "flush"
-                } else {
-                    "linger"
-                };
-                let batch: Vec<Entry> = queue.drain(..count).collect();
-                *buffered -= batch.len();
-                // Entries sent for the first time give back their room in the buffer.
-                let retried = batch.iter().filter(|e| e.attempts > 0).count();
-                self.room.add_permits(batch.len() - retried);
-                let stats = &self.stats;
-                stats.batches.fetch_add(1, Ordering::Relaxed);
-                stats
-                    .entries
-                    .fetch_add(batch.len() as u64, Ordering::Relaxed);
-                stats.retried.fetch_add(retried as u64, Ordering::Relaxed);
-                *running += 1;
-                lane.in_flight += 1;
-                let key = lane.key.clone();
-                let span = tracing::debug_span!(
-                    "sqs.batch",
-                    operation = key.kind.operation(),
-                    queue = %key.queue_url,
-                    entries = batch.len(),
-                    bytes,
-                    reason,
-                );
-                let shared = Arc::clone(self);
-                let task = async move {
-                    // Made once the task runs: a task dropped before that (its runtime shutting
-                    // down) had nothing in flight to end.
-                    let mut end = BatchEnd {
-                        shared,
-                        lane: n,
-                        op: key.kind.operation(),
-                        retry: Vec::new(),
-                    };
-                    end.retry = send_batch(&end.shared.client, &key, batch).await;
-                };
-                // Not kept: a batch's end is its own task's to report (`BatchEnd`).
-                drop(self.runtime.spawn(task.instrument(span)));
+            if *running >= config.max_in_flight || lane.held() {
+                continue;
             }
+            let queue = &mut lane.entries;
+            let Some(front) = queue.front() else {
+                continue;
+            };
+            if front.not_before > now {
+                continue;
+            }
+            // How many entries fit one request, and whether that is a full batch.
+            let (mut count, mut bytes, mut full) = (0, 0, false);
+            for e in queue.iter() {
+                if count == config.max_entries
+                    || bytes + e.bytes > config.max_bytes
+                    || e.not_before > now
+                {
+                    full = true;
+                    break;
+                }
+                count += 1;
+                bytes += e.bytes;
+            }
+            full |= count == config.max_entries;
+            let due = *flushing || full || now >= front.queued + config.linger;
+            if !due || count == 0 {
+                continue;
+            }
+            let reason = if full {
+                "size"
+            } else if *flushing {
+                "flush"
+            } else {
+                "linger"
+            };
+            let batch: Vec<Entry> = queue.drain(..count).collect();
+            *buffered -= batch.len();
+            // Entries sent for the first time give back their room in the buffer.
+            let retried = batch.iter().filter(|e| e.attempts > 0).count();
+            self.room.add_permits(batch.len() - retried);
+            let stats = &self.stats;
+            stats.batches.fetch_add(1, Ordering::Relaxed);
+            stats
+                .entries
+                .fetch_add(batch.len() as u64, Ordering::Relaxed);
+            stats.retried.fetch_add(retried as u64, Ordering::Relaxed);
+            *running += 1;
+            lane.in_flight += 1;
+            return Some(Due {
+                lane: n,
+                key: lane.key.clone(),
+                batch,
+                bytes,
+                reason,
+            });
         }
+        None
+    }
+
+    /// Sends a batch [`take_due`](Self::take_due) took, in a task of its own.
+    fn start(self: &Arc<Self>, due: Due) {
+        let Due {
+            lane,
+            key,
+            batch,
+            bytes,
+            reason,
+        } = due;
+        let span = tracing::debug_span!(
+            "sqs.batch",
+            operation = key.kind.operation(),
+            queue = %key.queue_url,
+            entries = batch.len(),
+            bytes,
+            reason,
+        );
+        let shared = Arc::clone(self);
+        let task = async move {
+            // Made once the task runs: a task dropped before that (its runtime shutting down)
+            // had nothing in flight to end.
+            let mut end = BatchEnd {
+                shared,
+                lane,
+                op: key.kind.operation(),
+                retry: Vec::new(),
+            };
+            end.retry = send_batch(&end.shared.client, &key, batch).await;
+        };
+        // Not kept: a batch's end is its own task's to report (`BatchEnd`).
+        drop(self.runtime.spawn(task.instrument(span)));
     }
 
     /// A batch of lane `n` ended: entries to try again go back to the front of their lane, and
@@ -978,6 +1013,15 @@ impl Shared {
             state.flushing = state.closed;
         }
     }
+}
+
+/// A batch taken out of its lane, to be sent.
+struct Due {
+    lane: usize,
+    key: Key,
+    batch: Vec<Entry>,
+    bytes: usize,
+    reason: &'static str,
 }
 
 /// Ends a batch's task, however it ends: normally with the entries to try again, or with none
@@ -1044,7 +1088,7 @@ async fn send_batch(client: &Client, key: &Key, mut batch: Vec<Entry>) -> Vec<En
                 })
                 .collect();
             let input = SendMessageBatchInput::default()
-                .queue_url(&key.queue_url)
+                .queue_url(&*key.queue_url)
                 .set_entries(entries);
             let result = client.execute_ref(&input, Checks::AlreadyDone).await;
             let sends = batch.iter_mut().filter_map(|e| match &mut e.payload {
@@ -1087,7 +1131,7 @@ async fn send_batch(client: &Client, key: &Key, mut batch: Vec<Entry>) -> Vec<En
                 })
                 .collect();
             let input = DeleteMessageBatchInput::default()
-                .queue_url(&key.queue_url)
+                .queue_url(&*key.queue_url)
                 .set_entries(entries);
             client.execute(input).await.map(|out| {
                 let ok = out.successful.into_iter().map(|s| (s.id, None)).collect();
@@ -1109,7 +1153,7 @@ async fn send_batch(client: &Client, key: &Key, mut batch: Vec<Entry>) -> Vec<En
                 })
                 .collect();
             let input = ChangeMessageVisibilityBatchInput::default()
-                .queue_url(&key.queue_url)
+                .queue_url(&*key.queue_url)
                 .set_entries(entries);
             client.execute(input).await.map(|out| {
                 let ok = out.successful.into_iter().map(|s| (s.id, None)).collect();
@@ -1328,7 +1372,7 @@ mod tests {
             // Not given up while it has entries queued, nor while its batch is in flight.
             lanes.release_if_idle(n);
             let lane = lanes.get_mut(n).unwrap();
-            assert_eq!(lane.key.queue_url, url);
+            assert_eq!(&*lane.key.queue_url, url);
             lane.entries.clear();
             lane.in_flight = 1;
             lanes.release_if_idle(n);
@@ -1348,6 +1392,6 @@ mod tests {
         let n = lanes.find(Kind::Delete, again);
         assert_ne!(n, h);
         assert_eq!(lanes.get_mut(n).unwrap().entries.len(), 1);
-        assert_eq!(lanes.get_mut(n).unwrap().key.queue_url, again);
+        assert_eq!(&*lanes.get_mut(n).unwrap().key.queue_url, again);
     }
 }
