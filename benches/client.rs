@@ -51,23 +51,21 @@ fn main() {
     match args.first().map(String::as_str) {
         Some("sequential") => {
             let n = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(10_000);
-            let (mut server, client) = start(&runtime);
+            let (_server, client) = start(&runtime);
             runtime.block_on(sends(&client, n, 1));
-            stop(&mut server);
         }
         Some("unbatched") => {
             let n = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(100_000);
-            let (mut server, client) = start(&runtime);
+            let (_server, client) = start(&runtime);
             runtime.block_on(report("SendMessage 1 KiB, concurrency 64", || {
                 sends(&client, n, 64)
             }));
-            stop(&mut server);
         }
         Some("ratio") => {
             // Unbatched and batched rounds in turn, so that a drift of the machine's speed
             // (large on shared virtual machines) touches both sides of each ratio alike.
             let rounds = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(5);
-            let (mut server, client) = start(&runtime);
+            let (_server, client) = start(&runtime);
             runtime.block_on(async {
                 sends(&client, 2_000, 64).await;
                 let batcher = sqs_client::Batcher::new(client.clone());
@@ -90,12 +88,11 @@ fn main() {
                     stats.entries_per_batch()
                 );
             });
-            stop(&mut server);
         }
         Some("linger") => {
             // The linger time against the number of callers: what a longer wait buys in
             // entries per batch and what it costs in messages per second.
-            let (mut server, client) = start(&runtime);
+            let (_server, client) = start(&runtime);
             runtime.block_on(async {
                 sends(&client, 2_000, 64).await;
                 for concurrency in [1, 4, 16, 64] {
@@ -117,12 +114,11 @@ fn main() {
                     }
                 }
             });
-            stop(&mut server);
         }
         Some("batched") => {
             let n = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(200_000);
             let size = args.get(2).and_then(|n| n.parse().ok()).unwrap_or(1024);
-            let (mut server, client) = start(&runtime);
+            let (_server, client) = start(&runtime);
             runtime.block_on(async {
                 let batcher = sqs_client::Batcher::new(client.clone());
                 report(
@@ -137,10 +133,9 @@ fn main() {
                     stats.entries_per_batch()
                 );
             });
-            stop(&mut server);
         }
         _ => {
-            let (mut server, client) = start(&runtime);
+            let (_server, client) = start(&runtime);
             let body = "x".repeat(1024);
             runtime.block_on(async {
                 // Warm up connections and caches.
@@ -176,7 +171,6 @@ fn main() {
                     batcher.close().await;
                 }
             });
-            stop(&mut server);
         }
     }
 }
@@ -232,17 +226,19 @@ where
     );
 }
 
-fn start(runtime: &tokio::runtime::Runtime) -> (Child, Client) {
+fn start(runtime: &tokio::runtime::Runtime) -> (Server, Client) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    let server = Command::new(std::env::current_exe().unwrap())
-        .args(["--serve", &port.to_string()])
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
+    let server = Server(
+        Command::new(std::env::current_exe().unwrap())
+            .args(["--serve", &port.to_string()])
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     let deadline = Instant::now() + Duration::from_secs(10);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(Instant::now() < deadline, "the fake endpoint did not start");
@@ -258,9 +254,15 @@ fn start(runtime: &tokio::runtime::Runtime) -> (Child, Client) {
     (server, client)
 }
 
-fn stop(server: &mut Child) {
-    let _ = server.kill();
-    let _ = server.wait();
+/// The fake endpoint's process, stopped by its PID when dropped (also when the bench panics,
+/// for instance on a closed stdout).
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 async fn batched_sends(
