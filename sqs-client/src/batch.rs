@@ -1184,24 +1184,35 @@ async fn send_batch(client: &Client, key: &Key, mut batch: Vec<Entry>) -> Vec<En
     }
 }
 
-/// Moves a message's parts into a batch entry; [`take_back`] returns them.
+/// Moves a message's parts into a batch entry; [`take_back`] returns them. (Written out field by
+/// field: a new field in the model fails to compile here rather than being left behind.)
 fn lend_entry(i: usize, m: &mut SendMessageInput) -> SendMessageBatchRequestEntry {
-    SendMessageBatchRequestEntry::default()
-        .id(i.to_string())
-        .message_body(std::mem::take(&mut m.message_body))
-        .set_delay_seconds(m.delay_seconds)
-        .set_message_attributes(m.message_attributes.take())
-        .set_message_system_attributes(m.message_system_attributes.take())
-        .set_message_deduplication_id(m.message_deduplication_id.take())
-        .set_message_group_id(m.message_group_id.take())
+    SendMessageBatchRequestEntry {
+        id: i.to_string(),
+        message_body: std::mem::take(&mut m.message_body),
+        delay_seconds: m.delay_seconds,
+        message_attributes: m.message_attributes.take(),
+        message_system_attributes: m.message_system_attributes.take(),
+        message_deduplication_id: m.message_deduplication_id.take(),
+        message_group_id: m.message_group_id.take(),
+    }
 }
 
 fn take_back(m: &mut SendMessageInput, lent: SendMessageBatchRequestEntry) {
-    m.message_body = lent.message_body;
-    m.message_attributes = lent.message_attributes;
-    m.message_system_attributes = lent.message_system_attributes;
-    m.message_deduplication_id = lent.message_deduplication_id;
-    m.message_group_id = lent.message_group_id;
+    let SendMessageBatchRequestEntry {
+        id: _,
+        message_body,
+        delay_seconds: _,
+        message_attributes,
+        message_system_attributes,
+        message_deduplication_id,
+        message_group_id,
+    } = lent;
+    m.message_body = message_body;
+    m.message_attributes = message_attributes;
+    m.message_system_attributes = message_system_attributes;
+    m.message_deduplication_id = message_deduplication_id;
+    m.message_group_id = message_group_id;
 }
 
 /// Answers each entry of a batch from the service's per-entry results.
