@@ -1103,14 +1103,13 @@ async fn send_batch(client: &Client, key: &Key, mut batch: Vec<Entry>) -> Vec<En
                     .successful
                     .into_iter()
                     .map(|s| {
-                        let output = SendMessageOutput::default()
-                            .set_md5_of_message_body(Some(s.md5_of_message_body))
-                            .set_md5_of_message_attributes(s.md5_of_message_attributes)
-                            .set_md5_of_message_system_attributes(
-                                s.md5_of_message_system_attributes,
-                            )
-                            .set_message_id(Some(s.message_id))
-                            .set_sequence_number(s.sequence_number);
+                        let output = SendMessageOutput {
+                            md5_of_message_body: Some(s.md5_of_message_body),
+                            md5_of_message_attributes: s.md5_of_message_attributes,
+                            md5_of_message_system_attributes: s.md5_of_message_system_attributes,
+                            message_id: Some(s.message_id),
+                            sequence_number: s.sequence_number,
+                        };
                         (s.id, Some(output))
                     })
                     .collect();
