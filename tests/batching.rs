@@ -177,6 +177,45 @@ async fn each_caller_gets_its_own_entry_error() {
 }
 
 #[tokio::test]
+async fn answers_are_matched_by_our_ids_only_and_a_success_wins() {
+    // Ten messages in one batch. The answer lists b3 both as sent and as failed, fails b8, and
+    // leaves b7 out; it also carries ids the batch never used ("07", "x", ""), one of them
+    // listed as a success. Only b7 is sent again (alone, as id "0"), and then accepted.
+    let fake = Fake::start(|_, body| {
+        let (mut ok, mut failed) = (Vec::new(), Vec::new());
+        for e in entries(body) {
+            match e["MessageBody"].as_str() {
+                Some("b7") if entries(body).len() > 1 => {}
+                Some("b8") => failed.push(failure(&e["Id"], "Rejected", true)),
+                Some("b3") => {
+                    failed.push(failure(&e["Id"], "Contradicted", true));
+                    ok.push(success(e));
+                }
+                _ => ok.push(success(e)),
+            }
+        }
+        ok.push(json!({"Id": "07", "MessageId": "m-bogus", "MD5OfMessageBody": "00"}));
+        failed.push(failure(&json!("x"), "Bogus", true));
+        failed.push(failure(&json!(""), "Bogus", true));
+        (200, json!({"Successful": ok, "Failed": failed}))
+    })
+    .await;
+    let b = lingering(&fake, Duration::from_millis(50));
+    let results = send_all(&b, QUEUE, 10).await;
+    for (i, r) in results.iter().enumerate() {
+        if i == 8 {
+            assert_eq!(r.as_ref().unwrap_err().raw_code(), Some("Rejected"));
+        } else {
+            let sent = r.as_ref().unwrap_or_else(|e| panic!("b{i}: {e}"));
+            assert_eq!(sent.message_id.as_deref(), Some(format!("m-b{i}").as_str()));
+        }
+    }
+    let requests = fake.requests("SendMessageBatch");
+    assert_eq!(requests.len(), 2, "only the left-out entry is sent again");
+    assert_eq!(entries(&requests[1])[0]["MessageBody"], "b7");
+}
+
+#[tokio::test]
 async fn only_the_failed_entries_are_sent_again() {
     let failed_once = Arc::new(Mutex::new(HashSet::new()));
     let seen = Arc::clone(&failed_once);
