@@ -29,6 +29,9 @@ use crate::types::{
 };
 use crate::{Client, ErrorCode};
 
+/// The most entries SQS takes in one batch request.
+const MAX_ENTRIES: usize = 10;
+
 /// How a [`Batcher`] groups and sends.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -73,7 +76,7 @@ impl Default for BatchConfig {
 impl BatchConfig {
     /// Sets [`max_entries`](Self::max_entries) (clamped to 1..=10).
     pub fn max_entries(mut self, n: usize) -> Self {
-        self.max_entries = n.clamp(1, 10);
+        self.max_entries = n.clamp(1, MAX_ENTRIES);
         self
     }
     /// Sets [`max_bytes`](Self::max_bytes).
@@ -261,7 +264,7 @@ enum Payload {
 
 // glibc serves requests under 1 KiB from its per-thread caches; larger ones lock an arena,
 // which the batch tasks and their callers then contend for.
-const _: () = assert!(10 * std::mem::size_of::<Entry>() < 1024);
+const _: () = assert!(MAX_ENTRIES * std::mem::size_of::<Entry>() < 1024);
 
 /// A received message, by its queue and receipt handle.
 #[derive(Debug)]
@@ -317,28 +320,24 @@ impl Entry {
         if self.spent > 0 {
             bucket.release(self.spent);
         }
-        let request = self.payload;
-        match (self.reply, output) {
-            (Reply::Send(tx), Some(out)) => {
-                let _ = tx.send((Ok(out), request));
-            }
-            (Reply::Unit(tx), _) => {
-                let _ = tx.send((Ok(()), request));
-            }
-            (Reply::Send(tx), None) => {
-                let _ = tx.send((Err(Error::entry(op, "MissingResult", None, false)), request));
-            }
-        }
+        let result = match (&self.reply, output) {
+            (Reply::Send(_), None) => Err(Error::entry(op, "MissingResult", None, false)),
+            (_, output) => Ok(output.unwrap_or_default()),
+        };
+        self.answer(result);
     }
 
-    fn answer_err(self, err: Error) {
+    /// Answers the caller (a unit caller gets the result without its output), handing its
+    /// request back.
+    fn answer(self, result: Result<SendMessageOutput, Error>) {
         let request = self.payload;
+        // A caller that went away (its future dropped) has nothing to be told.
         match self.reply {
             Reply::Send(tx) => {
-                let _ = tx.send((Err(err), request));
+                let _ = tx.send((result, request));
             }
             Reply::Unit(tx) => {
-                let _ = tx.send((Err(err), request));
+                let _ = tx.send((result.map(drop), request));
             }
         }
     }
@@ -366,7 +365,7 @@ impl Entry {
             },
         };
         let copy = error.duplicate();
-        self.answer_err(error);
+        self.answer(Err(error));
         Unsent {
             queue_url: queue_url.to_owned(),
             request,
@@ -383,7 +382,7 @@ impl Batcher {
 
     /// A batcher with the given configuration. Must be called within a tokio runtime.
     pub fn with_config(client: Client, mut config: BatchConfig) -> Self {
-        config.max_entries = config.max_entries.clamp(1, 10);
+        config.max_entries = config.max_entries.clamp(1, MAX_ENTRIES);
         config.max_bytes = config.max_bytes.min(client.limits().max_batch_size).max(1);
         config.buffer = config.buffer.clamp(1, Semaphore::MAX_PERMITS);
         let runtime = tokio::runtime::Handle::current();
@@ -537,7 +536,7 @@ impl Batcher {
             last_error: None,
             spent: 0,
         };
-        let (n, due) = {
+        let (n, mut due) = {
             let mut state = shared.lock();
             if state.closed {
                 drop(state);
@@ -557,9 +556,9 @@ impl Batcher {
         // The batch this entry completed starts outside the lock: spawning its task may wake
         // another worker thread, which should not find the lock still held. (Rarely, the lane
         // has another batch due behind it.)
-        if let Some(due) = due {
-            shared.start(due);
-            shared.dispatch(&mut shared.lock(), Some(n), now);
+        while let Some(batch) = due {
+            shared.start(batch);
+            due = shared.take_due(&mut shared.lock(), Some(n), now);
         }
         Ok(())
     }
@@ -664,8 +663,8 @@ struct Lanes {
     lanes: Vec<Option<Lane>>,
     /// Empty slots.
     free: Vec<usize>,
-    /// Lane positions by queue URL, one per [`Kind`].
-    by_url: HashMap<String, [Option<usize>; 3]>,
+    /// Lane positions by queue URL (the lanes' own), one per [`Kind`].
+    by_url: HashMap<Arc<str>, [Option<usize>; 3]>,
     /// The lane found last: entries in a row mostly go to the same one, which spares hashing
     /// the URL.
     last: usize,
@@ -701,10 +700,11 @@ impl Lanes {
         {
             Some(n) => n,
             None => {
+                let queue_url: Arc<str> = queue_url.into();
                 let lane = Lane {
                     key: Key {
                         kind,
-                        queue_url: queue_url.into(),
+                        queue_url: Arc::clone(&queue_url),
                     },
                     entries: VecDeque::new(),
                     in_flight: 0,
@@ -719,7 +719,7 @@ impl Lanes {
                         self.lanes.len() - 1
                     }
                 };
-                self.by_url.entry(queue_url.to_owned()).or_default()[kind as usize] = Some(n);
+                self.by_url.entry(queue_url).or_default()[kind as usize] = Some(n);
                 n
             }
         };
@@ -981,7 +981,7 @@ impl Shared {
             // Closing is over: what this batch would retry is answered as not sent.
             for mut e in retry {
                 let error = e.closing_error(op);
-                e.answer_err(error);
+                e.answer(Err(error));
             }
             return;
         }
@@ -1176,7 +1176,7 @@ async fn send_batch(client: &Client, key: &Key, mut batch: Vec<Entry>) -> Vec<En
         Err(e) => {
             // The client already retried what was worth retrying.
             for entry in batch {
-                entry.answer_err(e.duplicate());
+                entry.answer(Err(e.duplicate()));
             }
             Vec::new()
         }
@@ -1220,19 +1220,19 @@ fn settle(
     key: &Key,
     batch: Vec<Entry>,
     mut ok: Vec<(String, Option<SendMessageOutput>)>,
-    mut failed: Vec<BatchResultErrorEntry>,
+    failed: Vec<BatchResultErrorEntry>,
 ) -> Vec<Entry> {
-    // Where each entry's result is, by entry position (the ids are positions; a batch has at
-    // most ten entries, so this stays on the stack); an id the batch did not use is ignored,
-    // and a success wins over a failure listed for the same id.
+    // Where each entry's result is, by entry position (the ids are positions, and a batch has
+    // at most `MAX_ENTRIES`, so this stays on the stack); an id the batch did not use is
+    // ignored, and a success wins over a failure listed for the same id.
     #[derive(Clone, Copy)]
     enum Found {
         Nothing,
         Ok(usize),
         Failed(usize),
     }
-    let mut found = [Found::Nothing; 10];
-    let found_here = &mut found[..batch.len().min(10)];
+    let mut found = [Found::Nothing; MAX_ENTRIES];
+    let found_here = &mut found[..batch.len().min(MAX_ENTRIES)];
     for (k, f) in failed.iter().enumerate() {
         if let Some(slot) = entry_index(&f.id).and_then(|i| found_here.get_mut(i)) {
             *slot = Found::Failed(k);
@@ -1250,17 +1250,16 @@ fn settle(
         .into_iter()
         .zip(found.into_iter().chain(std::iter::repeat(Found::Nothing)))
     {
-        let failure = match result {
+        let err = match result {
             Found::Ok(k) => {
                 entry.succeeded(bucket, ok[k].1.take(), op);
                 continue;
             }
-            Found::Failed(k) => Some(std::mem::take(&mut failed[k])),
-            Found::Nothing => None,
-        };
-        let err = match failure {
-            Some(f) => Error::entry(op, &f.code, f.message.as_deref(), f.sender_fault),
-            None => Error::entry(
+            Found::Failed(k) => {
+                let f = &failed[k];
+                Error::entry(op, &f.code, f.message.as_deref(), f.sender_fault)
+            }
+            Found::Nothing => Error::entry(
                 op,
                 "MissingResult",
                 Some("the answer lists this entry neither as successful nor as failed"),
@@ -1284,7 +1283,7 @@ fn settle(
             retry.push(entry);
         } else {
             let attempts = entry.attempts;
-            entry.answer_err(err.with_attempts(attempts));
+            entry.answer(Err(err.with_attempts(attempts)));
         }
     }
     retry
