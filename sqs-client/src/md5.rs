@@ -8,6 +8,8 @@
 //! waiting. [`digest_many`] hashes several messages at once (a batch or a receive carries up to
 //! ten): on x86-64 up to twelve in SSE2 registers, elsewhere up to four step by step in turn.
 
+use std::ops::{BitAnd, BitOr, BitXor, Not};
+
 /// `floor(abs(sin(i + 1)) * 2^32)` for i in 0..64 (RFC 1321, section 3.4).
 const K: [u32; 64] = [
     0xd76aa478, 0xe8c7b756, 0x242070db, 0xc1bdceee, 0xf57c0faf, 0x4787c62a, 0xa8304613, 0xfd469501,
@@ -62,12 +64,8 @@ impl Md5 {
         self.pending_len = rest.len();
     }
 
-    pub(crate) fn finalize(mut self) -> [u8; 16] {
-        let last = Padded::new(&self.pending[..self.pending_len], self.total_len);
-        for k in 0..last.blocks {
-            compress(&mut self.state, last.block(k));
-        }
-        digest_bytes(self.state)
+    pub(crate) fn finalize(self) -> [u8; 16] {
+        Padded::new(&self.pending[..self.pending_len], self.total_len).digest_from(self.state, 0)
     }
 }
 
@@ -101,6 +99,14 @@ impl<'a> Padded<'a> {
             .get(k)
             .unwrap_or_else(|| &self.tail[k - self.full.len()])
     }
+
+    /// The digest, from `state` after the blocks before `from`.
+    fn digest_from(&self, mut state: [u32; 4], from: usize) -> [u8; 16] {
+        for k in from..self.blocks {
+            compress(&mut state, self.block(k));
+        }
+        digest_bytes(state)
+    }
 }
 
 /// The digest: the state's words, little-endian.
@@ -125,22 +131,34 @@ fn compress(state: &mut [u32; 4], block: &[u8; 64]) {
     *state = states[0];
 }
 
+/// A word, or the same word of several messages (SSE2 lanes): what the auxiliary functions
+/// work on.
+trait Bits:
+    Copy + BitAnd<Output = Self> + BitOr<Output = Self> + BitXor<Output = Self> + Not<Output = Self>
+{
+}
+
+impl<T: Copy + BitAnd<Output = T> + BitOr<Output = T> + BitXor<Output = T> + Not<Output = T>> Bits
+    for T
+{
+}
+
 // The four auxiliary functions of RFC 1321, section 3.4 (F and G in forms with one operation
 // fewer than the RFC's, same values).
 #[inline(always)]
-fn f(x: u32, y: u32, z: u32) -> u32 {
+fn f<T: Bits>(x: T, y: T, z: T) -> T {
     z ^ (x & (y ^ z))
 }
 #[inline(always)]
-fn g(x: u32, y: u32, z: u32) -> u32 {
+fn g<T: Bits>(x: T, y: T, z: T) -> T {
     y ^ (z & (x ^ y))
 }
 #[inline(always)]
-fn h(x: u32, y: u32, z: u32) -> u32 {
+fn h<T: Bits>(x: T, y: T, z: T) -> T {
     x ^ y ^ z
 }
 #[inline(always)]
-fn i(x: u32, y: u32, z: u32) -> u32 {
+fn i<T: Bits>(x: T, y: T, z: T) -> T {
     y ^ (x | !z)
 }
 
@@ -215,20 +233,10 @@ fn compress_lanes<const N: usize>(state: &mut [[u32; 4]; N], blocks: [&[u8; 64];
 /// The MD5 of each input, in order; several at once where it pays.
 pub(crate) fn digest_many(inputs: &[&[u8]]) -> Vec<[u8; 16]> {
     let mut out = vec![[0u8; 16]; inputs.len()];
-    // Inputs of similar length side by side: the blocks they have in common go together. (The
-    // order of a batch or a receive, ten at most, is kept on the stack.)
-    let (mut small, mut large) = ([0usize; 16], Vec::new());
-    let order: &mut [usize] = if inputs.len() <= small.len() {
-        &mut small[..inputs.len()]
-    } else {
-        large.resize(inputs.len(), 0);
-        &mut large
-    };
-    for (n, slot) in order.iter_mut().enumerate() {
-        *slot = n;
-    }
+    // Inputs of similar length side by side: the blocks they have in common go together.
+    let mut order: Vec<usize> = (0..inputs.len()).collect();
     order.sort_unstable_by_key(|&n| inputs[n].len());
-    let order = &*order;
+    let order = &order[..];
     #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
     let order = {
         // Up to twelve lanes of SSE2 at a time (three registers per word), then eight or four;
@@ -270,11 +278,8 @@ fn together<const N: usize>(inputs: &[&[u8]], out: &mut [[u8; 16]], lanes: [usiz
     for k in 0..shared {
         compress_lanes(&mut states, padded.each_ref().map(|p| p.block(k)));
     }
-    for ((&n, p), mut state) in lanes.iter().zip(&padded).zip(states) {
-        for k in shared..p.blocks {
-            compress(&mut state, p.block(k));
-        }
-        out[n] = digest_bytes(state);
+    for ((&n, p), state) in lanes.iter().zip(&padded).zip(states) {
+        out[n] = p.digest_from(state, shared);
     }
 }
 
@@ -289,7 +294,7 @@ mod sse2 {
         unpack_high_i64_m128i, unpack_low_i32_m128i, unpack_low_i64_m128i,
     };
 
-    use super::{INIT, K, Padded, digest_bytes};
+    use super::{INIT, K, Padded, f, g, h, i};
 
     /// One 32-bit word of `4 * G` messages.
     #[derive(Clone, Copy)]
@@ -309,18 +314,6 @@ mod sse2 {
             self.zip(other, add_i32_m128i)
         }
         #[inline(always)]
-        fn and(self, other: Self) -> Self {
-            self.zip(other, bitand_m128i)
-        }
-        #[inline(always)]
-        fn or(self, other: Self) -> Self {
-            self.zip(other, bitor_m128i)
-        }
-        #[inline(always)]
-        fn xor(self, other: Self) -> Self {
-            self.zip(other, bitxor_m128i)
-        }
-        #[inline(always)]
         fn rotate_left<const L: i32, const R: i32>(self) -> Self {
             Self(
                 self.0
@@ -329,22 +322,27 @@ mod sse2 {
         }
     }
 
-    // The auxiliary functions in the forms of the scalar code.
-    #[inline(always)]
-    fn f<const G: usize>(x: Words<G>, y: Words<G>, z: Words<G>) -> Words<G> {
-        z.xor(x.and(y.xor(z)))
+    /// The bitwise operators, lane by lane, so that the auxiliary functions apply as they are.
+    macro_rules! bitwise {
+        ($($trait:ident::$method:ident => $op:ident),*) => {$(
+            impl<const G: usize> std::ops::$trait for Words<G> {
+                type Output = Self;
+                #[inline(always)]
+                fn $method(self, other: Self) -> Self {
+                    self.zip(other, $op)
+                }
+            }
+        )*};
     }
-    #[inline(always)]
-    fn g<const G: usize>(x: Words<G>, y: Words<G>, z: Words<G>) -> Words<G> {
-        y.xor(z.and(x.xor(y)))
-    }
-    #[inline(always)]
-    fn h<const G: usize>(x: Words<G>, y: Words<G>, z: Words<G>) -> Words<G> {
-        x.xor(y).xor(z)
-    }
-    #[inline(always)]
-    fn i<const G: usize>(x: Words<G>, y: Words<G>, z: Words<G>) -> Words<G> {
-        y.xor(x.or(z.xor(Words::splat(u32::MAX))))
+
+    bitwise!(BitAnd::bitand => bitand_m128i, BitOr::bitor => bitor_m128i, BitXor::bitxor => bitxor_m128i);
+
+    impl<const G: usize> std::ops::Not for Words<G> {
+        type Output = Self;
+        #[inline(always)]
+        fn not(self) -> Self {
+            self ^ Words::splat(u32::MAX)
+        }
     }
 
     #[inline(always)]
@@ -401,12 +399,8 @@ mod sse2 {
         }
         let words = state.map(|v| v.0.map(<[u32; 4]>::from));
         for (l, &n) in lanes.iter().enumerate() {
-            let p = &padded[l / 4][l % 4];
-            let mut lane: [u32; 4] = std::array::from_fn(|r| words[r][l / 4][l % 4]);
-            for k in shared..p.blocks {
-                super::compress(&mut lane, p.block(k));
-            }
-            out[n] = digest_bytes(lane);
+            let lane = std::array::from_fn(|r| words[r][l / 4][l % 4]);
+            out[n] = padded[l / 4][l % 4].digest_from(lane, shared);
         }
     }
 }
