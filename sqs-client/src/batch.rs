@@ -450,8 +450,7 @@ impl Batcher {
         let (tx, rx) = oneshot::channel();
         self.submit(Payload::Send(Box::new(input)), Reply::Send(tx), bytes, OP)
             .await?;
-        rx.await
-            .map_or_else(|_| Err(Error::closed(OP, "the batcher stopped")), |a| a.0)
+        outcome(rx, OP).await
     }
 
     /// Deletes one message as part of a DeleteMessageBatch.
@@ -508,8 +507,7 @@ impl Batcher {
     async fn unit(&self, payload: Payload, op: &'static str) -> Result<(), Error> {
         let (tx, rx) = oneshot::channel();
         self.submit(payload, Reply::Unit(tx), 0, op).await?;
-        rx.await
-            .map_or_else(|_| Err(Error::closed(op, "the batcher stopped")), |a| a.0)
+        outcome(rx, op).await
     }
 
     /// Hands an entry over: waits for room in the buffer, queues the entry in its lane, and
@@ -591,6 +589,19 @@ impl Batcher {
     /// fail with [`ErrorKind::Closed`](crate::ErrorKind::Closed).
     pub async fn close(&self) -> Vec<Unsent> {
         close(&self.shared).await
+    }
+}
+
+/// What a caller waits for. The request handed back with it is dropped here, in the caller's
+/// task (see [`Answer`]).
+async fn outcome<T>(rx: oneshot::Receiver<Answer<T>>, op: &'static str) -> Result<T, Error> {
+    match rx.await {
+        Ok((result, _request)) => result,
+        Err(_) => Err(Error::closed(
+            op,
+            "the batch carrying this request ended without an answer (its runtime shut down or \
+             its task panicked); the message may or may not have been sent",
+        )),
     }
 }
 
@@ -1362,6 +1373,18 @@ mod tests {
             "the held entry waits for its linger time"
         );
         assert!(state.armed.is_some(), "and the timer is set for it");
+    }
+
+    #[tokio::test]
+    async fn a_caller_whose_batch_ends_without_an_answer_learns_it_may_have_been_sent() {
+        let (tx, rx) = oneshot::channel::<Answer<()>>();
+        drop(tx);
+        let err = outcome(rx, "DeleteMessage").await.unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::Closed);
+        assert!(
+            err.message().contains("may or may not have been sent"),
+            "{err}"
+        );
     }
 
     #[test]
