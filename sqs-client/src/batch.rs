@@ -761,16 +761,10 @@ impl Lanes {
 
     /// Gives up lane `n` if it has nothing queued and nothing in flight.
     fn release_if_idle(&mut self, n: usize) {
-        let idle = matches!(
-            self.lanes.get(n),
-            Some(Some(lane)) if lane.entries.is_empty() && lane.in_flight == 0
-        );
-        let Some(lane) = self
-            .lanes
-            .get_mut(n)
-            .filter(|_| idle)
-            .and_then(Option::take)
-        else {
+        let Some(slot) = self.lanes.get_mut(n) else {
+            return;
+        };
+        let Some(lane) = slot.take_if(|lane| lane.entries.is_empty() && lane.in_flight == 0) else {
             return;
         };
         self.free.push(n);
