@@ -3,9 +3,12 @@
 //!
 //! Callers put their entries straight into the lane of their queue and kind (a full buffer makes
 //! them wait), and the caller that fills a batch starts it. A small timer task starts the batches
-//! whose linger time or retry backoff ran out. Each batch runs as a task of its own (at most
+//! whose linger time or retry backoff ran out. Each batch runs in a sender task (at most
 //! `max_in_flight` at once, at most one per FIFO queue), answers each caller through its own
 //! channel, and at its end puts back what is to be tried again and starts what was held back.
+//! A sender task whose batch ended waits for the next one: a task spawned per batch cost an
+//! allocation the allocator serves on its slow path (a 128-byte aligned block of some 3 KiB)
+//! and a lock on the runtime's task list, per batch.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -395,6 +398,7 @@ impl Batcher {
                 lanes: Lanes::default(),
                 buffered: 0,
                 running: 0,
+                idle_senders: Vec::new(),
                 idle_waiters: Vec::new(),
                 flushing: false,
                 armed: None,
@@ -543,7 +547,7 @@ impl Batcher {
             }
             state.buffered += 1;
             let (n, first) = state.lanes.push_back(entry);
-            let due = shared.take_due(&mut state, Some(n), now);
+            let due = shared.take_start(&mut state, Some(n), now);
             if first {
                 // The lane's linger timer starts now; the timer task sleeps until then unless
                 // it wakes sooner anyway.
@@ -551,12 +555,12 @@ impl Batcher {
             }
             (n, due)
         };
-        // The batch this entry completed starts outside the lock: spawning its task may wake
+        // The batch this entry completed starts outside the lock: waking its sender may wake
         // another worker thread, which should not find the lock still held. (Rarely, the lane
         // has another batch due behind it.)
-        while let Some(batch) = due {
-            shared.start(batch);
-            due = shared.take_due(&mut shared.lock(), Some(n), now);
+        while let Some(start) = due {
+            shared.start(start);
+            due = shared.take_start(&mut shared.lock(), Some(n), now);
         }
         Ok(())
     }
@@ -640,6 +644,8 @@ async fn close(shared: &Arc<Shared>) -> Vec<Unsent> {
         }
         state.buffered = 0;
         state.ended = true;
+        // Idle sender tasks end; busy ones end after their batch.
+        state.idle_senders.clear();
         for w in state.idle_waiters.drain(..) {
             let _ = w.send(());
         }
@@ -804,6 +810,8 @@ struct State {
     buffered: usize,
     /// Batches in flight.
     running: usize,
+    /// Sender tasks waiting for a batch, the one that waited least last.
+    idle_senders: Vec<oneshot::Sender<Due>>,
     /// Flushes and closes waiting for nothing to be queued or in flight.
     idle_waiters: Vec<oneshot::Sender<()>>,
     /// A flush or close is under way: batches go without waiting for their linger time.
@@ -861,9 +869,18 @@ impl Shared {
     /// Starts every batch that is due, of lane `only` or of every lane, as far as
     /// `max_in_flight` allows.
     fn dispatch(self: &Arc<Self>, state: &mut State, only: Option<usize>, now: Instant) {
-        while let Some(due) = self.take_due(state, only, now) {
-            self.start(due);
+        while let Some(start) = self.take_start(state, only, now) {
+            self.start(start);
         }
+    }
+
+    /// [`take_due`](Self::take_due), with the idle sender task to send the batch, if any.
+    fn take_start(&self, state: &mut State, only: Option<usize>, now: Instant) -> Option<Start> {
+        let due = self.take_due(state, only, now)?;
+        Some(Start {
+            due,
+            idle: state.idle_senders.pop(),
+        })
     }
 
     /// Takes the next batch that is due, of lane `only` or of any lane, out of its lane (as far
@@ -944,8 +961,22 @@ impl Shared {
         None
     }
 
-    /// Sends a batch [`take_due`](Self::take_due) took, in a task of its own.
-    fn start(self: &Arc<Self>, due: Due) {
+    /// Hands a batch [`take_start`](Self::take_start) took to its idle sender task, or to a new
+    /// one if there is none or the idle one is gone (its runtime shut down).
+    fn start(self: &Arc<Self>, Start { due, idle }: Start) {
+        let due = match idle {
+            Some(idle) => match idle.send(due) {
+                Ok(()) => return,
+                Err(due) => due,
+            },
+            None => due,
+        };
+        // Not kept: a batch's end is its own sender's to report (`BatchEnd`).
+        drop(self.runtime.spawn(sender(Arc::clone(self), due)));
+    }
+
+    /// Sends one batch; `next` is where this sender task is to be handed its next one.
+    async fn send(self: &Arc<Self>, due: Due, next: oneshot::Sender<Due>) {
         let Due {
             lane,
             key,
@@ -961,27 +992,34 @@ impl Shared {
             bytes,
             reason,
         );
-        let shared = Arc::clone(self);
-        let task = async move {
-            // Made once the task runs: a task dropped before that (its runtime shutting down)
-            // had nothing in flight to end.
-            let mut end = BatchEnd {
-                shared,
-                lane,
-                op: key.kind.operation(),
-                retry: Vec::new(),
-            };
-            end.retry = send_batch(&end.shared.client, &key, batch).await;
+        let mut end = BatchEnd {
+            shared: Arc::clone(self),
+            lane,
+            op: key.kind.operation(),
+            retry: Vec::new(),
+            next: Some(next),
         };
-        // Not kept: a batch's end is its own task's to report (`BatchEnd`).
-        drop(self.runtime.spawn(task.instrument(span)));
+        end.retry = send_batch(&self.client, &key, batch).instrument(span).await;
     }
 
     /// A batch of lane `n` ended: entries to try again go back to the front of their lane, and
     /// whatever the lane or the in-flight limit held back can start.
-    fn finished(self: &Arc<Self>, n: usize, op: &'static str, retry: Vec<Entry>) {
+    fn finished(
+        self: &Arc<Self>,
+        n: usize,
+        op: &'static str,
+        retry: Vec<Entry>,
+        next: Option<oneshot::Sender<Due>>,
+    ) {
         let mut state = self.lock();
         state.running = state.running.saturating_sub(1);
+        if let Some(next) = next
+            && !state.ended
+            && state.idle_senders.len() < MAX_IDLE_SENDERS
+        {
+            // First in line for what starts below.
+            state.idle_senders.push(next);
+        }
         if state.ended {
             // Closing is over: what this batch would retry is answered as not sent.
             for mut e in retry {
@@ -1020,6 +1058,29 @@ impl Shared {
     }
 }
 
+/// Sender tasks kept waiting at most: more end after their batch (a batcher allowed many batches
+/// in flight does not keep a task for each after a burst).
+const MAX_IDLE_SENDERS: usize = 64;
+
+/// A sender task: sends `due`, then each batch it is handed, until it is not kept waiting for
+/// another (closing is over, or enough senders wait).
+async fn sender(shared: Arc<Shared>, mut due: Due) {
+    loop {
+        let (next, handed) = oneshot::channel();
+        shared.send(due, next).await;
+        match handed.await {
+            Ok(batch) => due = batch,
+            Err(_) => return,
+        }
+    }
+}
+
+/// A batch taken out of its lane and the idle sender task that is to send it.
+struct Start {
+    due: Due,
+    idle: Option<oneshot::Sender<Due>>,
+}
+
 /// A batch taken out of its lane, to be sent.
 struct Due {
     lane: usize,
@@ -1029,19 +1090,26 @@ struct Due {
     reason: &'static str,
 }
 
-/// Ends a batch's task, however it ends: normally with the entries to try again, or with none
-/// if the task panicked or its runtime shut down (so that a FIFO lane is not held forever).
+/// Ends a batch, however it ends: normally with the entries to try again, or with none if its
+/// task panicked or its runtime shut down (so that a FIFO lane is not held forever).
 struct BatchEnd {
     shared: Arc<Shared>,
     lane: usize,
     op: &'static str,
     retry: Vec<Entry>,
+    /// Where the sender task takes its next batch (if the task is gone by then, having
+    /// panicked, the batch handed to it comes back and a new sender takes it).
+    next: Option<oneshot::Sender<Due>>,
 }
 
 impl Drop for BatchEnd {
     fn drop(&mut self) {
-        self.shared
-            .finished(self.lane, self.op, std::mem::take(&mut self.retry));
+        self.shared.finished(
+            self.lane,
+            self.op,
+            std::mem::take(&mut self.retry),
+            self.next.take(),
+        );
     }
 }
 
@@ -1348,11 +1416,13 @@ mod tests {
         };
         let shared = Arc::clone(&b.shared);
         let task = tokio::spawn(async move {
+            let (next, _handed) = oneshot::channel();
             let _end = BatchEnd {
                 shared,
                 lane: n,
                 op: "DeleteMessageBatch",
                 retry: Vec::new(),
+                next: Some(next),
             };
             panic!("a batch task failing (expected by this test)");
         });
@@ -1367,6 +1437,42 @@ mod tests {
             "the held entry waits for its linger time"
         );
         assert!(state.armed.is_some(), "and the timer is set for it");
+    }
+
+    #[tokio::test]
+    async fn a_batch_handed_to_a_sender_task_that_is_gone_is_sent_by_a_new_one() {
+        let client = Client::builder()
+            .endpoint_url("http://127.0.0.1:1")
+            .region("us-east-1")
+            .credentials_provider(crate::Credentials::new("k", "s"))
+            .retry_config(crate::RetryConfig::default().max_attempts(1))
+            .build()
+            .unwrap();
+        let b = Batcher::with_config(
+            client,
+            BatchConfig::default().linger(Duration::from_secs(600)),
+        );
+        // A sender task that ended (its runtime shut down, or it panicked) while waiting.
+        let (gone, handed) = oneshot::channel();
+        drop(handed);
+        b.shared.lock().idle_senders.push(gone);
+        let call = b.delete_message("http://127.0.0.1:1/000000000000/q", "rh");
+        let flush = async {
+            tokio::task::yield_now().await;
+            b.flush().await;
+        };
+        let (result, ()) =
+            tokio::time::timeout(Duration::from_secs(10), async { tokio::join!(call, flush) })
+                .await
+                .expect("the batch was sent and answered, not left with the sender that is gone");
+        // Nothing listens on port 1: the one attempt fails to connect.
+        let err = result.unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::Transport, "{err}");
+        let state = b.shared.lock();
+        assert!(
+            state.idle() && state.idle_senders.len() == 1,
+            "the new sender waits"
+        );
     }
 
     #[tokio::test]
