@@ -692,6 +692,10 @@ struct Lane {
     entries: VecDeque<Entry>,
     /// Batches of this lane in flight (at most one for a FIFO queue).
     in_flight: usize,
+    /// The bytes of the entries queued.
+    bytes: usize,
+    /// Entries queued that are being retried.
+    retries: usize,
 }
 
 impl Lane {
@@ -725,6 +729,8 @@ impl Lanes {
                     },
                     entries: VecDeque::new(),
                     in_flight: 0,
+                    bytes: 0,
+                    retries: 0,
                 };
                 let n = match self.free.pop() {
                     Some(n) => {
@@ -751,6 +757,8 @@ impl Lanes {
         let n = self.find(kind, queue_url);
         let mut first = false;
         if let Some(lane) = &mut self.lanes[n] {
+            lane.bytes += entry.bytes;
+            lane.retries += usize::from(entry.attempts > 0);
             lane.entries.push_back(entry);
             first = lane.entries.len() == 1;
         }
@@ -905,16 +913,26 @@ impl Shared {
             if *running >= config.max_in_flight || lane.held() {
                 continue;
             }
-            let queue = &mut lane.entries;
-            let Some(front) = queue.front() else {
+            let Some(front) = lane.entries.front() else {
                 continue;
             };
             if front.not_before > now {
                 continue;
             }
+            let lingered = now >= front.queued + config.linger;
+            // Short of a full batch, with no retry waiting out a backoff: due only once the
+            // oldest entry has lingered. (Spares a look at every entry each time one is queued.)
+            if !*flushing
+                && lane.retries == 0
+                && lane.entries.len() < config.max_entries
+                && lane.bytes <= config.max_bytes
+                && !lingered
+            {
+                continue;
+            }
             // How many entries fit one request, and whether that is a full batch.
             let (mut count, mut bytes, mut full) = (0, 0, false);
-            for e in queue.iter() {
+            for e in lane.entries.iter() {
                 if count == config.max_entries
                     || bytes + e.bytes > config.max_bytes
                     || e.not_before > now
@@ -926,7 +944,7 @@ impl Shared {
                 bytes += e.bytes;
             }
             full |= count == config.max_entries;
-            let due = *flushing || full || now >= front.queued + config.linger;
+            let due = *flushing || full || lingered;
             if !due || count == 0 {
                 continue;
             }
@@ -937,10 +955,12 @@ impl Shared {
             } else {
                 "linger"
             };
-            let batch: Vec<Entry> = queue.drain(..count).collect();
+            let batch: Vec<Entry> = lane.entries.drain(..count).collect();
             *buffered -= batch.len();
             // Entries sent for the first time give back their room in the buffer.
             let retried = batch.iter().filter(|e| e.attempts > 0).count();
+            lane.bytes -= bytes;
+            lane.retries -= retried;
             self.room.add_permits(batch.len() - retried);
             let stats = &self.stats;
             stats.batches.fetch_add(1, Ordering::Relaxed);
@@ -1039,6 +1059,8 @@ impl Shared {
             for mut e in retry.into_iter().rev() {
                 let throttled = e.last_error.as_ref().is_some_and(Error::is_throttling);
                 e.not_before = now + retry_config.backoff_for(e.attempts.max(1), throttled);
+                lane.bytes += e.bytes;
+                lane.retries += 1;
                 lane.entries.push_front(e);
             }
         }
@@ -1437,6 +1459,63 @@ mod tests {
             "the held entry waits for its linger time"
         );
         assert!(state.armed.is_some(), "and the timer is set for it");
+    }
+
+    #[tokio::test]
+    async fn a_lane_is_due_as_soon_as_its_bytes_or_entries_fill_a_batch() {
+        let client = Client::builder()
+            .endpoint_url("http://127.0.0.1:1")
+            .region("us-east-1")
+            .credentials_provider(crate::Credentials::new("k", "s"))
+            .build()
+            .unwrap();
+        let b = Batcher::with_config(
+            client,
+            BatchConfig::default()
+                .max_bytes(1_000)
+                .max_entries(3)
+                .linger(Duration::from_secs(600)),
+        );
+        let queue = "http://127.0.0.1:1/000000000000/q";
+        let sized = |bytes| Entry {
+            bytes,
+            ..delete(queue)
+        };
+        let shared = &b.shared;
+        let mut state = shared.lock();
+        let mut push = |state: &mut State, e: Entry| {
+            state.buffered += 1;
+            state.lanes.push_back(e).0
+        };
+        // 800 bytes in two entries: not full, not lingered.
+        push(&mut state, sized(400));
+        let n = push(&mut state, sized(400));
+        assert!(
+            shared
+                .take_due(&mut state, Some(n), Instant::now())
+                .is_none()
+        );
+        // A third entry of 400 would pass 1,000 bytes: the first two go now.
+        push(&mut state, sized(400));
+        let due = shared
+            .take_due(&mut state, Some(n), Instant::now())
+            .expect("full by bytes");
+        assert_eq!((due.batch.len(), due.bytes, due.reason), (2, 800, "size"));
+        let lane = state.lanes.get_mut(n).unwrap();
+        assert_eq!((lane.entries.len(), lane.bytes), (1, 400));
+        // Three small entries fill a batch by count.
+        push(&mut state, sized(10));
+        assert!(
+            shared
+                .take_due(&mut state, Some(n), Instant::now())
+                .is_none()
+        );
+        push(&mut state, sized(10));
+        let due = shared
+            .take_due(&mut state, Some(n), Instant::now())
+            .expect("full by count");
+        assert_eq!((due.batch.len(), due.bytes, due.reason), (3, 420, "size"));
+        assert_eq!(state.lanes.get_mut(n).unwrap().bytes, 0);
     }
 
     #[tokio::test]
