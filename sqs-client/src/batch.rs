@@ -1483,7 +1483,7 @@ mod tests {
         };
         let shared = &b.shared;
         let mut state = shared.lock();
-        let mut push = |state: &mut State, e: Entry| {
+        let push = |state: &mut State, e: Entry| {
             state.buffered += 1;
             state.lanes.push_back(e).0
         };
