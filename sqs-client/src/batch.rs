@@ -266,7 +266,7 @@ enum Payload {
 }
 
 // glibc serves requests under 1 KiB from its per-thread caches; larger ones lock an arena,
-// which the batch tasks and their callers then contend for.
+// which the sender tasks and their callers then contend for.
 const _: () = assert!(MAX_ENTRIES * std::mem::size_of::<Entry>() < 1024);
 
 /// A received message, by its queue and receipt handle.
@@ -289,7 +289,7 @@ impl Payload {
 }
 
 /// A caller's outcome, with its request handed back: the caller's task frees the request, on
-/// the thread where it is about to make its next one. (Freed by the batch task instead, ten
+/// the thread where it is about to make its next one. (Freed by the sender task instead, ten
 /// requests of one size at once, the allocator's per-thread cache overflows and the callers'
 /// next requests take its slow path: measured at about 7% of the CPU per batched message.)
 type Answer<T> = (Result<T, Error>, Payload);
