@@ -1012,6 +1012,8 @@ impl Shared {
             bytes,
             reason,
         );
+        // Made once the send runs: a sender task dropped before that (its runtime shutting
+        // down) drops the batch, and its callers learn that it ended without an answer.
         let mut end = BatchEnd {
             shared: Arc::clone(self),
             lane,
