@@ -692,9 +692,9 @@ struct Lane {
     entries: VecDeque<Entry>,
     /// Batches of this lane in flight (at most one for a FIFO queue).
     in_flight: usize,
-    /// The bytes of the entries queued.
+    /// The bytes of the entries queued (kept by the methods below).
     bytes: usize,
-    /// Entries queued that are being retried.
+    /// Entries queued that are being retried (kept by the methods below).
     retries: usize,
 }
 
@@ -702,6 +702,31 @@ impl Lane {
     /// No batch may start now: a FIFO queue's batch is in flight.
     fn held(&self) -> bool {
         self.in_flight > 0 && self.key.fifo()
+    }
+
+    fn push_back(&mut self, entry: Entry) {
+        self.count_in(&entry);
+        self.entries.push_back(entry);
+    }
+
+    fn push_front(&mut self, entry: Entry) {
+        self.count_in(&entry);
+        self.entries.push_front(entry);
+    }
+
+    fn count_in(&mut self, entry: &Entry) {
+        self.bytes += entry.bytes;
+        self.retries += usize::from(entry.attempts > 0);
+    }
+
+    /// Takes the first `count` entries out, `bytes` bytes in all; returns them and how many of
+    /// them are being retried.
+    fn take_front(&mut self, count: usize, bytes: usize) -> (Vec<Entry>, usize) {
+        let batch: Vec<Entry> = self.entries.drain(..count).collect();
+        let retried = batch.iter().filter(|e| e.attempts > 0).count();
+        self.bytes -= bytes;
+        self.retries -= retried;
+        (batch, retried)
     }
 }
 
@@ -757,9 +782,7 @@ impl Lanes {
         let n = self.find(kind, queue_url);
         let mut first = false;
         if let Some(lane) = &mut self.lanes[n] {
-            lane.bytes += entry.bytes;
-            lane.retries += usize::from(entry.attempts > 0);
-            lane.entries.push_back(entry);
+            lane.push_back(entry);
             first = lane.entries.len() == 1;
         }
         (n, first)
@@ -955,12 +978,9 @@ impl Shared {
             } else {
                 "linger"
             };
-            let batch: Vec<Entry> = lane.entries.drain(..count).collect();
+            let (batch, retried) = lane.take_front(count, bytes);
             *buffered -= batch.len();
             // Entries sent for the first time give back their room in the buffer.
-            let retried = batch.iter().filter(|e| e.attempts > 0).count();
-            lane.bytes -= bytes;
-            lane.retries -= retried;
             self.room.add_permits(batch.len() - retried);
             let stats = &self.stats;
             stats.batches.fetch_add(1, Ordering::Relaxed);
@@ -1061,9 +1081,7 @@ impl Shared {
             for mut e in retry.into_iter().rev() {
                 let throttled = e.last_error.as_ref().is_some_and(Error::is_throttling);
                 e.not_before = now + retry_config.backoff_for(e.attempts.max(1), throttled);
-                lane.bytes += e.bytes;
-                lane.retries += 1;
-                lane.entries.push_front(e);
+                lane.push_front(e);
             }
         }
         lanes.release_if_idle(n);
@@ -1398,6 +1416,18 @@ fn entry_index(id: &str) -> Option<usize> {
 mod tests {
     use super::*;
 
+    /// A batcher whose client sends to a port nothing listens on, in one attempt.
+    fn batcher_to_nowhere(config: BatchConfig) -> Batcher {
+        let client = Client::builder()
+            .endpoint_url("http://127.0.0.1:1")
+            .region("us-east-1")
+            .credentials_provider(crate::Credentials::new("k", "s"))
+            .retry_config(crate::RetryConfig::default().max_attempts(1))
+            .build()
+            .unwrap();
+        Batcher::with_config(client, config)
+    }
+
     fn delete(queue_url: &str) -> Entry {
         let (tx, _rx) = oneshot::channel();
         let now = Instant::now();
@@ -1418,16 +1448,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_fifo_lane_is_released_when_its_batch_task_panics() {
-        let client = Client::builder()
-            .endpoint_url("http://127.0.0.1:1")
-            .region("us-east-1")
-            .credentials_provider(crate::Credentials::new("k", "s"))
-            .build()
-            .unwrap();
-        let b = Batcher::with_config(
-            client,
-            BatchConfig::default().linger(Duration::from_secs(600)),
-        );
+        let b = batcher_to_nowhere(BatchConfig::default().linger(Duration::from_secs(600)));
         let fifo = "http://127.0.0.1:1/000000000000/q.fifo";
         // A batch of the FIFO queue in flight, and an entry held back behind it.
         let n = {
@@ -1465,14 +1486,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_lane_is_due_as_soon_as_its_bytes_or_entries_fill_a_batch() {
-        let client = Client::builder()
-            .endpoint_url("http://127.0.0.1:1")
-            .region("us-east-1")
-            .credentials_provider(crate::Credentials::new("k", "s"))
-            .build()
-            .unwrap();
-        let b = Batcher::with_config(
-            client,
+        let b = batcher_to_nowhere(
             BatchConfig::default()
                 .max_bytes(1_000)
                 .max_entries(3)
@@ -1492,47 +1506,53 @@ mod tests {
         // 800 bytes in two entries: not full, not lingered.
         push(&mut state, sized(400));
         let n = push(&mut state, sized(400));
-        assert!(
-            shared
-                .take_due(&mut state, Some(n), Instant::now())
-                .is_none()
-        );
+        let take = |state: &mut State| shared.take_due(state, Some(n), Instant::now());
+        assert!(take(&mut state).is_none());
         // A third entry of 400 would pass 1,000 bytes: the first two go now.
         push(&mut state, sized(400));
-        let due = shared
-            .take_due(&mut state, Some(n), Instant::now())
-            .expect("full by bytes");
+        let due = take(&mut state).expect("full by bytes");
         assert_eq!((due.batch.len(), due.bytes, due.reason), (2, 800, "size"));
         let lane = state.lanes.get_mut(n).unwrap();
         assert_eq!((lane.entries.len(), lane.bytes), (1, 400));
         // Three small entries fill a batch by count.
         push(&mut state, sized(10));
-        assert!(
-            shared
-                .take_due(&mut state, Some(n), Instant::now())
-                .is_none()
-        );
+        assert!(take(&mut state).is_none());
         push(&mut state, sized(10));
-        let due = shared
-            .take_due(&mut state, Some(n), Instant::now())
-            .expect("full by count");
+        let due = take(&mut state).expect("full by count");
         assert_eq!((due.batch.len(), due.bytes, due.reason), (3, 420, "size"));
         assert_eq!(state.lanes.get_mut(n).unwrap().bytes, 0);
     }
 
     #[tokio::test]
-    async fn a_batch_handed_to_a_sender_task_that_is_gone_is_sent_by_a_new_one() {
-        let client = Client::builder()
-            .endpoint_url("http://127.0.0.1:1")
-            .region("us-east-1")
-            .credentials_provider(crate::Credentials::new("k", "s"))
-            .retry_config(crate::RetryConfig::default().max_attempts(1))
-            .build()
-            .unwrap();
-        let b = Batcher::with_config(
-            client,
-            BatchConfig::default().linger(Duration::from_secs(600)),
+    async fn idle_senders_are_kept_up_to_a_bound_and_let_go_when_closing_ends() {
+        let b = batcher_to_nowhere(BatchConfig::default());
+        // Senders whose batches ended offer to take the next one.
+        let mut waiting: Vec<_> = (0..=MAX_IDLE_SENDERS)
+            .map(|_| {
+                let (next, handed) = oneshot::channel();
+                b.shared
+                    .finished(0, "DeleteMessageBatch", Vec::new(), Some(next));
+                handed
+            })
+            .collect();
+        let mut over = waiting.pop().unwrap();
+        assert!(
+            matches!(over.try_recv(), Err(oneshot::error::TryRecvError::Closed)),
+            "the sender over the bound ends"
         );
+        assert_eq!(b.shared.lock().idle_senders.len(), MAX_IDLE_SENDERS);
+        assert!(b.close().await.is_empty());
+        for mut handed in waiting {
+            assert!(
+                matches!(handed.try_recv(), Err(oneshot::error::TryRecvError::Closed)),
+                "an idle sender ends when closing is over"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_batch_handed_to_a_sender_task_that_is_gone_is_sent_by_a_new_one() {
+        let b = batcher_to_nowhere(BatchConfig::default().linger(Duration::from_secs(600)));
         // A sender task that ended (its runtime shut down, or it panicked) while waiting.
         let (gone, handed) = oneshot::channel();
         drop(handed);

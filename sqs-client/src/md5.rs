@@ -105,17 +105,13 @@ impl<'a> Padded<'a> {
         for k in from..self.blocks {
             compress(&mut state, self.block(k));
         }
-        digest_bytes(state)
+        // The state's words, little-endian.
+        let mut out = [0u8; 16];
+        for (chunk, word) in out.chunks_exact_mut(4).zip(state) {
+            chunk.copy_from_slice(&word.to_le_bytes());
+        }
+        out
     }
-}
-
-/// The digest: the state's words, little-endian.
-fn digest_bytes(state: [u32; 4]) -> [u8; 16] {
-    let mut out = [0u8; 16];
-    for (chunk, word) in out.chunks_exact_mut(4).zip(state) {
-        chunk.copy_from_slice(&word.to_le_bytes());
-    }
-    out
 }
 
 /// The MD5 of `data`.
