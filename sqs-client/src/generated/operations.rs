@@ -434,15 +434,11 @@ pub struct ChangeMessageVisibilityBatchOutput {
     #[serde(
         rename = "Successful",
         default,
-        deserialize_with = "crate::codec::json::null_as_default"
+        deserialize_with = "crate::codec::json::list"
     )]
     pub successful: Vec<ChangeMessageVisibilityBatchResultEntry>,
     /// Entries that did not, with the reason. Required.
-    #[serde(
-        rename = "Failed",
-        default,
-        deserialize_with = "crate::codec::json::null_as_default"
-    )]
+    #[serde(rename = "Failed", default, deserialize_with = "crate::codec::json::list")]
     pub failed: Vec<BatchResultErrorEntry>,
 }
 impl ChangeMessageVisibilityBatchOutput {
@@ -1005,15 +1001,11 @@ pub struct DeleteMessageBatchOutput {
     #[serde(
         rename = "Successful",
         default,
-        deserialize_with = "crate::codec::json::null_as_default"
+        deserialize_with = "crate::codec::json::list"
     )]
     pub successful: Vec<DeleteMessageBatchResultEntry>,
     /// Entries that were not, with the reason. Required.
-    #[serde(
-        rename = "Failed",
-        default,
-        deserialize_with = "crate::codec::json::null_as_default"
-    )]
+    #[serde(rename = "Failed", default, deserialize_with = "crate::codec::json::list")]
     pub failed: Vec<BatchResultErrorEntry>,
 }
 impl DeleteMessageBatchOutput {
@@ -1277,7 +1269,12 @@ pub struct GetQueueAttributesInput {
     #[serde(rename = "QueueUrl")]
     pub queue_url: String,
     /// Attributes wanted; `All` for every one.
-    #[serde(rename = "AttributeNames", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "AttributeNames",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::codec::json::optional_list"
+    )]
     pub attribute_names: Option<Vec<QueueAttributeName>>,
 }
 impl GetQueueAttributesInput {
@@ -1679,7 +1676,7 @@ pub struct ListDeadLetterSourceQueuesOutput {
     #[serde(
         rename = "queueUrls",
         default,
-        deserialize_with = "crate::codec::json::null_as_default"
+        deserialize_with = "crate::codec::json::list"
     )]
     pub queue_urls: Vec<String>,
     /// Present when more pages follow.
@@ -1834,7 +1831,12 @@ impl crate::codec::validate::Validate for ListMessageMoveTasksInput {
 #[non_exhaustive]
 pub struct ListMessageMoveTasksOutput {
     /// The tasks.
-    #[serde(rename = "Results", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "Results",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::codec::json::optional_list"
+    )]
     pub results: Option<Vec<ListMessageMoveTasksResultEntry>>,
 }
 impl ListMessageMoveTasksOutput {
@@ -2113,7 +2115,12 @@ impl crate::codec::validate::Validate for ListQueuesInput {
 #[non_exhaustive]
 pub struct ListQueuesOutput {
     /// URLs on this page.
-    #[serde(rename = "QueueUrls", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "QueueUrls",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::codec::json::optional_list"
+    )]
     pub queue_urls: Option<Vec<String>>,
     /// Present when more pages follow.
     #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
@@ -2260,20 +2267,27 @@ pub struct ReceiveMessageInput {
     #[serde(rename = "QueueUrl")]
     pub queue_url: String,
     /// Older way to ask for system attributes. Deprecated: use MessageSystemAttributeNames.
-    #[serde(rename = "AttributeNames", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "AttributeNames",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::codec::json::optional_list"
+    )]
     pub attribute_names: Option<Vec<QueueAttributeName>>,
     /// System attributes to return with each message.
     #[serde(
         rename = "MessageSystemAttributeNames",
         default,
-        skip_serializing_if = "Option::is_none"
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::codec::json::optional_list"
     )]
     pub message_system_attribute_names: Option<Vec<MessageSystemAttributeName>>,
     /// User attributes to return with each message.
     #[serde(
         rename = "MessageAttributeNames",
         default,
-        skip_serializing_if = "Option::is_none"
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::codec::json::optional_list"
     )]
     pub message_attribute_names: Option<Vec<String>>,
     /// Most messages to return; one when absent.
@@ -2550,7 +2564,12 @@ impl crate::codec::validate::Validate for ReceiveMessageInput {
 #[non_exhaustive]
 pub struct ReceiveMessageOutput {
     /// The messages; absent or empty when none was ready.
-    #[serde(rename = "Messages", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "Messages",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::codec::json::optional_list"
+    )]
     pub messages: Option<Vec<Message>>,
 }
 impl ReceiveMessageOutput {
@@ -2811,15 +2830,11 @@ pub struct SendMessageBatchOutput {
     #[serde(
         rename = "Successful",
         default,
-        deserialize_with = "crate::codec::json::null_as_default"
+        deserialize_with = "crate::codec::json::list"
     )]
     pub successful: Vec<SendMessageBatchResultEntry>,
     /// Entries that were not, with the reason. Required.
-    #[serde(
-        rename = "Failed",
-        default,
-        deserialize_with = "crate::codec::json::null_as_default"
-    )]
+    #[serde(rename = "Failed", default, deserialize_with = "crate::codec::json::list")]
     pub failed: Vec<BatchResultErrorEntry>,
 }
 impl SendMessageBatchOutput {

@@ -957,14 +957,16 @@ pub struct MessageAttributeValue {
     #[serde(
         rename = "StringListValues",
         default,
-        skip_serializing_if = "Option::is_none"
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::codec::json::optional_list"
     )]
     pub string_list_values: Option<Vec<String>>,
     /// Reserved; not accepted by the service yet.
     #[serde(
         rename = "BinaryListValues",
         default,
-        skip_serializing_if = "Option::is_none"
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::codec::json::optional_list"
     )]
     pub binary_list_values: Option<Vec<crate::codec::Blob>>,
 }
@@ -1195,14 +1197,16 @@ pub struct MessageSystemAttributeValue {
     #[serde(
         rename = "StringListValues",
         default,
-        skip_serializing_if = "Option::is_none"
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::codec::json::optional_list"
     )]
     pub string_list_values: Option<Vec<String>>,
     /// Reserved; not accepted by the service yet.
     #[serde(
         rename = "BinaryListValues",
         default,
-        skip_serializing_if = "Option::is_none"
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::codec::json::optional_list"
     )]
     pub binary_list_values: Option<Vec<crate::codec::Blob>>,
 }

@@ -42,8 +42,15 @@ pub(super) fn structure(s: &Structure, svc: &Service) -> TokenStream {
         let ty = field_ty(m);
         let doc = doc_attr(&member_doc(m));
         let wire = &m.name;
-        let serde = if m.optional() {
+        // Lists are read through the codec's own list reader (room for a batch at the first
+        // element, not serde's growth from four).
+        let list = matches!(m.ty, Ty::List(_));
+        let serde = if m.optional() && list {
+            quote!(#[serde(rename = #wire, default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::codec::json::optional_list")])
+        } else if m.optional() {
             quote!(#[serde(rename = #wire, default, skip_serializing_if = "Option::is_none")])
+        } else if list && (lenient || m.has_default) {
+            quote!(#[serde(rename = #wire, default, deserialize_with = "crate::codec::json::list")])
         } else if (lenient || m.has_default) && m.ty.has_default(&svc.structures) {
             quote!(#[serde(rename = #wire, default, deserialize_with = "crate::codec::json::null_as_default")])
         } else {
