@@ -3,22 +3,21 @@
 //! `cargo bench --bench client` prints, for SendMessage with a 1 KiB body, sequentially and at
 //! concurrency 64: messages per second and client CPU per request (user + system time of this
 //! process; the fake endpoint runs in a child process, and its CPU per message is printed
-//! apart). Also a
-//! send -> receive -> delete cycle, and SendMessage through the Batcher at concurrency 64 with
-//! four linger times (messages per second, entries per batch). `cargo bench --bench client --
-//! sequential N` runs only N sequential sends (for `valgrind --tool=callgrind`); `-- batched N
-//! [BYTES]` only N sends through the Batcher, with bodies of BYTES (default 1024; for `perf`, and
-//! to tell the cost per batch from the cost per byte); `-- unbatched N` only N single sends at
-//! concurrency 64; `-- ratio [ROUNDS]` alternates unbatched
-//! and batched rounds at concurrency 64 and prints each round's ratio and the median; `-- linger`
-//! sends through the Batcher with 1 to 64 callers at linger times of 1 to 10 ms.
+//! apart). Also a send -> receive -> delete cycle, and SendMessage through the Batcher at
+//! concurrency 64 with four linger times (messages per second, entries per batch). `cargo bench
+//! --bench client -- sequential N` runs only N sequential sends (for `valgrind
+//! --tool=callgrind`); `-- batched N [BYTES]` only N sends through the Batcher, with bodies of
+//! BYTES (default 1024; for `perf`, and to tell the cost per batch from the cost per byte);
+//! `-- unbatched N` only N single sends at concurrency 64; `-- ratio [ROUNDS]` alternates
+//! unbatched and batched rounds at concurrency 64 and prints each round's ratio and the median;
+//! `-- linger` sends through the Batcher with 1 to 64 callers at linger times of 1 to 10 ms.
 //!
 //! The endpoint answers SendMessage, SendMessageBatch, ReceiveMessage and DeleteMessage in AWS
-//! JSON 1.0 with correct MD5 digests, over keep-alive HTTP/1.1. It keeps its own work small (it
+//! JSON 1.0 with correct MD5 digests, over keep-alive HTTP/1.1. It keeps its own work small: it
 //! shares the machine's cores with the client, so its cost per message would count against the
-//! Batcher): requests are answered where they lie in the connection's buffer, the member values it
-//! needs are found with `memchr` rather than by parsing the whole request, and the digest of a body
-//! equal to the previous one on the connection is reused.
+//! Batcher. Requests are answered where they lie in the connection's buffer, the member values
+//! it needs are found with `memchr` rather than by parsing the whole request, and the digest of
+//! a body equal to the previous one on the connection is reused.
 
 use std::fmt::Write as _;
 use std::process::{Child, Command, Stdio};

@@ -1231,11 +1231,14 @@ async fn send_batch(
                 .queue_url(&*key.queue_url)
                 .set_entries(entries);
             let result = client.execute_ref(&input, Checks::AlreadyDone).await;
-            let sends = batch.iter_mut().filter_map(|e| match &mut e.payload {
-                Payload::Send(m) => Some(m),
-                _ => None,
-            });
-            for ((i, m), lent) in sends.enumerate().zip(input.entries.drain(..)) {
+            let sends = batch
+                .iter_mut()
+                .enumerate()
+                .filter_map(|(i, e)| match &mut e.payload {
+                    Payload::Send(m) => Some((i, m)),
+                    _ => None,
+                });
+            for ((i, m), lent) in sends.zip(input.entries.drain(..)) {
                 ids[i] = take_back(m, lent);
             }
             scratch.entries = input.entries;
