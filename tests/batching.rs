@@ -250,6 +250,58 @@ async fn only_the_failed_entries_are_sent_again() {
 }
 
 #[tokio::test]
+async fn failed_deletes_and_visibility_changes_go_again_with_their_own_receipt_handles() {
+    // The first time each operation sees receipt handle h1 it fails it with a receiver fault.
+    let failed_once = Arc::new(Mutex::new(HashSet::new()));
+    let seen = Arc::clone(&failed_once);
+    let fake = Fake::start(move |op, body| {
+        let mut ok = Vec::new();
+        let mut failed = Vec::new();
+        for e in entries(body) {
+            let handle = e["ReceiptHandle"].as_str().unwrap().to_owned();
+            if handle == "h1" && seen.lock().unwrap().insert(op.to_owned()) {
+                failed.push(failure(&e["Id"], "InternalError", false));
+            } else {
+                ok.push(json!({"Id": e["Id"]}));
+            }
+        }
+        (200, json!({"Successful": ok, "Failed": failed}))
+    })
+    .await;
+    let b = lingering(&fake, Duration::from_millis(50));
+    let calls: Vec<_> = (0..3)
+        .map(|i| {
+            let b = b.clone();
+            tokio::spawn(async move {
+                b.delete_message(QUEUE, format!("h{i}")).await?;
+                b.change_message_visibility(QUEUE, format!("h{i}"), 30)
+                    .await
+            })
+        })
+        .collect();
+    for c in calls {
+        c.await.unwrap().unwrap();
+    }
+    for op in ["DeleteMessageBatch", "ChangeMessageVisibilityBatch"] {
+        let requests = fake.requests(op);
+        let handles: Vec<Vec<&str>> = requests
+            .iter()
+            .map(|r| {
+                entries(r)
+                    .iter()
+                    .map(|e| e["ReceiptHandle"].as_str().unwrap())
+                    .collect()
+            })
+            .collect();
+        // Every handle went once, and h1 (which failed) a second time, on its own.
+        let mut all: Vec<&str> = handles.iter().flatten().copied().collect();
+        all.sort();
+        assert_eq!(all, ["h0", "h1", "h1", "h2"], "{op}: {handles:?}");
+        assert_eq!(handles.last().unwrap(), &["h1"], "{op}: {handles:?}");
+    }
+}
+
+#[tokio::test]
 async fn a_batch_too_long_is_split_and_sent_in_halves() {
     let fake = Fake::start(|_, body| {
         if entries(body).len() > 2 {
