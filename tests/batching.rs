@@ -299,6 +299,13 @@ async fn failed_deletes_and_visibility_changes_go_again_with_their_own_receipt_h
         assert_eq!(all, ["h0", "h1", "h1", "h2"], "{op}: {handles:?}");
         assert_eq!(handles.last().unwrap(), &["h1"], "{op}: {handles:?}");
     }
+    // Each visibility change carries its timeout, the retried one too.
+    let timeouts: Vec<Option<i64>> = fake
+        .requests("ChangeMessageVisibilityBatch")
+        .iter()
+        .flat_map(|r| entries(r).iter().map(|e| e["VisibilityTimeout"].as_i64()))
+        .collect();
+    assert_eq!(timeouts, [Some(30); 4]);
 }
 
 #[tokio::test]

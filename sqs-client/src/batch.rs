@@ -286,6 +286,14 @@ impl Payload {
             Payload::Visibility(r, _) => (Kind::Visibility, &r.queue_url),
         }
     }
+
+    /// The receipt of a delete or a visibility change.
+    fn receipt_mut(&mut self) -> Option<&mut Receipt> {
+        match self {
+            Payload::Send(_) => None,
+            Payload::Delete(r) | Payload::Visibility(r, _) => Some(r),
+        }
+    }
 }
 
 /// A caller's outcome, with its request handed back: the caller's task frees the request, on
@@ -1276,61 +1284,37 @@ async fn send_batch(
         // The ids and receipt handles move into the request and back out after it, like the
         // messages above.
         Kind::Delete => {
-            let mut entries = Vec::with_capacity(batch.len());
-            for (i, e) in batch.iter_mut().enumerate() {
-                if let Payload::Delete(r) = &mut e.payload {
-                    entries.push(DeleteMessageBatchRequestEntry {
-                        id: scratch.lend_id(i),
-                        receipt_handle: std::mem::take(&mut r.receipt_handle),
-                    });
-                }
-            }
+            let entries = lend_receipts(&mut batch, scratch, |id, receipt_handle, _| {
+                DeleteMessageBatchRequestEntry { id, receipt_handle }
+            });
             let mut input = DeleteMessageBatchInput::default()
                 .queue_url(&*key.queue_url)
                 .set_entries(entries);
             let result = client.execute_ref(&input, Checks::All).await;
-            let receipts = batch
-                .iter_mut()
-                .enumerate()
-                .filter_map(|(i, e)| match &mut e.payload {
-                    Payload::Delete(r) => Some((i, r)),
-                    _ => None,
-                });
-            for ((i, r), lent) in receipts.zip(input.entries.drain(..)) {
-                r.receipt_handle = lent.receipt_handle;
-                scratch.give_back_id(i, lent.id);
-            }
+            let lent = input.entries.drain(..).map(|e| (e.id, e.receipt_handle));
+            give_back_receipts(&mut batch, scratch, lent);
             result.map(|out| {
                 let ok = out.successful.into_iter().map(|s| (s.id, None)).collect();
                 (ok, out.failed)
             })
         }
         Kind::Visibility => {
-            let mut entries = Vec::with_capacity(batch.len());
-            for (i, e) in batch.iter_mut().enumerate() {
-                if let Payload::Visibility(r, timeout) = &mut e.payload {
-                    entries.push(ChangeMessageVisibilityBatchRequestEntry {
-                        id: scratch.lend_id(i),
-                        receipt_handle: std::mem::take(&mut r.receipt_handle),
-                        visibility_timeout: Some(*timeout),
-                    });
+            let entries = lend_receipts(&mut batch, scratch, |id, receipt_handle, payload| {
+                ChangeMessageVisibilityBatchRequestEntry {
+                    id,
+                    receipt_handle,
+                    visibility_timeout: match payload {
+                        Payload::Visibility(_, timeout) => Some(*timeout),
+                        _ => None,
+                    },
                 }
-            }
+            });
             let mut input = ChangeMessageVisibilityBatchInput::default()
                 .queue_url(&*key.queue_url)
                 .set_entries(entries);
             let result = client.execute_ref(&input, Checks::All).await;
-            let receipts = batch
-                .iter_mut()
-                .enumerate()
-                .filter_map(|(i, e)| match &mut e.payload {
-                    Payload::Visibility(r, _) => Some((i, r)),
-                    _ => None,
-                });
-            for ((i, r), lent) in receipts.zip(input.entries.drain(..)) {
-                r.receipt_handle = lent.receipt_handle;
-                scratch.give_back_id(i, lent.id);
-            }
+            let lent = input.entries.drain(..).map(|e| (e.id, e.receipt_handle));
+            give_back_receipts(&mut batch, scratch, lent);
             result.map(|out| {
                 let ok = out.successful.into_iter().map(|s| (s.id, None)).collect();
                 (ok, out.failed)
@@ -1357,6 +1341,40 @@ async fn send_batch(
             }
             Vec::new()
         }
+    }
+}
+
+/// The request entries of a delete or visibility batch, each made by `entry` from its id, its
+/// receipt handle (moved out of the batch's entry) and its payload; [`give_back_receipts`]
+/// returns the ids and handles.
+fn lend_receipts<E>(
+    batch: &mut [Entry],
+    scratch: &mut Scratch,
+    mut entry: impl FnMut(String, String, &Payload) -> E,
+) -> Vec<E> {
+    let mut entries = Vec::with_capacity(batch.len());
+    for (i, e) in batch.iter_mut().enumerate() {
+        if let Some(r) = e.payload.receipt_mut() {
+            let handle = std::mem::take(&mut r.receipt_handle);
+            entries.push(entry(scratch.lend_id(i), handle, &e.payload));
+        }
+    }
+    entries
+}
+
+/// Puts the `(id, receipt handle)` pairs [`lend_receipts`] lent back where they came from.
+fn give_back_receipts(
+    batch: &mut [Entry],
+    scratch: &mut Scratch,
+    lent: impl Iterator<Item = (String, String)>,
+) {
+    let receipts = batch
+        .iter_mut()
+        .enumerate()
+        .filter_map(|(i, e)| e.payload.receipt_mut().map(|r| (i, r)));
+    for ((i, r), (id, handle)) in receipts.zip(lent) {
+        r.receipt_handle = handle;
+        scratch.give_back_id(i, id);
     }
 }
 
