@@ -6,8 +6,8 @@
 use serde_json::Value;
 use sqs_client::Operation;
 use sqs_client::operation::*;
-use sqs_client::server::{Form, RequestError, Served};
 use sqs_client::types::MessageAttributeValue;
+use sqs_model::server::{Form, RequestError, Served};
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = format!("{}/tests/fixtures/wire/{name}", env!("CARGO_MANIFEST_DIR"));

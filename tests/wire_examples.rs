@@ -11,7 +11,8 @@ use sqs_client::types::{
     MessageAttributeValue, MessageSystemAttributeName, QueueAttributeName,
     SendMessageBatchRequestEntry,
 };
-use sqs_client::{ErrorCode, Fault, Operation, decode_json_error, decode_xml_error};
+use sqs_client::{ErrorCode, Fault, Operation};
+use sqs_model::wire::{decode_json_error, decode_xml_error};
 
 const QUEUE: &str = "http://127.0.0.1:4566/123456789012/wire-demo-q";
 

@@ -13,6 +13,8 @@ use std::time::SystemTime;
 use ring::digest::{SHA256, digest};
 use ring::hmac;
 
+use sqs_model::wire::push_hex;
+
 use crate::credentials::Credentials;
 
 /// What goes into one signature.
@@ -50,18 +52,6 @@ struct CachedKey {
     /// HMAC-SHA256 keyed with the derived signing key (inner and outer states precomputed).
     key: hmac::Key,
 }
-
-/// Appends the lowercase hex form of `bytes`.
-pub(crate) fn push_hex(out: &mut String, bytes: &[u8]) {
-    out.reserve(bytes.len() * 2);
-    for b in bytes {
-        out.push(HEX_DIGITS[usize::from(b >> 4)] as char);
-        out.push(HEX_DIGITS[usize::from(b & 0xf)] as char);
-    }
-}
-
-/// The lowercase hex digits, by value.
-pub(crate) const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
 
 /// Signs requests, caching the derived key of the current day.
 #[derive(Default)]

@@ -19,18 +19,15 @@ use tokio::sync::{Notify, Semaphore, oneshot};
 use tokio::time::Instant;
 use tracing::Instrument;
 
-use crate::checks::{self, message_size};
 use crate::client::Checks;
-use crate::codec::Operation as _;
-use crate::codec::{LengthUnit, ValidationError, ValidationProblem};
 use crate::error::Error;
 use crate::operation::*;
 use crate::retry::TokenBucket;
-use crate::types::{
-    BatchResultErrorEntry, ChangeMessageVisibilityBatchRequestEntry,
-    DeleteMessageBatchRequestEntry, SendMessageBatchRequestEntry,
-};
+use crate::types::{BatchResultErrorEntry, SendMessageBatchRequestEntry};
 use crate::{Client, ErrorCode};
+use sqs_model::Operation as _;
+use sqs_model::checks::message_size;
+use sqs_model::{LengthUnit, ValidationError, ValidationProblem};
 
 /// The most entries SQS takes in one batch request.
 const MAX_ENTRIES: usize = 10;
@@ -443,7 +440,8 @@ impl Batcher {
     pub async fn send_message(&self, input: SendMessageInput) -> Result<SendMessageOutput, Error> {
         const OP: &str = "SendMessage";
         input.validate().map_err(|e| Error::invalid(OP, e))?;
-        checks::check_send(&input, &self.shared.client.limits())
+        input
+            .check(&self.shared.client.limits())
             .map_err(|e| Error::invalid(OP, e))?;
         let bytes = message_size(&input.message_body, input.message_attributes.as_ref());
         if bytes > self.shared.config.max_bytes {
@@ -1245,7 +1243,7 @@ async fn send_batch(
             entries.clear();
             for (i, e) in batch.iter_mut().enumerate() {
                 if let Payload::Send(m) = &mut e.payload {
-                    entries.push(lend_entry(scratch.lend_id(i), m));
+                    entries.push(sqs_model::batch::lend_send(scratch.lend_id(i), m));
                 }
             }
             let mut input = SendMessageBatchInput::default()
@@ -1260,7 +1258,7 @@ async fn send_batch(
                     _ => None,
                 });
             for ((i, m), lent) in sends.zip(input.entries.drain(..)) {
-                scratch.give_back_id(i, take_back(m, lent));
+                scratch.give_back_id(i, sqs_model::batch::take_back_send(m, lent));
             }
             scratch.entries = input.entries;
             result.map(|out| {
@@ -1268,14 +1266,8 @@ async fn send_batch(
                     .successful
                     .into_iter()
                     .map(|s| {
-                        let output = SendMessageOutput {
-                            md5_of_message_body: Some(s.md5_of_message_body),
-                            md5_of_message_attributes: s.md5_of_message_attributes,
-                            md5_of_message_system_attributes: s.md5_of_message_system_attributes,
-                            message_id: Some(s.message_id),
-                            sequence_number: s.sequence_number,
-                        };
-                        (s.id, Some(output))
+                        let (id, output) = sqs_model::batch::send_output(s);
+                        (id, Some(output))
                     })
                     .collect();
                 (ok, out.failed)
@@ -1285,7 +1277,7 @@ async fn send_batch(
         // messages above.
         Kind::Delete => {
             let entries = lend_receipts(&mut batch, scratch, |id, receipt_handle, _| {
-                DeleteMessageBatchRequestEntry { id, receipt_handle }
+                sqs_model::batch::delete_entry(id, receipt_handle)
             });
             let mut input = DeleteMessageBatchInput::default()
                 .queue_url(&*key.queue_url)
@@ -1300,14 +1292,11 @@ async fn send_batch(
         }
         Kind::Visibility => {
             let entries = lend_receipts(&mut batch, scratch, |id, receipt_handle, payload| {
-                ChangeMessageVisibilityBatchRequestEntry {
-                    id,
-                    receipt_handle,
-                    visibility_timeout: match payload {
-                        Payload::Visibility(_, timeout) => Some(*timeout),
-                        _ => None,
-                    },
-                }
+                let timeout = match payload {
+                    Payload::Visibility(_, timeout) => Some(*timeout),
+                    _ => None,
+                };
+                sqs_model::batch::visibility_entry(id, receipt_handle, timeout)
             });
             let mut input = ChangeMessageVisibilityBatchInput::default()
                 .queue_url(&*key.queue_url)
@@ -1376,39 +1365,6 @@ fn give_back_receipts(
         r.receipt_handle = handle;
         scratch.give_back_id(i, id);
     }
-}
-
-/// Moves a message's parts into a batch entry with id `id`; [`take_back`] returns them, and the
-/// id for the next batch. (Written out field by field: a new field in the model fails to compile
-/// here rather than being left behind.)
-fn lend_entry(id: String, m: &mut SendMessageInput) -> SendMessageBatchRequestEntry {
-    SendMessageBatchRequestEntry {
-        id,
-        message_body: std::mem::take(&mut m.message_body),
-        delay_seconds: m.delay_seconds,
-        message_attributes: m.message_attributes.take(),
-        message_system_attributes: m.message_system_attributes.take(),
-        message_deduplication_id: m.message_deduplication_id.take(),
-        message_group_id: m.message_group_id.take(),
-    }
-}
-
-fn take_back(m: &mut SendMessageInput, lent: SendMessageBatchRequestEntry) -> String {
-    let SendMessageBatchRequestEntry {
-        id,
-        message_body,
-        delay_seconds: _,
-        message_attributes,
-        message_system_attributes,
-        message_deduplication_id,
-        message_group_id,
-    } = lent;
-    m.message_body = message_body;
-    m.message_attributes = message_attributes;
-    m.message_system_attributes = message_system_attributes;
-    m.message_deduplication_id = message_deduplication_id;
-    m.message_group_id = message_group_id;
-    id
 }
 
 /// Answers each entry of a batch from the service's per-entry results.

@@ -1,7 +1,6 @@
 //! The client and its one execute path: validate -> serialize -> sign -> send -> retry ->
 //! decode -> verify digests.
 
-use std::any::Any;
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
@@ -13,16 +12,12 @@ use bytes::Bytes;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue};
 use tracing::Instrument;
 
+use sqs_model::wire;
+use sqs_model::{Limits, Operation, Paginated};
+
 use crate::auth::{Signer, SigningInput};
-use crate::checks::{self, Limits};
-use crate::codec::{Operation, Paginated, wire_error};
 use crate::config::{ClientBuilder, Config, Protocol, regional_endpoint};
 use crate::error::{Error, ErrorKind};
-use crate::operation::{
-    ChangeMessageVisibilityBatchInput, DeleteMessageBatchInput, ReceiveMessageInput,
-    ReceiveMessageOutput, SendMessageBatchInput, SendMessageBatchOutput, SendMessageInput,
-    SendMessageOutput,
-};
 use crate::retry::{RateLimiter, RetryMode, TokenBucket};
 
 const JSON_CONTENT_TYPE: &str = "application/x-amz-json-1.0";
@@ -143,10 +138,7 @@ impl Client {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| Error::config("build", format!("HTTP client: {e}")))?;
-        let limits = Limits {
-            max_message_size: config.max_message_size,
-            max_batch_size: config.max_message_size.max(1_048_576),
-        };
+        let limits = Limits::new(config.max_message_size);
         let limiter = (config.retry.mode == RetryMode::Adaptive).then(RateLimiter::default);
         Ok(Self {
             inner: Arc::new(Inner {
@@ -202,7 +194,9 @@ impl Client {
     ) -> Result<O::Output, Error> {
         if checks != Checks::AlreadyDone {
             input.validate().map_err(|e| Error::invalid(O::NAME, e))?;
-            self.extra_checks(input)?;
+            input
+                .check(&self.inner.limits)
+                .map_err(|e| Error::invalid(O::NAME, e))?;
         }
         let config = &self.inner.config;
         let body: Bytes = match config.protocol {
@@ -213,19 +207,17 @@ impl Client {
             Protocol::AwsQuery => input.to_query().into_bytes().into(),
         };
         let verifying = config.verify_checksums && checks != Checks::NotTheDigests;
-        // A batch's body digests are taken now, while encoding has left the bodies in cache.
-        let batch_digests = (input as &dyn Any)
-            .downcast_ref::<SendMessageBatchInput>()
-            .filter(|_| verifying)
-            .map(checks::batch_body_digests);
+        // Digests of what the request carries are taken now, while encoding has left it in cache.
+        let sent_digests = if verifying {
+            input.sent_digests()
+        } else {
+            Vec::new()
+        };
         let url = self.url_for(input)?;
-        let long_poll = (input as &dyn Any)
-            .downcast_ref::<ReceiveMessageInput>()
-            .map(|r| {
-                Duration::from_secs(u64::try_from(r.wait_time_seconds.unwrap_or(20)).unwrap_or(20))
-            });
-        let attempt_timeout = config.timeouts.attempt + long_poll.unwrap_or_default();
-        let operation_timeout = config.timeouts.operation + long_poll.unwrap_or_default();
+        // A long poll's wait is added to both timeouts, so that waiting is never a timeout.
+        let long_poll = input.long_poll().unwrap_or_default();
+        let attempt_timeout = config.timeouts.attempt + long_poll;
+        let operation_timeout = config.timeouts.operation + long_poll;
 
         // One deadline for the whole operation; each attempt is timed against the earlier of it
         // and its own limit, so a single timer runs at a time.
@@ -234,7 +226,9 @@ impl Client {
             .attempts::<O>(&url, body, attempt_timeout, deadline)
             .await?;
         if verifying {
-            self.verify::<O>(input, batch_digests.as_deref(), &mut output)?;
+            input
+                .verify(&sent_digests, &mut output)
+                .map_err(|why| Error::checksum(O::NAME, why, None))?;
         }
         Ok(output)
     }
@@ -252,54 +246,6 @@ impl Client {
     /// Retry settings and the shared retry budget (the batcher retries failed entries in them).
     pub(crate) fn retry_parts(&self) -> (&crate::retry::RetryConfig, &TokenBucket) {
         (&self.inner.config.retry, &self.inner.bucket)
-    }
-
-    fn extra_checks<O: Operation>(&self, input: &O) -> Result<(), Error> {
-        let any = input as &dyn Any;
-        let limits = &self.inner.limits;
-        let checked = if let Some(i) = any.downcast_ref::<SendMessageInput>() {
-            checks::check_send(i, limits)
-        } else if let Some(i) = any.downcast_ref::<SendMessageBatchInput>() {
-            checks::check_send_batch(i, limits)
-        } else if let Some(i) = any.downcast_ref::<DeleteMessageBatchInput>() {
-            checks::check_delete_batch(i)
-        } else if let Some(i) = any.downcast_ref::<ChangeMessageVisibilityBatchInput>() {
-            checks::check_visibility_batch(i)
-        } else {
-            Ok(())
-        };
-        checked.map_err(|e| Error::invalid(O::NAME, e))
-    }
-
-    /// Checks the digests of an answer; `batch_digests` are those of a batch's bodies, taken
-    /// before sending.
-    fn verify<O: Operation>(
-        &self,
-        input: &O,
-        batch_digests: Option<&[[u8; 16]]>,
-        output: &mut O::Output,
-    ) -> Result<(), Error> {
-        let (input, output) = (input as &dyn Any, output as &mut dyn Any);
-        let result = if let (Some(i), Some(o)) = (
-            input.downcast_ref::<SendMessageInput>(),
-            output.downcast_ref::<SendMessageOutput>(),
-        ) {
-            checks::verify_send(i, o)
-        } else if let (Some(i), Some(o)) = (
-            input.downcast_ref::<SendMessageBatchInput>(),
-            output.downcast_mut::<SendMessageBatchOutput>(),
-        ) {
-            match batch_digests {
-                Some(digests) => checks::verify_send_batch(i, digests, o),
-                None => checks::verify_send_batch(i, &checks::batch_body_digests(i), o),
-            }
-            Ok(())
-        } else if let Some(o) = output.downcast_ref::<ReceiveMessageOutput>() {
-            checks::verify_received(o)
-        } else {
-            Ok(())
-        };
-        result.map_err(|why| Error::checksum(O::NAME, why, None))
     }
 
     fn url_for<O: Operation>(&self, input: &O) -> Result<reqwest::Url, Error> {
@@ -388,7 +334,16 @@ impl Client {
                 tracing::warn!(attempt, reason = %err, "not retrying: the operation would run out of time");
                 return Err(err.with_attempts(attempt));
             }
-            tracing::info!(attempt, wait_ms = wait.as_millis() as u64, reason = %err, "retrying");
+            let wait_ms = wait.as_millis() as u64;
+            if O::IDEMPOTENT || err.kind() != ErrorKind::Timeout {
+                tracing::info!(attempt, wait_ms, reason = %err, "retrying");
+            } else {
+                // The operation is not idempotent and the attempt may have reached the service.
+                tracing::warn!(
+                    attempt, wait_ms, reason = %err,
+                    "retrying after a timeout; the earlier attempt may have taken effect too"
+                );
+            }
             tokio::time::sleep(wait).await;
             attempt += 1;
         }
@@ -522,9 +477,9 @@ impl Client {
         // signature errors on JSON requests), so look at the body.
         let looks_xml = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<');
         let wire = if looks_xml {
-            wire_error::decode_xml_error(&body)
+            wire::decode_xml_error(&body)
         } else {
-            wire_error::decode_json_error(query_error.as_deref(), error_type.as_deref(), &body)
+            wire::decode_json_error(query_error.as_deref(), error_type.as_deref(), &body)
         };
         Err(match wire {
             Some(wire) => Error::service(O::NAME, status, wire, request_id),

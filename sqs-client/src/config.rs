@@ -58,7 +58,7 @@ pub struct EndpointConfig {
 }
 
 /// The regional endpoint of SQS.
-pub fn regional_endpoint(region: &str, fips: bool, dual_stack: bool) -> String {
+pub(crate) fn regional_endpoint(region: &str, fips: bool, dual_stack: bool) -> String {
     let china = region.starts_with("cn-");
     let service = if fips { "sqs-fips" } else { "sqs" };
     let suffix = match (china, dual_stack) {

@@ -2,9 +2,10 @@
 
 use std::fmt;
 
-use crate::codec::{DecodeError, Fault, ValidationError, WireError};
+use sqs_model::wire::WireError;
+use sqs_model::{DecodeError, ErrorCode, Fault, ValidationError};
+
 use crate::credentials::CredentialsError;
-use crate::generated::errors::ErrorCode;
 
 /// What kind of failure an [`Error`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -380,10 +381,7 @@ mod tests {
     use super::*;
 
     fn service(status: u16, code: &str) -> Error {
-        let wire = WireError {
-            code: code.into(),
-            ..WireError::default()
-        };
+        let wire = WireError::new(code);
         Error::service("SendMessage", status, wire, Some("rid".into()))
     }
 

@@ -1,6 +1,7 @@
 //! Receiving with each message's digests checked on its own.
 
-use crate::checks;
+use sqs_model::checks;
+
 use crate::client::{Checks, Client};
 use crate::error::Error;
 use crate::operation::ReceiveMessageInput;

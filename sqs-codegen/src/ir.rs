@@ -19,6 +19,12 @@ const T_HTTP_ERROR: &str = "smithy.api#httpError";
 const T_QUERY_ERROR: &str = "aws.protocols#awsQueryError";
 const T_DEPRECATED: &str = "smithy.api#deprecated";
 const T_PAGINATED: &str = "smithy.api#paginated";
+const T_READONLY: &str = "smithy.api#readonly";
+const T_IDEMPOTENT: &str = "smithy.api#idempotent";
+/// The project's own traits (defined in its description): see [`Hooks`].
+const T_CLIENT_HOOKS: &str = "rs.sqs#clientHooks";
+const T_LONG_POLL: &str = "rs.sqs#longPoll";
+const T_CARRIES_MESSAGES: &str = "rs.sqs#carriesMessages";
 const T_LENGTH: &str = "smithy.api#length";
 const T_RANGE: &str = "smithy.api#range";
 const T_PATTERN: &str = "smithy.api#pattern";
@@ -63,10 +69,38 @@ pub struct Operation {
     pub errors: Vec<String>,
     /// Pagination, when the operation pages.
     pub paginated: Option<Pagination>,
+    /// `@readonly` or `@idempotent`: sending it again has no further effect.
+    pub idempotent: bool,
+    /// The hand-written checks the description names for it (`rs.sqs#clientHooks`).
+    pub hooks: Hooks,
+    /// The long poll it may make (`rs.sqs#longPoll`).
+    pub long_poll: Option<LongPoll>,
+    /// It carries message bodies or receipt handles (`rs.sqs#carriesMessages`).
+    pub carries_messages: bool,
     /// Shape name of the input in the model, if any (for conformance checks).
     pub input_shape: Option<String>,
     /// Shape name of the output in the model, if any (`None` for `Unit`).
     pub output_shape: Option<String>,
+}
+
+/// Functions of the model crate's `checks` module that an operation's `Operation` hooks call.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Hooks {
+    /// `check(input, limits)`, before sending.
+    pub check: Option<String>,
+    /// `sent_digests(input)`, right after encoding.
+    pub sent_digests: Option<String>,
+    /// `verify(input, sent_digests, output)`, after decoding the answer.
+    pub verify: Option<String>,
+}
+
+/// How long the server may hold a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LongPoll {
+    /// The input member holding the wait in seconds.
+    pub wait_member: String,
+    /// The longest wait when the member is absent.
+    pub when_absent: u64,
 }
 
 /// Member names that carry pagination.
@@ -464,6 +498,48 @@ pub fn resolve(ast: &Ast) -> Result<Service, Error> {
                 }
             })
             .transpose()?;
+        let hook = |key: &str| {
+            op.traits
+                .get(T_CLIENT_HOOKS)
+                .and_then(|h| h.get(key))
+                .map(|v| {
+                    v.as_str()
+                        .filter(|f| {
+                            !f.is_empty()
+                                && f.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                        })
+                        .map(str::to_owned)
+                        .ok_or_else(|| {
+                            Error::model(format!(
+                                "{op_id}: @clientHooks {key} must name a function"
+                            ))
+                        })
+                })
+                .transpose()
+        };
+        let hooks = Hooks {
+            check: hook("check")?,
+            sent_digests: hook("sentDigests")?,
+            verify: hook("verify")?,
+        };
+        let long_poll = op
+            .traits
+            .get(T_LONG_POLL)
+            .map(|p| {
+                match (
+                    p.get("waitMember").and_then(Value::as_str),
+                    p.get("whenAbsent").and_then(Value::as_u64),
+                ) {
+                    (Some(member), Some(when_absent)) => Ok(LongPoll {
+                        wait_member: member.to_owned(),
+                        when_absent,
+                    }),
+                    _ => Err(Error::model(format!(
+                        "{op_id}: @longPoll needs waitMember and whenAbsent"
+                    ))),
+                }
+            })
+            .transpose()?;
         operations.push(Operation {
             name,
             doc: doc(&op.traits),
@@ -471,6 +547,10 @@ pub fn resolve(ast: &Ast) -> Result<Service, Error> {
             output,
             errors: op_errors,
             paginated,
+            idempotent: op.traits.contains_key(T_READONLY) || op.traits.contains_key(T_IDEMPOTENT),
+            hooks,
+            long_poll,
+            carries_messages: op.traits.contains_key(T_CARRIES_MESSAGES),
             input_shape: input_shape.map(|s| local_name(&s).to_owned()),
             output_shape: output_shape.map(|s| local_name(&s).to_owned()),
         });

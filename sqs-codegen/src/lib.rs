@@ -101,6 +101,36 @@ pub fn generate(model: &str, options: &Options) -> Result<Vec<GeneratedFile>, Er
     emit::emit(&service, options)
 }
 
+/// Generated files and the folder they go to, relative to the workspace root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Output {
+    /// The folder, relative to the workspace root (`sqs-model/src/generated`).
+    pub dir: &'static str,
+    /// The files of that folder; the folder holds no other `.rs` file.
+    pub files: Vec<GeneratedFile>,
+}
+
+/// Generates every generated folder of the workspace: the models and codecs of `sqs-model`
+/// and the per-operation tables of the crates built on it.
+pub fn generate_workspace(model: &str, options: &Options) -> Result<Vec<Output>, Error> {
+    let ast = parse(model)?;
+    let service = ir::resolve(&ast)?;
+    Ok(vec![
+        Output {
+            dir: "sqs-model/src/generated",
+            files: emit::emit(&service, options)?,
+        },
+        Output {
+            dir: "sqs-client/src/generated",
+            files: emit::client_layer(&service, options)?,
+        },
+        Output {
+            dir: "sqs-extended/src/generated",
+            files: emit::extended_layer(&service, options)?,
+        },
+    ])
+}
+
 /// Writes the files into `dir`, skipping those whose contents are already the same, and deletes
 /// `.rs` files there that the generator no longer produces. Returns the paths that changed.
 pub fn write_if_changed(dir: &Path, files: &[GeneratedFile]) -> Result<Vec<PathBuf>, Error> {

@@ -1,4 +1,5 @@
-//! `cargo run -p sqs-codegen [MODEL] [OUT_DIR]`: regenerates the models of sqs-client.
+//! `cargo run -p sqs-codegen [MODEL] [WORKSPACE]`: regenerates the models of sqs-model and the
+//! per-operation tables of the crates built on it.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -10,19 +11,25 @@ fn main() -> ExitCode {
         .next()
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("model/sqs.json"));
-    let out = args
+    let workspace = args
         .next()
         .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("../sqs-client/src/generated"));
+        .unwrap_or_else(|| root.join(".."));
     let run = || -> Result<Vec<PathBuf>, sqs_codegen::Error> {
         let text = std::fs::read_to_string(&model)
             .map_err(|e| sqs_codegen::Error::Io(model.clone(), e))?;
-        let files = sqs_codegen::generate(&text, &sqs_codegen::Options::default())?;
-        sqs_codegen::write_if_changed(&out, &files)
+        let mut changed = Vec::new();
+        for output in sqs_codegen::generate_workspace(&text, &sqs_codegen::Options::default())? {
+            changed.extend(sqs_codegen::write_if_changed(
+                &workspace.join(output.dir),
+                &output.files,
+            )?);
+        }
+        Ok(changed)
     };
     match run() {
         Ok(changed) if changed.is_empty() => {
-            println!("sqs-codegen: {} is up to date", out.display());
+            println!("sqs-codegen: the generated code is up to date");
             ExitCode::SUCCESS
         }
         Ok(changed) => {

@@ -17,7 +17,6 @@ fn generate_into(dir: &Path, model: &str, source: &str) {
         model,
         &sqs_codegen::Options {
             source: source.into(),
-            fluent_client: false,
         },
     )
     .unwrap();
@@ -45,7 +44,7 @@ fn generated_code_compiles_and_behaves() {
         }
         Err(e) => println!("SKIPPED the public model: {e}"),
     }
-    let codec = workspace.join("sqs-client/src/codec/mod.rs");
+    let codec = workspace.join("sqs-model/src/codec/mod.rs");
     let mods: String = modules.iter().map(|m| format!("mod {m};\n")).collect();
     write(
         &src.join("lib.rs"),
@@ -73,9 +72,6 @@ quick-xml = { version = "0.41", default-features = false }
 base64 = { version = "0.22", default-features = false, features = ["std"] }
 form_urlencoded = "1"
 
-[features]
-default = ["server"]
-server = []
 
 [workspace]
 "#,

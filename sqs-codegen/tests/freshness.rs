@@ -7,14 +7,20 @@ use std::path::PathBuf;
 fn generated_code_is_fresh() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let model = std::fs::read_to_string(root.join("model/sqs.json")).unwrap();
-    let files = sqs_codegen::generate(&model, &sqs_codegen::Options::default()).unwrap();
-    let out = root.join("../sqs-client/src/generated");
+    let outputs =
+        sqs_codegen::generate_workspace(&model, &sqs_codegen::Options::default()).unwrap();
+    for output in &outputs {
+        check_folder(&root.join("..").join(output.dir), output.dir, &output.files);
+    }
+}
+
+fn check_folder(out: &std::path::Path, dir: &str, files: &[sqs_codegen::GeneratedFile]) {
     if std::env::var_os("SQS_CODEGEN_BLESS").is_some() {
-        let changed = sqs_codegen::write_if_changed(&out, &files).unwrap();
+        let changed = sqs_codegen::write_if_changed(out, files).unwrap();
         println!("blessed: {changed:?}");
         return;
     }
-    let mut on_disk: Vec<String> = std::fs::read_dir(&out)
+    let mut on_disk: Vec<String> = std::fs::read_dir(out)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .filter(|n| n.ends_with(".rs"))
@@ -23,13 +29,13 @@ fn generated_code_is_fresh() {
     let expected: Vec<String> = files.iter().map(|f| f.name.clone()).collect();
     assert_eq!(
         on_disk, expected,
-        "generated file set differs; run `cargo run -p sqs-codegen`"
+        "{dir}: generated file set differs; run `cargo run -p sqs-codegen`"
     );
-    for f in &files {
+    for f in files {
         let current = std::fs::read_to_string(out.join(&f.name)).unwrap();
         assert!(
             current == f.contents,
-            "sqs-client/src/generated/{} is stale or edited by hand; run `cargo run -p sqs-codegen`",
+            "{dir}/{} is stale or edited by hand; run `cargo run -p sqs-codegen`",
             f.name
         );
         assert!(
@@ -44,8 +50,8 @@ fn generated_code_is_fresh() {
 fn generation_is_deterministic() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let model = std::fs::read_to_string(root.join("model/sqs.json")).unwrap();
-    let a = sqs_codegen::generate(&model, &sqs_codegen::Options::default()).unwrap();
-    let b = sqs_codegen::generate(&model, &sqs_codegen::Options::default()).unwrap();
+    let a = sqs_codegen::generate_workspace(&model, &sqs_codegen::Options::default()).unwrap();
+    let b = sqs_codegen::generate_workspace(&model, &sqs_codegen::Options::default()).unwrap();
     assert_eq!(a, b);
 }
 

@@ -10,7 +10,6 @@ fn check(name: &str) {
     let model = std::fs::read_to_string(dir.join(format!("{name}.json"))).unwrap();
     let options = sqs_codegen::Options {
         source: format!("tests/fixtures/golden/{name}.json"),
-        fluent_client: false,
     };
     let files = sqs_codegen::generate(&model, &options).unwrap();
     let out = dir.join(name);

@@ -39,6 +39,10 @@ use std::sync::Arc;
 mod client;
 mod error;
 mod fluent;
+#[rustfmt::skip] // formatted by sqs-codegen (prettyplease); the freshness test compares it byte for byte
+mod generated {
+    mod fluent;
+}
 mod integrate;
 pub mod pointer;
 

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use hyper::http::request::Parts;
 use ring::digest::{SHA256, digest};
-use sqs_client::server::hex;
+use sqs_model::wire::hex;
 
 use crate::error::ApiError;
 
@@ -19,6 +19,14 @@ fn forbidden(code: &str, message: &str) -> ApiError {
 fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
     let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, key);
     ring::hmac::sign(&key, data).as_ref().to_vec()
+}
+
+/// SigV4's signing key of a secret for a date (`YYYYMMDD`), region and service.
+fn signing_key(secret: &str, date: &str, region: &str, service: &str) -> Vec<u8> {
+    let k_date = hmac(format!("AWS4{secret}").as_bytes(), date.as_bytes());
+    let k_region = hmac(&k_date, region.as_bytes());
+    let k_service = hmac(&k_region, service.as_bytes());
+    hmac(&k_service, b"aws4_request")
 }
 
 /// AWS's URI encoding: unreserved characters as they are, everything else `%XX`.
@@ -160,7 +168,7 @@ pub(crate) fn verify(
         "AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}",
         hex(digest(&SHA256, canonical_request.as_bytes()).as_ref())
     );
-    let k_signing = sqs_client::server::signing_key(secret, date, region, service);
+    let k_signing = signing_key(secret, date, region, service);
     let expected = hex(&hmac(&k_signing, string_to_sign.as_bytes()));
     // Compare without an early exit.
     let same = expected.len() == signature.len()

@@ -1,8 +1,8 @@
 //! Errors as the service answers them: a code (a modeled error's shape, or an unmodeled code such
 //! as `InvalidParameterValue`), a message, an HTTP status and who is at fault.
 
-use sqs_client::server::RequestError;
-use sqs_client::{ErrorCode, Fault};
+use sqs_model::server::RequestError;
+use sqs_model::{ErrorCode, Fault};
 
 /// An error answer.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,10 +9,10 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::header::{CONTENT_TYPE, HeaderValue};
 use hyper::{Request, Response, StatusCode};
-use sqs_client::operation::*;
-use sqs_client::server::{Form, Served, xml_error};
+use sqs_model::server::{Form, RequestBody, dispatch, xml_error};
 
 use crate::error::ApiError;
+use crate::handler::Api;
 use crate::service::{Caller, Service};
 
 /// Largest request body read: a 1 MiB batch, base64 or form-encoded, with room to spare.
@@ -67,7 +67,8 @@ pub(crate) async fn handle(
                 .and_then(|t| t.strip_prefix("AmazonSQS."))
                 .unwrap_or_default()
                 .to_owned();
-            dispatch(&service, protocol, &op, &body, None, &caller, &request_id).await
+            let body = RequestBody::Json(&body);
+            run(&service, protocol, &op, body, &caller, &request_id).await
         }
         Protocol::Query => {
             let mut form = Form::parse(&body);
@@ -80,16 +81,8 @@ pub(crate) async fn handle(
                 form.insert("QueueUrl", format!("{}{path}", service.base_url));
             }
             let op = form.get("Action").unwrap_or_default().to_owned();
-            dispatch(
-                &service,
-                protocol,
-                &op,
-                &body,
-                Some(&form),
-                &caller,
-                &request_id,
-            )
-            .await
+            let body = RequestBody::Query(&form);
+            run(&service, protocol, &op, body, &caller, &request_id).await
         }
     };
     tracing::debug!(status = answer.status().as_u16(), "sqs-local answered");
@@ -101,33 +94,6 @@ fn access_key_of(auth: &str) -> Option<String> {
     let cred = auth.split("Credential=").nth(1)?;
     let key = cred.split('/').next()?;
     (!key.is_empty()).then(|| key.to_owned())
-}
-
-fn decode<I: Served>(protocol: Protocol, body: &[u8], form: Option<&Form>) -> Result<I, ApiError> {
-    match (protocol, form) {
-        (Protocol::Query, Some(form)) => I::from_form(form).map_err(ApiError::from),
-        _ => I::from_json(body).map_err(ApiError::from),
-    }
-}
-
-fn respond<I: Served>(
-    protocol: Protocol,
-    request_id: &str,
-    result: Result<I::Output, ApiError>,
-) -> Answer {
-    match result {
-        Ok(output) => {
-            let (body, content_type) = match protocol {
-                Protocol::Json => (I::output_to_json(&output), "application/x-amz-json-1.0"),
-                Protocol::Query => (
-                    I::output_to_xml(&output, request_id).into_bytes(),
-                    "text/xml",
-                ),
-            };
-            answer(StatusCode::OK, content_type, request_id, body)
-        }
-        Err(e) => error_answer(protocol, &e, request_id),
-    }
 }
 
 fn answer(
@@ -171,7 +137,7 @@ fn error_answer(protocol: Protocol, e: &ApiError, request_id: &str) -> Answer {
                 e.fault,
                 e.query_code(),
                 &e.message,
-                sqs_client::XML_NAMESPACE,
+                sqs_model::wire::XML_NAMESPACE,
                 request_id,
             );
             answer(status, "text/xml", request_id, body.into_bytes())
@@ -179,69 +145,31 @@ fn error_answer(protocol: Protocol, e: &ApiError, request_id: &str) -> Answer {
     }
 }
 
-async fn dispatch(
+/// Runs the operation `op` through the generated dispatch and answers in the request's protocol.
+async fn run(
     service: &Arc<Service>,
     protocol: Protocol,
     op: &str,
-    body: &[u8],
-    form: Option<&Form>,
+    body: RequestBody<'_>,
     caller: &Caller,
     request_id: &str,
 ) -> Answer {
-    macro_rules! run {
-        ($input:ty, |$i:ident| $call:expr) => {
-            respond::<$input>(
-                protocol,
-                request_id,
-                match decode::<$input>(protocol, body, form) {
-                    Ok($i) => $call,
-                    Err(e) => Err(e),
-                },
-            )
-        };
-    }
-    let s = service;
-    match op {
-        "AddPermission" => run!(AddPermissionInput, |i| s.add_permission(i)),
-        "CancelMessageMoveTask" => run!(CancelMessageMoveTaskInput, |i| s
-            .cancel_message_move_task(i)),
-        "ChangeMessageVisibility" => run!(ChangeMessageVisibilityInput, |i| s
-            .change_message_visibility(i)),
-        "ChangeMessageVisibilityBatch" => {
-            run!(ChangeMessageVisibilityBatchInput, |i| s
-                .change_message_visibility_batch(i))
-        }
-        "CreateQueue" => run!(CreateQueueInput, |i| s.create_queue(i)),
-        "DeleteMessage" => run!(DeleteMessageInput, |i| s.delete_message(i)),
-        "DeleteMessageBatch" => run!(DeleteMessageBatchInput, |i| s.delete_message_batch(i)),
-        "DeleteQueue" => run!(DeleteQueueInput, |i| s.delete_queue(i)),
-        "GetQueueAttributes" => run!(GetQueueAttributesInput, |i| s.get_queue_attributes(i)),
-        "GetQueueUrl" => run!(GetQueueUrlInput, |i| s.get_queue_url(i)),
-        "ListDeadLetterSourceQueues" => {
-            run!(ListDeadLetterSourceQueuesInput, |i| s
-                .list_dead_letter_source_queues(i))
-        }
-        "ListMessageMoveTasks" => run!(ListMessageMoveTasksInput, |i| s.list_message_move_tasks(i)),
-        "ListQueueTags" => run!(ListQueueTagsInput, |i| s.list_queue_tags(i)),
-        "ListQueues" => run!(ListQueuesInput, |i| s.list_queues(i)),
-        "PurgeQueue" => run!(PurgeQueueInput, |i| s.purge_queue(i)),
-        "ReceiveMessage" => run!(ReceiveMessageInput, |i| s.receive_message(i).await),
-        "RemovePermission" => run!(RemovePermissionInput, |i| s.remove_permission(i)),
-        "SendMessage" => run!(SendMessageInput, |i| s.send_message(i, caller)),
-        "SendMessageBatch" => run!(SendMessageBatchInput, |i| s.send_message_batch(i, caller)),
-        "SetQueueAttributes" => run!(SetQueueAttributesInput, |i| s.set_queue_attributes(i)),
-        "StartMessageMoveTask" => run!(StartMessageMoveTaskInput, |i| s.start_message_move_task(i)),
-        "TagQueue" => run!(TagQueueInput, |i| s.tag_queue(i)),
-        "UntagQueue" => run!(UntagQueueInput, |i| s.untag_queue(i)),
-        other => {
+    let content_type = match protocol {
+        Protocol::Json => "application/x-amz-json-1.0",
+        Protocol::Query => "text/xml",
+    };
+    match dispatch(&Api(service), op, body, request_id, caller).await {
+        Some(Ok(body)) => answer(StatusCode::OK, content_type, request_id, body),
+        Some(Err(e)) => error_answer(protocol, &e, request_id),
+        None => {
             let err = match protocol {
                 Protocol::Json => ApiError::unmodeled(
                     "UnknownOperationException",
-                    format!("The operation {other:?} is not an operation of this service."),
+                    format!("The operation {op:?} is not an operation of this service."),
                 ),
                 Protocol::Query => ApiError::unmodeled(
                     "InvalidAction",
-                    format!("The action {other} is not valid for this endpoint."),
+                    format!("The action {op} is not valid for this endpoint."),
                 ),
             };
             error_answer(protocol, &err, request_id)

@@ -49,6 +49,7 @@ use tokio::task::{JoinHandle, JoinSet};
 
 mod auth;
 mod error;
+mod handler;
 mod http;
 mod messages;
 mod queue;

@@ -5,9 +5,9 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use sqs_client::ErrorCode;
-use sqs_client::operation::*;
-use sqs_client::types::{
+use sqs_model::ErrorCode;
+use sqs_model::operation::*;
+use sqs_model::types::{
     BatchResultErrorEntry, ChangeMessageVisibilityBatchResultEntry, DeleteMessageBatchResultEntry,
     Message, MessageAttributeValue, MessageSystemAttributeName as S,
     MessageSystemAttributeNameForSends, QueueAttributeName, SendMessageBatchResultEntry,
@@ -24,7 +24,7 @@ struct Outgoing<'a> {
     system: Option<
         &'a HashMap<
             MessageSystemAttributeNameForSends,
-            sqs_client::types::MessageSystemAttributeValue,
+            sqs_model::types::MessageSystemAttributeValue,
         >,
     >,
     delay: Option<i32>,
@@ -61,7 +61,7 @@ impl Service {
         }
         let attributes = m.attributes.cloned().unwrap_or_default();
         check_attributes(&attributes)?;
-        let size = sqs_client::message_size(m.body, Some(&attributes));
+        let size = sqs_model::checks::message_size(m.body, Some(&attributes));
         let max = q.settings.maximum_message_size as usize;
         if size > max {
             return Err(ApiError::invalid_parameter(format!(
@@ -142,8 +142,8 @@ impl Service {
         now: u64,
     ) -> Result<Accepted, ApiError> {
         let new = self.prepare(q, &m, caller)?;
-        let attributes_md5 =
-            (!new.attributes.is_empty()).then(|| sqs_client::attributes_md5(&new.attributes));
+        let attributes_md5 = (!new.attributes.is_empty())
+            .then(|| sqs_model::checks::attributes_md5(&new.attributes));
         let body_md5 = md5_hex(new.body.as_bytes());
         let sent = q.send(new, now);
         Ok(Accepted {
@@ -203,7 +203,9 @@ impl Service {
         let total: usize = input
             .entries
             .iter()
-            .map(|e| sqs_client::message_size(&e.message_body, e.message_attributes.as_ref()))
+            .map(|e| {
+                sqs_model::checks::message_size(&e.message_body, e.message_attributes.as_ref())
+            })
             .sum();
         if total > 1_048_576 {
             return Err(ApiError::modeled(
@@ -466,7 +468,7 @@ impl Service {
 fn failure(id: &str, err: &ApiError) -> BatchResultErrorEntry {
     let mut f = BatchResultErrorEntry::default();
     f.id = id.to_owned();
-    f.sender_fault = err.fault == sqs_client::Fault::Sender;
+    f.sender_fault = err.fault == sqs_model::Fault::Sender;
     f.code = err.query_code().to_owned();
     f.message = Some(err.message.clone());
     f
@@ -573,7 +575,7 @@ fn check_attributes(attributes: &HashMap<String, MessageAttributeValue>) -> Resu
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
-    sqs_client::server::hex(ring::digest::digest(&ring::digest::SHA256, bytes).as_ref())
+    sqs_model::wire::hex(ring::digest::digest(&ring::digest::SHA256, bytes).as_ref())
 }
 
 /// Which attributes a receive asked for.
@@ -680,7 +682,7 @@ impl Wanted {
             out.attributes = Some(system);
         }
         if !user.is_empty() {
-            out.md5_of_message_attributes = Some(sqs_client::attributes_md5(&user));
+            out.md5_of_message_attributes = Some(sqs_model::checks::attributes_md5(&user));
             out.message_attributes = Some(user);
         }
         out

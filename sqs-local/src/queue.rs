@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use sqs_client::types::{MessageAttributeValue, QueueAttributeName as A};
+use sqs_model::types::{MessageAttributeValue, QueueAttributeName as A};
 
 use crate::error::ApiError;
 
@@ -79,7 +79,7 @@ impl Settings {
                 || attributes.contains_key(&A::FifoThroughputLimit))
         {
             return Err(ApiError::modeled(
-                sqs_client::ErrorCode::InvalidAttributeName,
+                sqs_model::ErrorCode::InvalidAttributeName,
                 "Unknown Attribute ContentBasedDeduplication, DeduplicationScope or FifoThroughputLimit on a standard queue.",
             ));
         }
@@ -90,7 +90,7 @@ impl Settings {
     fn set(&mut self, name: &A, value: &str, creating: bool) -> Result<(), ApiError> {
         let bad = |reason: &str| {
             ApiError::modeled(
-                sqs_client::ErrorCode::InvalidAttributeValue,
+                sqs_model::ErrorCode::InvalidAttributeValue,
                 format!(
                     "Invalid value for the parameter {}. Reason: {reason}.",
                     name.as_str()
@@ -157,7 +157,7 @@ impl Settings {
             A::SqsManagedSseEnabled => self.sqs_managed_sse = boolean()?,
             other => {
                 return Err(ApiError::modeled(
-                    sqs_client::ErrorCode::InvalidAttributeName,
+                    sqs_model::ErrorCode::InvalidAttributeName,
                     format!("Unknown Attribute {}.", other.as_str()),
                 ));
             }
@@ -490,7 +490,7 @@ impl Queue {
         };
         if !m.in_flight(now) {
             return Err(ApiError::modeled(
-                sqs_client::ErrorCode::MessageNotInflight,
+                sqs_model::ErrorCode::MessageNotInflight,
                 "The message referred to isn't in flight.",
             ));
         }
@@ -533,12 +533,12 @@ pub(crate) fn new_id() -> String {
     )
 }
 
-pub(crate) use sqs_client::server::md5_hex;
+pub(crate) use sqs_model::checks::md5_hex;
 
 /// `{queue name hex}.{message key}.{random}`: names its queue, so a handle given to another
 /// queue is refused, and never repeats.
 fn receipt_handle(queue: &str, key: u64) -> String {
-    let mut out = sqs_client::server::hex(queue.as_bytes());
+    let mut out = sqs_model::wire::hex(queue.as_bytes());
     out.push_str(&format!(
         ".{key}.{:016x}{:016x}",
         fastrand::u64(..),
@@ -550,7 +550,7 @@ fn receipt_handle(queue: &str, key: u64) -> String {
 fn check_handle(queue: &str, handle: &str) -> Result<(), ApiError> {
     let invalid = || {
         ApiError::modeled(
-            sqs_client::ErrorCode::ReceiptHandleIsInvalid,
+            sqs_model::ErrorCode::ReceiptHandleIsInvalid,
             format!("The input receipt handle \"{handle}\" is not a valid receipt handle."),
         )
     };
@@ -560,7 +560,7 @@ fn check_handle(queue: &str, handle: &str) -> Result<(), ApiError> {
     else {
         return Err(invalid());
     };
-    if name != sqs_client::server::hex(queue.as_bytes())
+    if name != sqs_model::wire::hex(queue.as_bytes())
         || key.parse::<u64>().is_err()
         || nonce.len() != 32
     {

@@ -6,10 +6,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use sqs_client::ErrorCode;
-use sqs_client::operation::*;
-use sqs_client::server::hex;
-use sqs_client::types::{ListMessageMoveTasksResultEntry, QueueAttributeName as A};
+use sqs_model::ErrorCode;
+use sqs_model::operation::*;
+use sqs_model::types::{ListMessageMoveTasksResultEntry, QueueAttributeName as A};
+use sqs_model::wire::hex;
 use tokio::sync::Notify;
 
 use crate::error::ApiError;

@@ -10,7 +10,7 @@ use super::{
     Credentials, CredentialsError, CredentialsFuture, ProvideCredentials, SharedCredentialsProvider,
 };
 use crate::auth::{Signer, SigningInput};
-use crate::codec::{wire_error, xml};
+use sqs_model::wire;
 
 const WEB_IDENTITY: &str = "web identity";
 const ASSUME_ROLE: &str = "assume role";
@@ -82,7 +82,7 @@ async fn call(
         .await
         .map_err(|e| CredentialsError::new(provider, e.to_string()))?;
     if !(200..300).contains(&status) {
-        let why = match wire_error::decode_xml_error(&body) {
+        let why = match wire::decode_xml_error(&body) {
             Some(e) => format!("{} {}", e.code, e.message.unwrap_or_default()),
             None => format!("HTTP {status}"),
         };
@@ -91,7 +91,8 @@ async fn call(
             format!("STS refused: {}", why.trim()),
         ));
     }
-    let root = xml::parse(&body).map_err(|e| CredentialsError::new(provider, e.to_string()))?;
+    let root =
+        wire::parse_xml(&body).map_err(|e| CredentialsError::new(provider, e.to_string()))?;
     let creds = root
         .children()
         .iter()

@@ -2,9 +2,9 @@
 //! Fluent request builders on the client, one per operation.
 
 #[allow(unused_imports)]
-use super::operations::*;
+use crate::operation::*;
 #[allow(unused_imports)]
-use super::shapes::*;
+use crate::types::*;
 impl crate::Client {
     /// Grants other accounts the right to run some actions on a queue. Returns a request to fill in and `send()`.
     pub fn add_permission(&self) -> crate::client::Request<AddPermissionInput> {

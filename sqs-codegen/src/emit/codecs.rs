@@ -551,7 +551,6 @@ pub(super) fn from_form_impl(s: &Structure, svc: &Service) -> TokenStream {
         (quote!(form), quote!(prefix))
     };
     quote! {
-        #[cfg(feature = "server")]
         impl crate::codec::serve::FromForm for #name {
             fn from_form(#form: &crate::codec::serve::Form, #prefix: &str) -> Result<Self, crate::codec::serve::RequestError> {
                 #(#reads)*
@@ -625,7 +624,6 @@ pub(super) fn to_xml_impl(s: &Structure) -> TokenStream {
         quote!(w)
     };
     quote! {
-        #[cfg(feature = "server")]
         impl crate::codec::serve::ToXml for #name {
             fn write_xml(&self, #w: &mut crate::codec::serve::XmlWriter) {
                 #(#members)*

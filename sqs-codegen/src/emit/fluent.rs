@@ -84,9 +84,9 @@ pub(super) fn fluent(svc: &Service) -> TokenStream {
     }
     quote! {
         #[allow(unused_imports)]
-        use super::operations::*;
+        use crate::operation::*;
         #[allow(unused_imports)]
-        use super::shapes::*;
+        use crate::types::*;
 
         impl crate::Client { #entry_points }
 

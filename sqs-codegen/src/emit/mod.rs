@@ -4,6 +4,7 @@ mod codecs;
 mod defs;
 mod fluent;
 mod pattern;
+mod tables;
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
@@ -54,17 +55,13 @@ pub(crate) fn ty_tokens(ty: &Ty) -> TokenStream {
 pub struct Options {
     /// Where the model came from, for the header of each file.
     pub source: String,
-    /// Also emit `fluent.rs`: one method per operation on `crate::Client` returning a
-    /// `crate::client::Request` with forwarding setters. Only sqs-client has those types.
-    pub fluent_client: bool,
 }
 
 impl Default for Options {
-    /// What sqs-client is generated with.
+    /// What the workspace is generated with.
     fn default() -> Self {
         Self {
             source: "model/sqs.json".into(),
-            fluent_client: true,
         }
     }
 }
@@ -138,19 +135,17 @@ pub(crate) fn emit(svc: &Service, opts: &Options) -> Result<Vec<GeneratedFile>, 
             header(opts, "The errors the API description declares."),
             "errors.rs",
         )?,
-    ];
-    if opts.fluent_client {
-        files.push(format_file(
-            fluent::fluent(svc),
+        format_file(
+            tables::server(svc),
             header(
                 opts,
-                "Fluent request builders on the client, one per operation.",
+                "The service side's dispatch: one handler method per operation, and the table from operation name to it.",
             ),
-            "fluent.rs",
-        )?);
-    }
+            "server.rs",
+        )?,
+    ];
     files.push(format_file(
-        module(svc, opts.fluent_client),
+        module(svc),
         header(opts, "Models generated from the API description."),
         "mod.rs",
     )?);
@@ -158,7 +153,31 @@ pub(crate) fn emit(svc: &Service, opts: &Options) -> Result<Vec<GeneratedFile>, 
     Ok(files)
 }
 
-fn module(svc: &Service, fluent: bool) -> TokenStream {
+/// The client's file: its fluent builders.
+pub(crate) fn client_layer(svc: &Service, opts: &Options) -> Result<Vec<GeneratedFile>, Error> {
+    Ok(vec![format_file(
+        fluent::fluent(svc),
+        header(
+            opts,
+            "Fluent request builders on the client, one per operation.",
+        ),
+        "fluent.rs",
+    )?])
+}
+
+/// The extended client's file: its fluent entry points, and the operations it passes through.
+pub(crate) fn extended_layer(svc: &Service, opts: &Options) -> Result<Vec<GeneratedFile>, Error> {
+    Ok(vec![format_file(
+        tables::extended(svc),
+        header(
+            opts,
+            "The extended client's entry points, one per operation, and the operations without messages that it passes through to the plain client.",
+        ),
+        "fluent.rs",
+    )?])
+}
+
+fn module(svc: &Service) -> TokenStream {
     let version = &svc.version;
     let service = &svc.name;
     let signing = svc.signing_name.as_ref().map(|n| {
@@ -173,15 +192,10 @@ fn module(svc: &Service, fluent: bool) -> TokenStream {
             pub const XML_NAMESPACE: &str = #n;
         }
     });
-    let fluent = fluent.then(|| {
-        quote!(
-            mod fluent;
-        )
-    });
     quote! {
         pub(crate) mod errors;
-        #fluent
         pub(crate) mod operations;
+        pub(crate) mod server;
         pub(crate) mod shapes;
 
         /// The API version, sent as `Version` in AWS Query requests.
@@ -219,10 +233,18 @@ fn operation_impl(op: &Operation, svc: &Service, validates: bool) -> Result<Toke
             quote!(fn queue_url(&self) -> Option<&str> { Some(&self.#field) })
         }
     });
+    let idempotent = op.idempotent.then(|| {
+        quote!(
+            const IDEMPOTENT: bool = true;
+        )
+    });
+    let hooks = hooks(op, svc)?;
     let mut out = quote! {
+        impl crate::codec::sealed::Sealed for #input {}
         impl crate::codec::Operation for #input {
             type Output = #output;
             const NAME: &'static str = #name;
+            #idempotent
             const TARGET: &'static str = #target;
             const MODELED_ERRORS: &'static [&'static str] = &[#(#errors),*];
 
@@ -244,6 +266,7 @@ fn operation_impl(op: &Operation, svc: &Service, validates: bool) -> Result<Toke
                 crate::codec::xml::decode_result(body, #result_element)
             }
             #queue_url
+            #hooks
         }
     };
     let namespace = match svc.xml_namespace {
@@ -251,7 +274,6 @@ fn operation_impl(op: &Operation, svc: &Service, validates: bool) -> Result<Toke
         None => quote!(None),
     };
     out.extend(quote! {
-        #[cfg(feature = "server")]
         impl crate::codec::serve::Served for #input {
             fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
                 crate::codec::serve::json_request(body)
@@ -269,6 +291,60 @@ fn operation_impl(op: &Operation, svc: &Service, validates: bool) -> Result<Toke
     });
     if let Some(p) = &op.paginated {
         out.extend(paginated_impl(op, p, svc)?);
+    }
+    Ok(out)
+}
+
+/// The `Operation` hooks the description names for an operation: calls into the model crate's
+/// hand-written `checks`, and the long poll read from its input.
+fn hooks(op: &Operation, svc: &Service) -> Result<TokenStream, Error> {
+    let mut out = TokenStream::new();
+    let name = |f: &String| Ident::new(f, Span::call_site());
+    if let Some(f) = op.hooks.check.as_ref().map(name) {
+        out.extend(quote! {
+            fn check(&self, limits: &crate::codec::Limits) -> Result<(), crate::codec::ValidationError> {
+                crate::checks::#f(self, limits)
+            }
+        });
+    }
+    if let Some(f) = op.hooks.sent_digests.as_ref().map(name) {
+        out.extend(quote! {
+            fn sent_digests(&self) -> Vec<[u8; 16]> {
+                crate::checks::#f(self)
+            }
+        });
+    }
+    if let Some(f) = op.hooks.verify.as_ref().map(name) {
+        out.extend(quote! {
+            fn verify(&self, sent: &[[u8; 16]], output: &mut Self::Output) -> Result<(), String> {
+                crate::checks::#f(self, sent, output)
+            }
+        });
+    }
+    if let Some(poll) = &op.long_poll {
+        let member = svc
+            .structures
+            .get(&op.input)
+            .and_then(|s| s.members.iter().find(|m| m.name == poll.wait_member))
+            .filter(|m| matches!(m.ty, Ty::Int | Ty::Long | Ty::Short | Ty::Byte))
+            .ok_or_else(|| {
+                Error::model(format!(
+                    "{}: @longPoll names {}, which is not an integer member of the input",
+                    op.name, poll.wait_member
+                ))
+            })?;
+        let field = ident(&member.rust_name);
+        let absent = poll.when_absent;
+        let seconds = if member.optional() {
+            quote!(self.#field.map_or(#absent, |s| u64::try_from(s).unwrap_or(0)))
+        } else {
+            quote!(u64::try_from(self.#field).unwrap_or(0))
+        };
+        out.extend(quote! {
+            fn long_poll(&self) -> Option<::std::time::Duration> {
+                Some(::std::time::Duration::from_secs(#seconds))
+            }
+        });
     }
     Ok(out)
 }

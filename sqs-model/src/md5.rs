@@ -409,7 +409,7 @@ mod tests {
 
     fn hex(bytes: &[u8]) -> String {
         let mut out = String::new();
-        crate::auth::push_hex(&mut out, bytes);
+        crate::hex::push_hex(&mut out, bytes);
         out
     }
 

@@ -2,8 +2,8 @@
 //! Models generated from the API description.
 
 pub(crate) mod errors;
-mod fluent;
 pub(crate) mod operations;
+pub(crate) mod server;
 pub(crate) mod shapes;
 /// The API version, sent as `Version` in AWS Query requests.
 pub const API_VERSION: &str = "2012-11-05";

@@ -8,24 +8,27 @@ use super::{Blob, DecodeError};
 
 /// One XML element: its local name, its text (all direct text, entities decoded) and children.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub(crate) struct XmlNode {
+pub struct XmlNode {
     name: String,
     text: String,
     children: Vec<XmlNode>,
 }
 
 impl XmlNode {
-    pub(crate) fn name(&self) -> &str {
+    /// The element's local name (namespace prefix dropped).
+    pub fn name(&self) -> &str {
         &self.name
     }
-    pub(crate) fn text(&self) -> &str {
+    /// All direct text of the element, entities decoded.
+    pub fn text(&self) -> &str {
         &self.text
     }
-    pub(crate) fn children(&self) -> &[XmlNode] {
+    /// The child elements, in document order.
+    pub fn children(&self) -> &[XmlNode] {
         &self.children
     }
     /// The first child with this name.
-    pub(crate) fn child(&self, name: &str) -> Option<&XmlNode> {
+    pub fn child(&self, name: &str) -> Option<&XmlNode> {
         self.children.iter().find(|c| c.name == name)
     }
     /// Every child with this name. Generated code calls it for lists and maps that are not
@@ -42,8 +45,8 @@ impl XmlNode {
 /// Deepest nesting accepted; responses of the SQS models are a handful of levels deep.
 const MAX_DEPTH: usize = 64;
 
-/// Parses a document and returns its root element.
-pub(crate) fn parse(body: &[u8]) -> Result<XmlNode, DecodeError> {
+/// Parses a document and returns its root element (at most 64 levels deep).
+pub fn parse(body: &[u8]) -> Result<XmlNode, DecodeError> {
     let text = std::str::from_utf8(body)
         .map_err(|e| DecodeError::new(format!("XML body is not UTF-8: {e}")))?;
     let mut reader = quick_xml::Reader::from_str(text);

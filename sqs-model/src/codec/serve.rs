@@ -1,4 +1,4 @@
-//! The service side of both protocols (feature `server`): AWS Query requests read from their form,
+//! The service side of both protocols: AWS Query requests read from their form,
 //! AWS JSON 1.0 requests read with serde, and responses written as JSON or as Query XML. The
 //! generated models implement [`Served`]; `sqs-local` answers with it.
 
@@ -323,7 +323,7 @@ pub fn xml_error(
 }
 
 /// An operation as a service answers it: its input read from either protocol, its output
-/// written in either. Implemented by every generated `*Input` type (feature `server`).
+/// written in either. Implemented by every generated `*Input` type.
 pub trait Served: Operation {
     /// Reads an AWS JSON 1.0 request body (an empty body counts as `{}`).
     fn from_json(body: &[u8]) -> Result<Self, RequestError>;
@@ -333,6 +333,38 @@ pub trait Served: Operation {
     fn output_to_json(output: &Self::Output) -> Vec<u8>;
     /// The AWS Query (XML) response document.
     fn output_to_xml(output: &Self::Output, request_id: &str) -> String;
+}
+
+/// A request's body as the service received it, in the protocol the client chose.
+#[derive(Debug, Clone, Copy)]
+pub enum RequestBody<'a> {
+    /// An AWS JSON 1.0 body.
+    Json(&'a [u8]),
+    /// The parameters of an AWS Query request (the form body and the URL's query together).
+    Query(&'a Form),
+}
+
+/// Reads the input of `I` from `body`, runs `call` with it and writes its output in the same
+/// protocol (the generated dispatch calls this once per operation).
+pub(crate) async fn serve<I, E, F>(
+    body: RequestBody<'_>,
+    request_id: &str,
+    call: impl FnOnce(I) -> F,
+) -> Result<Vec<u8>, E>
+where
+    I: Served,
+    E: From<RequestError>,
+    F: std::future::Future<Output = Result<I::Output, E>>,
+{
+    let input = match body {
+        RequestBody::Json(bytes) => I::from_json(bytes)?,
+        RequestBody::Query(form) => I::from_form(form)?,
+    };
+    let output = call(input).await?;
+    Ok(match body {
+        RequestBody::Json(_) => I::output_to_json(&output),
+        RequestBody::Query(_) => I::output_to_xml(&output, request_id).into_bytes(),
+    })
 }
 
 /// Reads a JSON request body, telling a missing member apart from a malformed document.

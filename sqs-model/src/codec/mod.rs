@@ -5,27 +5,63 @@
 //! produces for any Smithy model against it in isolation.
 
 use std::fmt;
+use std::time::Duration;
 
 pub(crate) mod json;
 mod json_write;
 pub(crate) mod query;
-#[cfg(feature = "server")]
 pub(crate) mod serve;
 pub(crate) mod validate;
 pub(crate) mod wire_error;
 pub(crate) mod xml;
 
-#[cfg(feature = "server")]
-pub use serve::{Form, RequestError, Served, xml_error};
+pub use serve::{Form, RequestBody, RequestError, Served, xml_error};
 pub use validate::{LengthUnit, ValidationError, ValidationProblem};
-pub use wire_error::{Fault, WireError};
+pub use wire_error::Fault;
 
-/// A request of one operation: everything the client needs to validate it, put it on the wire in
-/// either protocol, and read the answer back.
+pub(crate) mod sealed {
+    /// Implemented by the generated inputs only, so that [`Operation`](super::Operation) can grow
+    /// without breaking anyone.
+    pub trait Sealed {}
+}
+
+/// Size limits a client checks before sending, beyond those the API description states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Limits {
+    /// Largest message, body and attributes together (the queue's `MaximumMessageSize`).
+    pub max_message_size: usize,
+    /// Largest SendMessageBatch payload, all entries together.
+    pub max_batch_size: usize,
+}
+
+impl Limits {
+    /// Limits for messages of up to `max_message_size` bytes; a batch may carry the larger of
+    /// that and 1 MiB.
+    pub fn new(max_message_size: usize) -> Self {
+        Self {
+            max_message_size,
+            max_batch_size: max_message_size.max(1_048_576),
+        }
+    }
+}
+
+impl Default for Limits {
+    /// SQS's limits: 1 MiB per message and per batch.
+    fn default() -> Self {
+        Self::new(1_048_576)
+    }
+}
+
+/// A request of one operation: everything a client needs to validate it, put it on the wire in
+/// either protocol, read the answer back, and know what to do around it (checks, long polls,
+/// digests, retries).
 ///
-/// Implemented by every generated `*Input` type; the client's single execute path is generic over
-/// it.
-pub trait Operation: fmt::Debug + Clone + Send + Sync + 'static {
+/// Implemented by every generated `*Input` type and by nothing else (the trait is sealed); a
+/// client's single execute path is generic over it and asks it, never casts it. What each
+/// operation needs beyond its wire form is stated in the API description and wired by the
+/// generator.
+pub trait Operation: sealed::Sealed + fmt::Debug + Clone + Send + Sync + 'static {
     /// What a successful call returns.
     type Output: fmt::Debug + Clone + Send + Sync + 'static;
 
@@ -49,6 +85,32 @@ pub trait Operation: fmt::Debug + Clone + Send + Sync + 'static {
     /// The queue the request is about, for operations that name one.
     fn queue_url(&self) -> Option<&str> {
         None
+    }
+    /// Whether sending the request again has no further effect (read-only operations, and those
+    /// the description marks idempotent): a retry after an answer was lost cannot do harm.
+    const IDEMPOTENT: bool = false;
+    /// The checks the API description cannot express (message size with attributes, allowed
+    /// characters, attribute names, batch totals, distinct entry ids), before anything is sent.
+    fn check(&self, limits: &Limits) -> Result<(), ValidationError> {
+        let _ = limits;
+        Ok(())
+    }
+    /// How long the server may hold the request before answering (a long poll's wait), so that
+    /// timeouts leave room for it.
+    fn long_poll(&self) -> Option<Duration> {
+        None
+    }
+    /// Digests of what the request carries, taken right after it is encoded (while its bodies are
+    /// in cache), for [`Operation::verify`]. Empty for most operations.
+    fn sent_digests(&self) -> Vec<[u8; 16]> {
+        Vec::new()
+    }
+    /// Checks the digests of an answer against what was sent (`sent` from
+    /// [`Operation::sent_digests`]) and what was received; a batch entry that fails is moved to
+    /// the failed entries. Returns what did not match.
+    fn verify(&self, sent: &[[u8; 16]], output: &mut Self::Output) -> Result<(), String> {
+        let _ = (sent, output);
+        Ok(())
     }
 }
 

@@ -1,15 +1,20 @@
 //! Checks the API description cannot express: message size with attributes, allowed body
 //! characters, attribute names and types, batch totals and distinct entry ids before sending;
 //! MD5 digests of bodies and attributes after.
+//!
+//! The operations call these through their [`Operation`](crate::Operation) hooks (the API
+//! description names which hook an operation has); the digests are public for services and for
+//! checking messages one by one.
 
 use std::collections::{HashMap, HashSet};
 
 use crate::md5::{self, Md5};
 
-use crate::codec::{LengthUnit, ValidationError, ValidationProblem};
+use crate::codec::{LengthUnit, Limits, ValidationError, ValidationProblem};
 use crate::operation::{
-    ChangeMessageVisibilityBatchInput, DeleteMessageBatchInput, ReceiveMessageOutput,
-    SendMessageBatchInput, SendMessageBatchOutput, SendMessageInput, SendMessageOutput,
+    ChangeMessageVisibilityBatchInput, DeleteMessageBatchInput, ReceiveMessageInput,
+    ReceiveMessageOutput, SendMessageBatchInput, SendMessageBatchOutput, SendMessageInput,
+    SendMessageOutput,
 };
 use crate::types::{
     BatchResultErrorEntry, Message, MessageAttributeValue, MessageSystemAttributeNameForSends,
@@ -18,15 +23,6 @@ use crate::types::{
 
 /// The code given to a batch entry whose digest did not match (it is moved to `failed`).
 pub const CHECKSUM_MISMATCH_CODE: &str = "ChecksumMismatch";
-
-/// Size limits checked before sending.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Limits {
-    /// Largest message, body and attributes together (the queue's `MaximumMessageSize`).
-    pub(crate) max_message_size: usize,
-    /// Largest SendMessageBatch payload, all entries together.
-    pub(crate) max_batch_size: usize,
-}
 
 /// The bytes SQS counts for a message: body, and each attribute's name, type and value.
 pub fn message_size(
@@ -234,7 +230,10 @@ pub(crate) fn check_send_batch(
     Ok(())
 }
 
-pub(crate) fn check_delete_batch(input: &DeleteMessageBatchInput) -> Result<(), ValidationError> {
+pub(crate) fn check_delete_batch(
+    input: &DeleteMessageBatchInput,
+    _: &Limits,
+) -> Result<(), ValidationError> {
     distinct_ids(
         "DeleteMessageBatchInput",
         input.entries.iter().map(|e| e.id.as_str()),
@@ -243,6 +242,7 @@ pub(crate) fn check_delete_batch(input: &DeleteMessageBatchInput) -> Result<(), 
 
 pub(crate) fn check_visibility_batch(
     input: &ChangeMessageVisibilityBatchInput,
+    _: &Limits,
 ) -> Result<(), ValidationError> {
     distinct_ids(
         "ChangeMessageVisibilityBatchInput",
@@ -250,8 +250,12 @@ pub(crate) fn check_visibility_batch(
     )
 }
 
-#[cfg(any(feature = "server", test))]
-pub(crate) fn md5_hex(bytes: &[u8]) -> String {
+/// The MD5 of `bytes` in lowercase hex, as SQS gives a body's digest.
+///
+/// ```
+/// assert_eq!(sqs_model::checks::md5_hex(b"hello"), "5d41402abc4b2a76b9719d911017c592");
+/// ```
+pub fn md5_hex(bytes: &[u8]) -> String {
     Hex::of(&md5::digest(bytes)).as_ref().to_owned()
 }
 
@@ -261,7 +265,7 @@ struct Hex([u8; 32]);
 
 impl Hex {
     fn of(digest: &[u8; 16]) -> Self {
-        use crate::auth::HEX_DIGITS;
+        use crate::hex::HEX_DIGITS;
         let mut out = [0u8; 32];
         for (pair, b) in out.chunks_exact_mut(2).zip(digest) {
             pair[0] = HEX_DIGITS[usize::from(b >> 4)];
@@ -321,7 +325,7 @@ pub fn attributes_md5(attributes: &HashMap<String, MessageAttributeValue>) -> St
         );
     }
     let mut out = String::with_capacity(32);
-    crate::auth::push_hex(&mut out, &hasher.finalize());
+    crate::hex::push_hex(&mut out, &hasher.finalize());
     out
 }
 
@@ -341,7 +345,7 @@ fn system_attributes_md5(
         );
     }
     let mut out = String::with_capacity(32);
-    crate::auth::push_hex(&mut out, &hasher.finalize());
+    crate::hex::push_hex(&mut out, &hasher.finalize());
     out
 }
 
@@ -388,7 +392,8 @@ fn verify_sent<T: AsRef<str>>(
 
 pub(crate) fn verify_send(
     input: &SendMessageInput,
-    output: &SendMessageOutput,
+    _: &[[u8; 16]],
+    output: &mut SendMessageOutput,
 ) -> Result<(), String> {
     let sent = Sent {
         attributes: input.message_attributes.as_ref(),
@@ -417,12 +422,20 @@ pub(crate) fn batch_body_digests(input: &SendMessageBatchInput) -> Vec<[u8; 16]>
 
 /// Moves each successful entry whose digests do not match to `failed`, with
 /// [`CHECKSUM_MISMATCH_CODE`] and `sender_fault = false` (the message may be resent).
-/// `body_digests` are the request's, from [`batch_body_digests`].
+/// `body_digests` are the request's, from [`batch_body_digests`] (taken here when they were
+/// not).
 pub(crate) fn verify_send_batch(
     input: &SendMessageBatchInput,
     body_digests: &[[u8; 16]],
     output: &mut SendMessageBatchOutput,
-) {
+) -> Result<(), String> {
+    let taken_now;
+    let body_digests = if body_digests.len() == input.entries.len() {
+        body_digests
+    } else {
+        taken_now = batch_body_digests(input);
+        &taken_now
+    };
     // The answer's entries are matched to the request's by id; they mostly come in the same
     // order, so the search starts after the entry found last (a batch has at most ten). An
     // answered id the request did not have is not checked.
@@ -474,10 +487,12 @@ pub(crate) fn verify_send_batch(
             }
         })
         .collect();
+    Ok(())
 }
 
-/// Checks each received message's body and attribute digests, one verdict per message.
-pub(crate) fn verify_messages(messages: &[Message]) -> Vec<Result<(), String>> {
+/// Checks each received message's body and attribute digests, one verdict per message (the
+/// error says which digest did not match).
+pub fn verify_messages(messages: &[Message]) -> Vec<Result<(), String>> {
     let bodies: Vec<&[u8]> = messages
         .iter()
         .map(|m| m.body.as_deref().unwrap_or_default().as_bytes())
@@ -501,7 +516,11 @@ pub(crate) fn verify_messages(messages: &[Message]) -> Vec<Result<(), String>> {
 }
 
 /// Checks each received message's body and attribute digests; names the messages that fail.
-pub(crate) fn verify_received(output: &ReceiveMessageOutput) -> Result<(), String> {
+pub(crate) fn verify_received(
+    _: &ReceiveMessageInput,
+    _: &[[u8; 16]],
+    output: &mut ReceiveMessageOutput,
+) -> Result<(), String> {
     let messages = output.messages.as_deref().unwrap_or_default();
     let bad: Vec<String> = messages
         .iter()
@@ -604,7 +623,7 @@ mod tests {
             ],
             failed: Vec::new(),
         };
-        verify_send_batch(&input, &batch_body_digests(&input), &mut output);
+        verify_send_batch(&input, &batch_body_digests(&input), &mut output).unwrap();
         let kept: Vec<&str> = output.successful.iter().map(|e| e.id.as_str()).collect();
         assert_eq!(kept, ["stranger", "e0", "e4", "e1", "e2"]);
         assert_eq!(output.failed.len(), 1);

@@ -38,6 +38,16 @@ pub struct WireError {
     pub request_id: Option<String>,
 }
 
+impl WireError {
+    /// An error with only a code.
+    pub fn new(code: impl Into<String>) -> Self {
+        Self {
+            code: code.into(),
+            ..Self::default()
+        }
+    }
+}
+
 /// Cuts a code as servers write it (`com.amazonaws.sqs#QueueDoesNotExist:http://…`,
 /// `QueueDoesNotExist`) down to the name.
 fn clean_code(raw: &str) -> &str {

@@ -98,7 +98,6 @@ impl crate::codec::query::QuerySerialize for AddPermissionInput {
         }
     }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::FromForm for AddPermissionInput {
     fn from_form(
         form: &crate::codec::serve::Form,
@@ -192,7 +191,6 @@ impl crate::codec::xml::FromXml for AddPermissionOutput {
         Ok(Self {})
     }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::ToXml for AddPermissionOutput {
     fn write_xml(&self, _w: &mut crate::codec::serve::XmlWriter) {}
 }
@@ -225,7 +223,6 @@ impl crate::codec::query::QuerySerialize for CancelMessageMoveTaskInput {
         }
     }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::FromForm for CancelMessageMoveTaskInput {
     fn from_form(
         form: &crate::codec::serve::Form,
@@ -299,7 +296,6 @@ impl crate::codec::xml::FromXml for CancelMessageMoveTaskOutput {
         })
     }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::ToXml for CancelMessageMoveTaskOutput {
     fn write_xml(&self, w: &mut crate::codec::serve::XmlWriter) {
         {
@@ -371,7 +367,6 @@ impl crate::codec::query::QuerySerialize for ChangeMessageVisibilityBatchInput {
         }
     }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::FromForm for ChangeMessageVisibilityBatchInput {
     fn from_form(
         form: &crate::codec::serve::Form,
@@ -504,7 +499,6 @@ impl crate::codec::xml::FromXml for ChangeMessageVisibilityBatchOutput {
         })
     }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::ToXml for ChangeMessageVisibilityBatchOutput {
     fn write_xml(&self, w: &mut crate::codec::serve::XmlWriter) {
         {
@@ -590,7 +584,6 @@ impl crate::codec::query::QuerySerialize for ChangeMessageVisibilityInput {
         }
     }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::FromForm for ChangeMessageVisibilityInput {
     fn from_form(
         form: &crate::codec::serve::Form,
@@ -652,7 +645,6 @@ impl crate::codec::xml::FromXml for ChangeMessageVisibilityOutput {
         Ok(Self {})
     }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::ToXml for ChangeMessageVisibilityOutput {
     fn write_xml(&self, _w: &mut crate::codec::serve::XmlWriter) {}
 }
@@ -763,7 +755,6 @@ impl crate::codec::query::QuerySerialize for CreateQueueInput {
         }
     }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::FromForm for CreateQueueInput {
     fn from_form(
         form: &crate::codec::serve::Form,
@@ -873,7 +864,6 @@ impl crate::codec::xml::FromXml for CreateQueueOutput {
         Ok(Self { queue_url: m_queue_url })
     }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::ToXml for CreateQueueOutput {
     fn write_xml(&self, w: &mut crate::codec::serve::XmlWriter) {
         if let Some(v0) = &self.queue_url {
@@ -938,7 +928,6 @@ impl crate::codec::query::QuerySerialize for DeleteMessageBatchInput {
         }
     }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::FromForm for DeleteMessageBatchInput {
     fn from_form(
         form: &crate::codec::serve::Form,
@@ -1065,7 +1054,6 @@ impl crate::codec::xml::FromXml for DeleteMessageBatchOutput {
         })
     }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::ToXml for DeleteMessageBatchOutput {
     fn write_xml(&self, w: &mut crate::codec::serve::XmlWriter) {
         {
@@ -1133,7 +1121,6 @@ impl crate::codec::query::QuerySerialize for DeleteMessageInput {
         }
     }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::FromForm for DeleteMessageInput {
     fn from_form(
         form: &crate::codec::serve::Form,
@@ -1184,7 +1171,6 @@ impl crate::codec::xml::FromXml for DeleteMessageOutput {
         Ok(Self {})
     }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::ToXml for DeleteMessageOutput {
     fn write_xml(&self, _w: &mut crate::codec::serve::XmlWriter) {}
 }
@@ -1217,7 +1203,6 @@ impl crate::codec::query::QuerySerialize for DeleteQueueInput {
         }
     }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::FromForm for DeleteQueueInput {
     fn from_form(
         form: &crate::codec::serve::Form,
@@ -1257,7 +1242,6 @@ impl crate::codec::xml::FromXml for DeleteQueueOutput {
         Ok(Self {})
     }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::ToXml for DeleteQueueOutput {
     fn write_xml(&self, _w: &mut crate::codec::serve::XmlWriter) {}
 }
@@ -1321,7 +1305,6 @@ impl crate::codec::query::QuerySerialize for GetQueueAttributesInput {
         }
     }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::FromForm for GetQueueAttributesInput {
     fn from_form(
         form: &crate::codec::serve::Form,
@@ -1416,7 +1399,6 @@ impl crate::codec::xml::FromXml for GetQueueAttributesOutput {
         Ok(Self { attributes: m_attributes })
     }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::ToXml for GetQueueAttributesOutput {
     fn write_xml(&self, w: &mut crate::codec::serve::XmlWriter) {
         if let Some(v0) = &self.attributes {
@@ -1485,7 +1467,6 @@ impl crate::codec::query::QuerySerialize for GetQueueUrlInput {
         }
     }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::FromForm for GetQueueUrlInput {
     fn from_form(
         form: &crate::codec::serve::Form,
@@ -1558,7 +1539,6 @@ impl crate::codec::xml::FromXml for GetQueueUrlOutput {
         Ok(Self { queue_url: m_queue_url })
     }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::ToXml for GetQueueUrlOutput {
     fn write_xml(&self, w: &mut crate::codec::serve::XmlWriter) {
         if let Some(v0) = &self.queue_url {
@@ -1629,7 +1609,6 @@ impl crate::codec::query::QuerySerialize for ListDeadLetterSourceQueuesInput {
         }
     }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::FromForm for ListDeadLetterSourceQueuesInput {
     fn from_form(
         form: &crate::codec::serve::Form,
@@ -1730,7 +1709,6 @@ impl crate::codec::xml::FromXml for ListDeadLetterSourceQueuesOutput {
         })
     }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::ToXml for ListDeadLetterSourceQueuesOutput {
     fn write_xml(&self, w: &mut crate::codec::serve::XmlWriter) {
         {
@@ -1790,7 +1768,6 @@ impl crate::codec::query::QuerySerialize for ListMessageMoveTasksInput {
         }
     }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::FromForm for ListMessageMoveTasksInput {
     fn from_form(
         form: &crate::codec::serve::Form,
@@ -1873,7 +1850,6 @@ impl crate::codec::xml::FromXml for ListMessageMoveTasksOutput {
         Ok(Self { results: m_results })
     }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::ToXml for ListMessageMoveTasksOutput {
     fn write_xml(&self, w: &mut crate::codec::serve::XmlWriter) {
         if let Some(v0) = &self.results {
@@ -1914,7 +1890,6 @@ impl crate::codec::query::QuerySerialize for ListQueueTagsInput {
         }
     }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::FromForm for ListQueueTagsInput {
     fn from_form(
         form: &crate::codec::serve::Form,
@@ -1990,7 +1965,6 @@ impl crate::codec::xml::FromXml for ListQueueTagsOutput {
         Ok(Self { tags: m_tags })
     }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::ToXml for ListQueueTagsOutput {
     fn write_xml(&self, w: &mut crate::codec::serve::XmlWriter) {
         if let Some(v0) = &self.tags {
@@ -2075,7 +2049,6 @@ impl crate::codec::query::QuerySerialize for ListQueuesInput {
         }
     }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::FromForm for ListQueuesInput {
     fn from_form(
         form: &crate::codec::serve::Form,
@@ -2173,7 +2146,6 @@ impl crate::codec::xml::FromXml for ListQueuesOutput {
         })
     }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::ToXml for ListQueuesOutput {
     fn write_xml(&self, w: &mut crate::codec::serve::XmlWriter) {
         if let Some(v0) = &self.queue_urls {
@@ -2215,7 +2187,6 @@ impl crate::codec::query::QuerySerialize for PurgeQueueInput {
         }
     }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::FromForm for PurgeQueueInput {
     fn from_form(
         form: &crate::codec::serve::Form,
@@ -2255,7 +2226,6 @@ impl crate::codec::xml::FromXml for PurgeQueueOutput {
         Ok(Self {})
     }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::ToXml for PurgeQueueOutput {
     fn write_xml(&self, _w: &mut crate::codec::serve::XmlWriter) {}
 }
@@ -2467,7 +2437,6 @@ impl crate::codec::query::QuerySerialize for ReceiveMessageInput {
         }
     }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::FromForm for ReceiveMessageInput {
     fn from_form(
         form: &crate::codec::serve::Form,
@@ -2599,7 +2568,6 @@ impl crate::codec::xml::FromXml for ReceiveMessageOutput {
         Ok(Self { messages: m_messages })
     }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::ToXml for ReceiveMessageOutput {
     fn write_xml(&self, w: &mut crate::codec::serve::XmlWriter) {
         if let Some(v0) = &self.messages {
@@ -2658,7 +2626,6 @@ impl crate::codec::query::QuerySerialize for RemovePermissionInput {
         }
     }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::FromForm for RemovePermissionInput {
     fn from_form(
         form: &crate::codec::serve::Form,
@@ -2706,7 +2673,6 @@ impl crate::codec::xml::FromXml for RemovePermissionOutput {
         Ok(Self {})
     }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::ToXml for RemovePermissionOutput {
     fn write_xml(&self, _w: &mut crate::codec::serve::XmlWriter) {}
 }
@@ -2767,7 +2733,6 @@ impl crate::codec::query::QuerySerialize for SendMessageBatchInput {
         }
     }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::FromForm for SendMessageBatchInput {
     fn from_form(
         form: &crate::codec::serve::Form,
@@ -2894,7 +2859,6 @@ impl crate::codec::xml::FromXml for SendMessageBatchOutput {
         })
     }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::ToXml for SendMessageBatchOutput {
     fn write_xml(&self, w: &mut crate::codec::serve::XmlWriter) {
         {
@@ -3127,7 +3091,6 @@ impl crate::codec::query::QuerySerialize for SendMessageInput {
         }
     }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::FromForm for SendMessageInput {
     fn from_form(
         form: &crate::codec::serve::Form,
@@ -3409,7 +3372,6 @@ impl crate::codec::xml::FromXml for SendMessageOutput {
         })
     }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::ToXml for SendMessageOutput {
     fn write_xml(&self, w: &mut crate::codec::serve::XmlWriter) {
         if let Some(v0) = &self.md5_of_message_body {
@@ -3498,7 +3460,6 @@ impl crate::codec::query::QuerySerialize for SetQueueAttributesInput {
         }
     }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::FromForm for SetQueueAttributesInput {
     fn from_form(
         form: &crate::codec::serve::Form,
@@ -3553,7 +3514,6 @@ impl crate::codec::xml::FromXml for SetQueueAttributesOutput {
         Ok(Self {})
     }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::ToXml for SetQueueAttributesOutput {
     fn write_xml(&self, _w: &mut crate::codec::serve::XmlWriter) {}
 }
@@ -3624,7 +3584,6 @@ impl crate::codec::query::QuerySerialize for StartMessageMoveTaskInput {
         }
     }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::FromForm for StartMessageMoveTaskInput {
     fn from_form(
         form: &crate::codec::serve::Form,
@@ -3698,7 +3657,6 @@ impl crate::codec::xml::FromXml for StartMessageMoveTaskOutput {
         Ok(Self { task_handle: m_task_handle })
     }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::ToXml for StartMessageMoveTaskOutput {
     fn write_xml(&self, w: &mut crate::codec::serve::XmlWriter) {
         if let Some(v0) = &self.task_handle {
@@ -3771,7 +3729,6 @@ impl crate::codec::query::QuerySerialize for TagQueueInput {
         }
     }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::FromForm for TagQueueInput {
     fn from_form(
         form: &crate::codec::serve::Form,
@@ -3837,7 +3794,6 @@ impl crate::codec::xml::FromXml for TagQueueOutput {
         Ok(Self {})
     }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::ToXml for TagQueueOutput {
     fn write_xml(&self, _w: &mut crate::codec::serve::XmlWriter) {}
 }
@@ -3894,7 +3850,6 @@ impl crate::codec::query::QuerySerialize for UntagQueueInput {
         }
     }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::FromForm for UntagQueueInput {
     fn from_form(
         form: &crate::codec::serve::Form,
@@ -3953,10 +3908,10 @@ impl crate::codec::xml::FromXml for UntagQueueOutput {
         Ok(Self {})
     }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::ToXml for UntagQueueOutput {
     fn write_xml(&self, _w: &mut crate::codec::serve::XmlWriter) {}
 }
+impl crate::codec::sealed::Sealed for AddPermissionInput {}
 impl crate::codec::Operation for AddPermissionInput {
     type Output = AddPermissionOutput;
     const NAME: &'static str = "AddPermission";
@@ -3996,7 +3951,6 @@ impl crate::codec::Operation for AddPermissionInput {
         Some(&self.queue_url)
     }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::Served for AddPermissionInput {
     fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
         crate::codec::serve::json_request(body)
@@ -4018,6 +3972,7 @@ impl crate::codec::serve::Served for AddPermissionInput {
         )
     }
 }
+impl crate::codec::sealed::Sealed for CancelMessageMoveTaskInput {}
 impl crate::codec::Operation for CancelMessageMoveTaskInput {
     type Output = CancelMessageMoveTaskOutput;
     const NAME: &'static str = "CancelMessageMoveTask";
@@ -4053,7 +4008,6 @@ impl crate::codec::Operation for CancelMessageMoveTaskInput {
         crate::codec::xml::decode_result(body, "CancelMessageMoveTaskResult")
     }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::Served for CancelMessageMoveTaskInput {
     fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
         crate::codec::serve::json_request(body)
@@ -4075,9 +4029,11 @@ impl crate::codec::serve::Served for CancelMessageMoveTaskInput {
         )
     }
 }
+impl crate::codec::sealed::Sealed for ChangeMessageVisibilityInput {}
 impl crate::codec::Operation for ChangeMessageVisibilityInput {
     type Output = ChangeMessageVisibilityOutput;
     const NAME: &'static str = "ChangeMessageVisibility";
+    const IDEMPOTENT: bool = true;
     const TARGET: &'static str = "AmazonSQS.ChangeMessageVisibility";
     const MODELED_ERRORS: &'static [&'static str] = &[
         "InvalidAddress",
@@ -4115,7 +4071,6 @@ impl crate::codec::Operation for ChangeMessageVisibilityInput {
         Some(&self.queue_url)
     }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::Served for ChangeMessageVisibilityInput {
     fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
         crate::codec::serve::json_request(body)
@@ -4137,9 +4092,11 @@ impl crate::codec::serve::Served for ChangeMessageVisibilityInput {
         )
     }
 }
+impl crate::codec::sealed::Sealed for ChangeMessageVisibilityBatchInput {}
 impl crate::codec::Operation for ChangeMessageVisibilityBatchInput {
     type Output = ChangeMessageVisibilityBatchOutput;
     const NAME: &'static str = "ChangeMessageVisibilityBatch";
+    const IDEMPOTENT: bool = true;
     const TARGET: &'static str = "AmazonSQS.ChangeMessageVisibilityBatch";
     const MODELED_ERRORS: &'static [&'static str] = &[
         "BatchEntryIdsNotDistinct",
@@ -4178,8 +4135,13 @@ impl crate::codec::Operation for ChangeMessageVisibilityBatchInput {
     fn queue_url(&self) -> Option<&str> {
         Some(&self.queue_url)
     }
+    fn check(
+        &self,
+        limits: &crate::codec::Limits,
+    ) -> Result<(), crate::codec::ValidationError> {
+        crate::checks::check_visibility_batch(self, limits)
+    }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::Served for ChangeMessageVisibilityBatchInput {
     fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
         crate::codec::serve::json_request(body)
@@ -4201,9 +4163,11 @@ impl crate::codec::serve::Served for ChangeMessageVisibilityBatchInput {
         )
     }
 }
+impl crate::codec::sealed::Sealed for CreateQueueInput {}
 impl crate::codec::Operation for CreateQueueInput {
     type Output = CreateQueueOutput;
     const NAME: &'static str = "CreateQueue";
+    const IDEMPOTENT: bool = true;
     const TARGET: &'static str = "AmazonSQS.CreateQueue";
     const MODELED_ERRORS: &'static [&'static str] = &[
         "InvalidAddress",
@@ -4239,7 +4203,6 @@ impl crate::codec::Operation for CreateQueueInput {
         crate::codec::xml::decode_result(body, "CreateQueueResult")
     }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::Served for CreateQueueInput {
     fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
         crate::codec::serve::json_request(body)
@@ -4261,9 +4224,11 @@ impl crate::codec::serve::Served for CreateQueueInput {
         )
     }
 }
+impl crate::codec::sealed::Sealed for DeleteMessageInput {}
 impl crate::codec::Operation for DeleteMessageInput {
     type Output = DeleteMessageOutput;
     const NAME: &'static str = "DeleteMessage";
+    const IDEMPOTENT: bool = true;
     const TARGET: &'static str = "AmazonSQS.DeleteMessage";
     const MODELED_ERRORS: &'static [&'static str] = &[
         "InvalidAddress",
@@ -4301,7 +4266,6 @@ impl crate::codec::Operation for DeleteMessageInput {
         Some(&self.queue_url)
     }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::Served for DeleteMessageInput {
     fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
         crate::codec::serve::json_request(body)
@@ -4323,9 +4287,11 @@ impl crate::codec::serve::Served for DeleteMessageInput {
         )
     }
 }
+impl crate::codec::sealed::Sealed for DeleteMessageBatchInput {}
 impl crate::codec::Operation for DeleteMessageBatchInput {
     type Output = DeleteMessageBatchOutput;
     const NAME: &'static str = "DeleteMessageBatch";
+    const IDEMPOTENT: bool = true;
     const TARGET: &'static str = "AmazonSQS.DeleteMessageBatch";
     const MODELED_ERRORS: &'static [&'static str] = &[
         "BatchEntryIdsNotDistinct",
@@ -4364,8 +4330,13 @@ impl crate::codec::Operation for DeleteMessageBatchInput {
     fn queue_url(&self) -> Option<&str> {
         Some(&self.queue_url)
     }
+    fn check(
+        &self,
+        limits: &crate::codec::Limits,
+    ) -> Result<(), crate::codec::ValidationError> {
+        crate::checks::check_delete_batch(self, limits)
+    }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::Served for DeleteMessageBatchInput {
     fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
         crate::codec::serve::json_request(body)
@@ -4387,9 +4358,11 @@ impl crate::codec::serve::Served for DeleteMessageBatchInput {
         )
     }
 }
+impl crate::codec::sealed::Sealed for DeleteQueueInput {}
 impl crate::codec::Operation for DeleteQueueInput {
     type Output = DeleteQueueOutput;
     const NAME: &'static str = "DeleteQueue";
+    const IDEMPOTENT: bool = true;
     const TARGET: &'static str = "AmazonSQS.DeleteQueue";
     const MODELED_ERRORS: &'static [&'static str] = &[
         "InvalidAddress",
@@ -4425,7 +4398,6 @@ impl crate::codec::Operation for DeleteQueueInput {
         Some(&self.queue_url)
     }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::Served for DeleteQueueInput {
     fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
         crate::codec::serve::json_request(body)
@@ -4447,9 +4419,11 @@ impl crate::codec::serve::Served for DeleteQueueInput {
         )
     }
 }
+impl crate::codec::sealed::Sealed for GetQueueAttributesInput {}
 impl crate::codec::Operation for GetQueueAttributesInput {
     type Output = GetQueueAttributesOutput;
     const NAME: &'static str = "GetQueueAttributes";
+    const IDEMPOTENT: bool = true;
     const TARGET: &'static str = "AmazonSQS.GetQueueAttributes";
     const MODELED_ERRORS: &'static [&'static str] = &[
         "InvalidAddress",
@@ -4486,7 +4460,6 @@ impl crate::codec::Operation for GetQueueAttributesInput {
         Some(&self.queue_url)
     }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::Served for GetQueueAttributesInput {
     fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
         crate::codec::serve::json_request(body)
@@ -4508,9 +4481,11 @@ impl crate::codec::serve::Served for GetQueueAttributesInput {
         )
     }
 }
+impl crate::codec::sealed::Sealed for GetQueueUrlInput {}
 impl crate::codec::Operation for GetQueueUrlInput {
     type Output = GetQueueUrlOutput;
     const NAME: &'static str = "GetQueueUrl";
+    const IDEMPOTENT: bool = true;
     const TARGET: &'static str = "AmazonSQS.GetQueueUrl";
     const MODELED_ERRORS: &'static [&'static str] = &[
         "InvalidAddress",
@@ -4543,7 +4518,6 @@ impl crate::codec::Operation for GetQueueUrlInput {
         crate::codec::xml::decode_result(body, "GetQueueUrlResult")
     }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::Served for GetQueueUrlInput {
     fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
         crate::codec::serve::json_request(body)
@@ -4565,9 +4539,11 @@ impl crate::codec::serve::Served for GetQueueUrlInput {
         )
     }
 }
+impl crate::codec::sealed::Sealed for ListDeadLetterSourceQueuesInput {}
 impl crate::codec::Operation for ListDeadLetterSourceQueuesInput {
     type Output = ListDeadLetterSourceQueuesOutput;
     const NAME: &'static str = "ListDeadLetterSourceQueues";
+    const IDEMPOTENT: bool = true;
     const TARGET: &'static str = "AmazonSQS.ListDeadLetterSourceQueues";
     const MODELED_ERRORS: &'static [&'static str] = &[
         "InvalidAddress",
@@ -4603,7 +4579,6 @@ impl crate::codec::Operation for ListDeadLetterSourceQueuesInput {
         Some(&self.queue_url)
     }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::Served for ListDeadLetterSourceQueuesInput {
     fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
         crate::codec::serve::json_request(body)
@@ -4637,9 +4612,11 @@ impl crate::codec::Paginated for ListDeadLetterSourceQueuesInput {
         output.queue_urls
     }
 }
+impl crate::codec::sealed::Sealed for ListMessageMoveTasksInput {}
 impl crate::codec::Operation for ListMessageMoveTasksInput {
     type Output = ListMessageMoveTasksOutput;
     const NAME: &'static str = "ListMessageMoveTasks";
+    const IDEMPOTENT: bool = true;
     const TARGET: &'static str = "AmazonSQS.ListMessageMoveTasks";
     const MODELED_ERRORS: &'static [&'static str] = &[
         "InvalidAddress",
@@ -4672,7 +4649,6 @@ impl crate::codec::Operation for ListMessageMoveTasksInput {
         crate::codec::xml::decode_result(body, "ListMessageMoveTasksResult")
     }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::Served for ListMessageMoveTasksInput {
     fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
         crate::codec::serve::json_request(body)
@@ -4694,9 +4670,11 @@ impl crate::codec::serve::Served for ListMessageMoveTasksInput {
         )
     }
 }
+impl crate::codec::sealed::Sealed for ListQueueTagsInput {}
 impl crate::codec::Operation for ListQueueTagsInput {
     type Output = ListQueueTagsOutput;
     const NAME: &'static str = "ListQueueTags";
+    const IDEMPOTENT: bool = true;
     const TARGET: &'static str = "AmazonSQS.ListQueueTags";
     const MODELED_ERRORS: &'static [&'static str] = &[
         "InvalidAddress",
@@ -4732,7 +4710,6 @@ impl crate::codec::Operation for ListQueueTagsInput {
         Some(&self.queue_url)
     }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::Served for ListQueueTagsInput {
     fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
         crate::codec::serve::json_request(body)
@@ -4754,9 +4731,11 @@ impl crate::codec::serve::Served for ListQueueTagsInput {
         )
     }
 }
+impl crate::codec::sealed::Sealed for ListQueuesInput {}
 impl crate::codec::Operation for ListQueuesInput {
     type Output = ListQueuesOutput;
     const NAME: &'static str = "ListQueues";
+    const IDEMPOTENT: bool = true;
     const TARGET: &'static str = "AmazonSQS.ListQueues";
     const MODELED_ERRORS: &'static [&'static str] = &[
         "InvalidAddress",
@@ -4788,7 +4767,6 @@ impl crate::codec::Operation for ListQueuesInput {
         crate::codec::xml::decode_result(body, "ListQueuesResult")
     }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::Served for ListQueuesInput {
     fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
         crate::codec::serve::json_request(body)
@@ -4822,6 +4800,7 @@ impl crate::codec::Paginated for ListQueuesInput {
         output.queue_urls.unwrap_or_default()
     }
 }
+impl crate::codec::sealed::Sealed for PurgeQueueInput {}
 impl crate::codec::Operation for PurgeQueueInput {
     type Output = PurgeQueueOutput;
     const NAME: &'static str = "PurgeQueue";
@@ -4861,7 +4840,6 @@ impl crate::codec::Operation for PurgeQueueInput {
         Some(&self.queue_url)
     }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::Served for PurgeQueueInput {
     fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
         crate::codec::serve::json_request(body)
@@ -4883,6 +4861,7 @@ impl crate::codec::serve::Served for PurgeQueueInput {
         )
     }
 }
+impl crate::codec::sealed::Sealed for ReceiveMessageInput {}
 impl crate::codec::Operation for ReceiveMessageInput {
     type Output = ReceiveMessageOutput;
     const NAME: &'static str = "ReceiveMessage";
@@ -4928,8 +4907,21 @@ impl crate::codec::Operation for ReceiveMessageInput {
     fn queue_url(&self) -> Option<&str> {
         Some(&self.queue_url)
     }
+    fn verify(
+        &self,
+        sent: &[[u8; 16]],
+        output: &mut Self::Output,
+    ) -> Result<(), String> {
+        crate::checks::verify_received(self, sent, output)
+    }
+    fn long_poll(&self) -> Option<::std::time::Duration> {
+        Some(
+            ::std::time::Duration::from_secs(
+                self.wait_time_seconds.map_or(20u64, |s| u64::try_from(s).unwrap_or(0)),
+            ),
+        )
+    }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::Served for ReceiveMessageInput {
     fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
         crate::codec::serve::json_request(body)
@@ -4951,6 +4943,7 @@ impl crate::codec::serve::Served for ReceiveMessageInput {
         )
     }
 }
+impl crate::codec::sealed::Sealed for RemovePermissionInput {}
 impl crate::codec::Operation for RemovePermissionInput {
     type Output = RemovePermissionOutput;
     const NAME: &'static str = "RemovePermission";
@@ -4989,7 +4982,6 @@ impl crate::codec::Operation for RemovePermissionInput {
         Some(&self.queue_url)
     }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::Served for RemovePermissionInput {
     fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
         crate::codec::serve::json_request(body)
@@ -5011,6 +5003,7 @@ impl crate::codec::serve::Served for RemovePermissionInput {
         )
     }
 }
+impl crate::codec::sealed::Sealed for SendMessageInput {}
 impl crate::codec::Operation for SendMessageInput {
     type Output = SendMessageOutput;
     const NAME: &'static str = "SendMessage";
@@ -5056,8 +5049,20 @@ impl crate::codec::Operation for SendMessageInput {
     fn queue_url(&self) -> Option<&str> {
         Some(&self.queue_url)
     }
+    fn check(
+        &self,
+        limits: &crate::codec::Limits,
+    ) -> Result<(), crate::codec::ValidationError> {
+        crate::checks::check_send(self, limits)
+    }
+    fn verify(
+        &self,
+        sent: &[[u8; 16]],
+        output: &mut Self::Output,
+    ) -> Result<(), String> {
+        crate::checks::verify_send(self, sent, output)
+    }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::Served for SendMessageInput {
     fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
         crate::codec::serve::json_request(body)
@@ -5079,6 +5084,7 @@ impl crate::codec::serve::Served for SendMessageInput {
         )
     }
 }
+impl crate::codec::sealed::Sealed for SendMessageBatchInput {}
 impl crate::codec::Operation for SendMessageBatchInput {
     type Output = SendMessageBatchOutput;
     const NAME: &'static str = "SendMessageBatch";
@@ -5128,8 +5134,23 @@ impl crate::codec::Operation for SendMessageBatchInput {
     fn queue_url(&self) -> Option<&str> {
         Some(&self.queue_url)
     }
+    fn check(
+        &self,
+        limits: &crate::codec::Limits,
+    ) -> Result<(), crate::codec::ValidationError> {
+        crate::checks::check_send_batch(self, limits)
+    }
+    fn sent_digests(&self) -> Vec<[u8; 16]> {
+        crate::checks::batch_body_digests(self)
+    }
+    fn verify(
+        &self,
+        sent: &[[u8; 16]],
+        output: &mut Self::Output,
+    ) -> Result<(), String> {
+        crate::checks::verify_send_batch(self, sent, output)
+    }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::Served for SendMessageBatchInput {
     fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
         crate::codec::serve::json_request(body)
@@ -5151,9 +5172,11 @@ impl crate::codec::serve::Served for SendMessageBatchInput {
         )
     }
 }
+impl crate::codec::sealed::Sealed for SetQueueAttributesInput {}
 impl crate::codec::Operation for SetQueueAttributesInput {
     type Output = SetQueueAttributesOutput;
     const NAME: &'static str = "SetQueueAttributes";
+    const IDEMPOTENT: bool = true;
     const TARGET: &'static str = "AmazonSQS.SetQueueAttributes";
     const MODELED_ERRORS: &'static [&'static str] = &[
         "InvalidAddress",
@@ -5192,7 +5215,6 @@ impl crate::codec::Operation for SetQueueAttributesInput {
         Some(&self.queue_url)
     }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::Served for SetQueueAttributesInput {
     fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
         crate::codec::serve::json_request(body)
@@ -5214,6 +5236,7 @@ impl crate::codec::serve::Served for SetQueueAttributesInput {
         )
     }
 }
+impl crate::codec::sealed::Sealed for StartMessageMoveTaskInput {}
 impl crate::codec::Operation for StartMessageMoveTaskInput {
     type Output = StartMessageMoveTaskOutput;
     const NAME: &'static str = "StartMessageMoveTask";
@@ -5249,7 +5272,6 @@ impl crate::codec::Operation for StartMessageMoveTaskInput {
         crate::codec::xml::decode_result(body, "StartMessageMoveTaskResult")
     }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::Served for StartMessageMoveTaskInput {
     fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
         crate::codec::serve::json_request(body)
@@ -5271,9 +5293,11 @@ impl crate::codec::serve::Served for StartMessageMoveTaskInput {
         )
     }
 }
+impl crate::codec::sealed::Sealed for TagQueueInput {}
 impl crate::codec::Operation for TagQueueInput {
     type Output = TagQueueOutput;
     const NAME: &'static str = "TagQueue";
+    const IDEMPOTENT: bool = true;
     const TARGET: &'static str = "AmazonSQS.TagQueue";
     const MODELED_ERRORS: &'static [&'static str] = &[
         "InvalidAddress",
@@ -5309,7 +5333,6 @@ impl crate::codec::Operation for TagQueueInput {
         Some(&self.queue_url)
     }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::Served for TagQueueInput {
     fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
         crate::codec::serve::json_request(body)
@@ -5331,9 +5354,11 @@ impl crate::codec::serve::Served for TagQueueInput {
         )
     }
 }
+impl crate::codec::sealed::Sealed for UntagQueueInput {}
 impl crate::codec::Operation for UntagQueueInput {
     type Output = UntagQueueOutput;
     const NAME: &'static str = "UntagQueue";
+    const IDEMPOTENT: bool = true;
     const TARGET: &'static str = "AmazonSQS.UntagQueue";
     const MODELED_ERRORS: &'static [&'static str] = &[
         "InvalidAddress",
@@ -5369,7 +5394,6 @@ impl crate::codec::Operation for UntagQueueInput {
         Some(&self.queue_url)
     }
 }
-#[cfg(feature = "server")]
 impl crate::codec::serve::Served for UntagQueueInput {
     fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
         crate::codec::serve::json_request(body)

@@ -1,0 +1,182 @@
+//! The service as the generated dispatch sees it: one `Handler` method per operation of the API
+//! description, each running the service's own method of that name. An operation added to the
+//! description and regenerated makes this impl fail to compile until it is handled.
+
+use std::sync::Arc;
+
+use sqs_model::operation::*;
+use sqs_model::server::Handler;
+
+use crate::error::ApiError;
+use crate::service::{Caller, Service};
+
+/// The service, borrowed for one request (some operations start tasks that keep it).
+#[derive(Debug)]
+pub(crate) struct Api<'a>(pub(crate) &'a Arc<Service>);
+
+impl Handler for Api<'_> {
+    type Caller = Caller;
+    type Error = ApiError;
+
+    async fn add_permission(
+        &self,
+        input: AddPermissionInput,
+        _: &Caller,
+    ) -> Result<AddPermissionOutput, ApiError> {
+        Service::add_permission(self.0, input)
+    }
+    async fn cancel_message_move_task(
+        &self,
+        input: CancelMessageMoveTaskInput,
+        _: &Caller,
+    ) -> Result<CancelMessageMoveTaskOutput, ApiError> {
+        Service::cancel_message_move_task(self.0, input)
+    }
+    async fn change_message_visibility(
+        &self,
+        input: ChangeMessageVisibilityInput,
+        _: &Caller,
+    ) -> Result<ChangeMessageVisibilityOutput, ApiError> {
+        Service::change_message_visibility(self.0, input)
+    }
+    async fn change_message_visibility_batch(
+        &self,
+        input: ChangeMessageVisibilityBatchInput,
+        _: &Caller,
+    ) -> Result<ChangeMessageVisibilityBatchOutput, ApiError> {
+        Service::change_message_visibility_batch(self.0, input)
+    }
+    async fn create_queue(
+        &self,
+        input: CreateQueueInput,
+        _: &Caller,
+    ) -> Result<CreateQueueOutput, ApiError> {
+        Service::create_queue(self.0, input)
+    }
+    async fn delete_message(
+        &self,
+        input: DeleteMessageInput,
+        _: &Caller,
+    ) -> Result<DeleteMessageOutput, ApiError> {
+        Service::delete_message(self.0, input)
+    }
+    async fn delete_message_batch(
+        &self,
+        input: DeleteMessageBatchInput,
+        _: &Caller,
+    ) -> Result<DeleteMessageBatchOutput, ApiError> {
+        Service::delete_message_batch(self.0, input)
+    }
+    async fn delete_queue(
+        &self,
+        input: DeleteQueueInput,
+        _: &Caller,
+    ) -> Result<DeleteQueueOutput, ApiError> {
+        Service::delete_queue(self.0, input)
+    }
+    async fn get_queue_attributes(
+        &self,
+        input: GetQueueAttributesInput,
+        _: &Caller,
+    ) -> Result<GetQueueAttributesOutput, ApiError> {
+        Service::get_queue_attributes(self.0, input)
+    }
+    async fn get_queue_url(
+        &self,
+        input: GetQueueUrlInput,
+        _: &Caller,
+    ) -> Result<GetQueueUrlOutput, ApiError> {
+        Service::get_queue_url(self.0, input)
+    }
+    async fn list_dead_letter_source_queues(
+        &self,
+        input: ListDeadLetterSourceQueuesInput,
+        _: &Caller,
+    ) -> Result<ListDeadLetterSourceQueuesOutput, ApiError> {
+        Service::list_dead_letter_source_queues(self.0, input)
+    }
+    async fn list_message_move_tasks(
+        &self,
+        input: ListMessageMoveTasksInput,
+        _: &Caller,
+    ) -> Result<ListMessageMoveTasksOutput, ApiError> {
+        Service::list_message_move_tasks(self.0, input)
+    }
+    async fn list_queue_tags(
+        &self,
+        input: ListQueueTagsInput,
+        _: &Caller,
+    ) -> Result<ListQueueTagsOutput, ApiError> {
+        Service::list_queue_tags(self.0, input)
+    }
+    async fn list_queues(
+        &self,
+        input: ListQueuesInput,
+        _: &Caller,
+    ) -> Result<ListQueuesOutput, ApiError> {
+        Service::list_queues(self.0, input)
+    }
+    async fn purge_queue(
+        &self,
+        input: PurgeQueueInput,
+        _: &Caller,
+    ) -> Result<PurgeQueueOutput, ApiError> {
+        Service::purge_queue(self.0, input)
+    }
+    async fn receive_message(
+        &self,
+        input: ReceiveMessageInput,
+        _: &Caller,
+    ) -> Result<ReceiveMessageOutput, ApiError> {
+        Service::receive_message(self.0, input).await
+    }
+    async fn remove_permission(
+        &self,
+        input: RemovePermissionInput,
+        _: &Caller,
+    ) -> Result<RemovePermissionOutput, ApiError> {
+        Service::remove_permission(self.0, input)
+    }
+    async fn send_message(
+        &self,
+        input: SendMessageInput,
+        caller: &Caller,
+    ) -> Result<SendMessageOutput, ApiError> {
+        Service::send_message(self.0, input, caller)
+    }
+    async fn send_message_batch(
+        &self,
+        input: SendMessageBatchInput,
+        caller: &Caller,
+    ) -> Result<SendMessageBatchOutput, ApiError> {
+        Service::send_message_batch(self.0, input, caller)
+    }
+    async fn set_queue_attributes(
+        &self,
+        input: SetQueueAttributesInput,
+        _: &Caller,
+    ) -> Result<SetQueueAttributesOutput, ApiError> {
+        Service::set_queue_attributes(self.0, input)
+    }
+    async fn start_message_move_task(
+        &self,
+        input: StartMessageMoveTaskInput,
+        _: &Caller,
+    ) -> Result<StartMessageMoveTaskOutput, ApiError> {
+        Service::start_message_move_task(self.0, input)
+    }
+    async fn tag_queue(
+        &self,
+        input: TagQueueInput,
+        _: &Caller,
+    ) -> Result<TagQueueOutput, ApiError> {
+        Service::tag_queue(self.0, input)
+    }
+    async fn untag_queue(
+        &self,
+        input: UntagQueueInput,
+        _: &Caller,
+    ) -> Result<UntagQueueOutput, ApiError> {
+        Service::untag_queue(self.0, input)
+    }
+}
