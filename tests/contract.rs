@@ -582,3 +582,26 @@ async fn requests_go_to_the_queue_url_host_when_asked() {
         .await
         .unwrap();
 }
+
+/// Every operation of the API description has a contract test above (named after it in snake
+/// case): an operation added to the description fails here until one is written.
+#[test]
+fn every_operation_has_a_contract_test() {
+    let source = include_str!("contract.rs");
+    let missing: Vec<String> = sqs_model::server::OPERATION_NAMES
+        .iter()
+        .map(|name| {
+            let mut snake = String::new();
+            for (i, c) in name.chars().enumerate() {
+                if c.is_ascii_uppercase() && i > 0 {
+                    snake.push('_');
+                }
+                snake.push(c.to_ascii_lowercase());
+            }
+            snake
+        })
+        .filter(|snake| !source.contains(&format!("async fn {snake}()")))
+        .collect();
+    assert!(missing.is_empty(), "no contract test for {missing:?}");
+    assert_eq!(sqs_model::server::OPERATION_NAMES.len(), 23);
+}

@@ -176,3 +176,57 @@ async fn run(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every operation of the API description reaches a handler in both protocols: an empty
+    /// request is answered by the operation itself (a missing parameter, or an answer), never as
+    /// an unknown operation.
+    #[tokio::test]
+    async fn every_operation_of_the_description_is_dispatched() {
+        let service = Arc::new(Service::new(
+            "http://127.0.0.1:9".into(),
+            "us-east-1".into(),
+            "000000000000".into(),
+        ));
+        let caller = Caller { access_key: None };
+        let form = Form::default();
+        for op in sqs_model::server::OPERATION_NAMES {
+            for (protocol, body) in [
+                (Protocol::Json, RequestBody::Json(b"{}")),
+                (Protocol::Query, RequestBody::Query(&form)),
+            ] {
+                let answer = run(&service, protocol, op, body, &caller, "rid").await;
+                let text = String::from_utf8_lossy(
+                    answer
+                        .body()
+                        .clone()
+                        .collect()
+                        .await
+                        .unwrap()
+                        .to_bytes()
+                        .as_ref(),
+                )
+                .into_owned();
+                assert!(
+                    !text.contains("UnknownOperation") && !text.contains("InvalidAction"),
+                    "{op} ({protocol:?}) was not dispatched: {text}"
+                );
+            }
+        }
+        let unknown = run(
+            &service,
+            Protocol::Json,
+            "NoSuchOperation",
+            RequestBody::Json(b"{}"),
+            &caller,
+            "rid",
+        )
+        .await;
+        assert_eq!(unknown.status(), StatusCode::BAD_REQUEST);
+        let text = unknown.into_body().collect().await.unwrap().to_bytes();
+        assert!(String::from_utf8_lossy(&text).contains("UnknownOperationException"));
+    }
+}
