@@ -19,16 +19,20 @@ fn a_receive_says_how_long_the_server_may_hold_it() {
     assert_eq!(SendMessageInput::default().long_poll(), None);
 }
 
+fn idempotent<O: Operation>() -> bool {
+    O::IDEMPOTENT
+}
+
 #[test]
 fn reads_and_idempotent_changes_may_be_sent_again_sends_may_not() {
-    assert!(ListQueuesInput::IDEMPOTENT);
-    assert!(GetQueueAttributesInput::IDEMPOTENT);
-    assert!(DeleteMessageInput::IDEMPOTENT);
-    assert!(ChangeMessageVisibilityBatchInput::IDEMPOTENT);
-    assert!(!SendMessageInput::IDEMPOTENT);
-    assert!(!SendMessageBatchInput::IDEMPOTENT);
-    assert!(!ReceiveMessageInput::IDEMPOTENT);
-    assert!(!PurgeQueueInput::IDEMPOTENT);
+    assert!(idempotent::<ListQueuesInput>());
+    assert!(idempotent::<GetQueueAttributesInput>());
+    assert!(idempotent::<DeleteMessageInput>());
+    assert!(idempotent::<ChangeMessageVisibilityBatchInput>());
+    assert!(!idempotent::<SendMessageInput>());
+    assert!(!idempotent::<SendMessageBatchInput>());
+    assert!(!idempotent::<ReceiveMessageInput>());
+    assert!(!idempotent::<PurgeQueueInput>());
 }
 
 #[test]
