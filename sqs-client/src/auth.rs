@@ -15,8 +15,6 @@ use ring::hmac;
 
 use sqs_model::wire::push_hex;
 
-use crate::credentials::Credentials;
-
 /// What goes into one signature.
 #[derive(Debug)]
 pub(crate) struct SigningInput<'a> {
@@ -30,7 +28,10 @@ pub(crate) struct SigningInput<'a> {
     pub(crate) body: &'a [u8],
     pub(crate) region: &'a str,
     pub(crate) service: &'a str,
-    pub(crate) credentials: &'a Credentials,
+    /// The access key id, its secret and the session token of temporary credentials.
+    pub(crate) key_id: &'a str,
+    pub(crate) secret: &'a str,
+    pub(crate) session_token: Option<&'a str>,
     pub(crate) now: SystemTime,
 }
 
@@ -135,8 +136,7 @@ fn push_hex_upper(out: &mut String, b: u8) {
 impl Signer {
     pub(crate) fn sign(&self, input: &SigningInput<'_>) -> SignedHeaders {
         let amz_date = amz_date(input.now);
-        let creds = input.credentials;
-        let token = creds.session_token();
+        let token = input.session_token;
         let signed_headers = match (token.is_some(), input.target.is_some()) {
             (false, false) => "content-type;host;x-amz-date",
             (true, false) => "content-type;host;x-amz-date;x-amz-security-token",
@@ -183,7 +183,7 @@ impl Signer {
 
         let mut authorization = String::with_capacity(200);
         authorization.push_str("AWS4-HMAC-SHA256 Credential=");
-        authorization.push_str(creds.access_key_id());
+        authorization.push_str(input.key_id);
         authorization.push('/');
         authorization.push_str(&key.scope);
         authorization.push_str(", SignedHeaders=");
@@ -198,7 +198,6 @@ impl Signer {
 
     /// The signing key of this day, region, service and secret, from the cache or derived.
     fn key_for(&self, input: &SigningInput<'_>, date: &str) -> Arc<CachedKey> {
-        let creds = input.credentials;
         let mut cache = self
             .cache
             .lock()
@@ -207,18 +206,18 @@ impl Signer {
             c.date == date
                 && c.region == input.region
                 && c.service == input.service
-                && c.access_key_id == creds.access_key_id()
-                && c.secret == creds.secret_access_key()
+                && c.access_key_id == input.key_id
+                && c.secret == input.secret
         }) {
             return Arc::clone(c);
         }
-        let key = signing_key(creds.secret_access_key(), date, input.region, input.service);
+        let key = signing_key(input.secret, date, input.region, input.service);
         let cached = Arc::new(CachedKey {
             date: date.to_owned(),
             region: input.region.to_owned(),
             service: input.service.to_owned(),
-            access_key_id: creds.access_key_id().to_owned(),
-            secret: creds.secret_access_key().to_owned(),
+            access_key_id: input.key_id.to_owned(),
+            secret: input.secret.to_owned(),
             scope: format!("{date}/{}/{}/aws4_request", input.region, input.service),
             key: hmac::Key::new(hmac::HMAC_SHA256, &key),
         });
@@ -251,6 +250,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+    use crate::credentials::Credentials;
 
     #[test]
     fn the_signing_key_is_the_one_aws_documents_and_aws_sigv4_derives() {
@@ -319,7 +319,9 @@ mod tests {
             body: b"{}",
             region: "us-east-1",
             service: "sqs",
-            credentials: &creds,
+            key_id: creds.access_key_id(),
+            secret: creds.secret_access_key(),
+            session_token: creds.session_token(),
             now: at(1_795_347_307),
         };
         let signed = signer.sign(&input);
@@ -350,7 +352,9 @@ mod tests {
             body: b"Action=ListQueues&Version=2012-11-05",
             region: "eu-west-1",
             service: "sqs",
-            credentials: &creds,
+            key_id: creds.access_key_id(),
+            secret: creds.secret_access_key(),
+            session_token: creds.session_token(),
             now: at(1_795_347_307),
         });
         assert!(

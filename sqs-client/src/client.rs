@@ -78,15 +78,6 @@ impl std::fmt::Debug for Client {
     }
 }
 
-/// Installs rustls' *ring* crypto provider as the process default, unless the application has
-/// installed one already. The client does this when it is built; call it yourself before
-/// building other reqwest-based clients (object_store's, for instance) first.
-pub fn install_crypto_provider() {
-    if rustls::crypto::CryptoProvider::get_default().is_none() {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    }
-}
-
 /// One HTTP answer, read to the end.
 struct Answer {
     status: u16,
@@ -94,6 +85,13 @@ struct Answer {
     query_error: Option<String>,
     error_type: Option<String>,
     body: Bytes,
+}
+
+impl ClientBuilder {
+    /// Checks the configuration and makes the client.
+    pub fn build(self) -> Result<Client, Error> {
+        Client::from_config(self.into_config()?)
+    }
 }
 
 impl Client {
@@ -129,7 +127,7 @@ impl Client {
         };
         let endpoint = reqwest::Url::parse(&endpoint)
             .map_err(|e| Error::config("build", format!("endpoint {endpoint:?}: {e}")))?;
-        install_crypto_provider();
+        crate::tls::install_crypto_provider();
         let http = reqwest::Client::builder()
             .connect_timeout(config.timeouts.connect)
             .pool_idle_timeout(Duration::from_secs(50))
@@ -399,7 +397,9 @@ impl Client {
             body: &body,
             region: &config.region,
             service: SIGNING_NAME,
-            credentials: &credentials,
+            key_id: credentials.access_key_id(),
+            secret: credentials.secret_access_key(),
+            session_token: credentials.session_token(),
             now: SystemTime::now(),
         });
         let mut request = inner

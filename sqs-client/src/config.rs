@@ -261,8 +261,9 @@ impl ClientBuilder {
         self
     }
 
-    /// Checks the configuration and makes the client.
-    pub fn build(self) -> Result<crate::Client, crate::Error> {
+    /// Checks the configuration and gives it as data for the client to consume
+    /// ([`ClientBuilder::build`] is where the client is made from it).
+    pub(crate) fn into_config(self) -> Result<Config, crate::Error> {
         if let Some(problem) = self.problems.first() {
             return Err(crate::Error::config("build", problem.clone()));
         }
@@ -299,7 +300,7 @@ impl ClientBuilder {
                 "no credentials provider: set one, or use load_env()",
             )
         })?;
-        let config = Config {
+        Ok(Config {
             region,
             endpoint: self.endpoint,
             credentials,
@@ -308,8 +309,7 @@ impl ClientBuilder {
             timeouts: self.timeouts,
             max_message_size: self.max_message_size.unwrap_or(1_048_576),
             verify_checksums: !self.skip_checksums,
-        };
-        crate::client::Client::from_config(config)
+        })
     }
 }
 

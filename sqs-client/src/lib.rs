@@ -77,13 +77,14 @@ pub mod credentials;
 mod error;
 mod receive;
 mod retry;
+mod tls;
 #[rustfmt::skip] // formatted by sqs-codegen (prettyplease); the freshness test compares it byte for byte
 mod generated {
     mod fluent;
 }
 
 pub use batch::{BatchConfig, BatchStats, Batcher, Unsent, UnsentRequest};
-pub use client::{Client, Execute, Items, Pages, Request, install_crypto_provider};
+pub use client::{Client, Execute, Items, Pages, Request};
 pub use config::{ClientBuilder, EndpointConfig, Protocol, Timeouts};
 pub use consumer::{
     Consumer, ConsumerBuilder, Delivery, HookFuture, MessageHook, ProcessSummary, ShutdownHandle,
@@ -97,6 +98,7 @@ pub use sqs_model::{
     DecodeError, EncodeError, ErrorCode, Fault, LengthUnit, Operation, Paginated, ValidationError,
     ValidationProblem,
 };
+pub use tls::install_crypto_provider;
 
 /// Inputs and outputs of the operations (`SendMessageInput`, `SendMessageOutput`, ...).
 pub mod operation {

@@ -14,7 +14,7 @@ pub(crate) fn endpoint_client(
     provider: &'static str,
     total: Duration,
 ) -> Result<reqwest::Client, CredentialsError> {
-    crate::client::install_crypto_provider();
+    crate::tls::install_crypto_provider();
     reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(1))
         .timeout(total)

@@ -61,7 +61,9 @@ async fn call(
             body: form.as_bytes(),
             region,
             service: "sts",
-            credentials: creds,
+            key_id: creds.access_key_id(),
+            secret: creds.secret_access_key(),
+            session_token: creds.session_token(),
             now: SystemTime::now(),
         });
         request = request
