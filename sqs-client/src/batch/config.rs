@@ -9,7 +9,7 @@ use crate::operation::*;
 /// The most entries SQS takes in one batch request.
 pub(super) const MAX_ENTRIES: usize = 10;
 
-/// How a [`Batcher`] groups and sends.
+/// How a [`Batcher`](crate::Batcher) groups and sends.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct BatchConfig {
@@ -32,7 +32,7 @@ pub struct BatchConfig {
     pub buffer: usize,
     /// Batch requests in flight at once (default 32).
     pub max_in_flight: usize,
-    /// How long [`Batcher::close`] waits for batches already sent (default 30 s); batches
+    /// How long [`Batcher::close`](crate::Batcher::close) waits for batches already sent (default 30 s); batches
     /// still in flight then end in the background and answer their own callers.
     pub close_timeout: Duration,
 }
@@ -115,7 +115,7 @@ pub enum UnsentRequest {
         visibility_timeout: i32,
     },
 }
-/// What a [`Batcher`] has sent so far.
+/// What a [`Batcher`](crate::Batcher) has sent so far.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct BatchStats {
