@@ -1,0 +1,256 @@
+//! Attempts on the wire: the retry loop, one attempt signed and sent with its timeout, and the
+//! answer decoded (or its error read) in the protocol in use.
+
+use std::time::{Duration, Instant, SystemTime};
+
+use bytes::Bytes;
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue};
+use sqs_model::Operation;
+use sqs_model::wire;
+use tracing::Instrument;
+
+use crate::auth::SigningInput;
+use crate::config::Protocol;
+use crate::error::{Error, ErrorKind};
+
+use super::execute::*;
+
+const JSON_CONTENT_TYPE: &str = "application/x-amz-json-1.0";
+const QUERY_CONTENT_TYPE: &str = "application/x-www-form-urlencoded; charset=utf-8";
+
+// Header names and fixed values made once (a name given as `&str` is parsed on every request).
+const X_AMZ_DATE: HeaderName = HeaderName::from_static("x-amz-date");
+const X_AMZ_TARGET: HeaderName = HeaderName::from_static("x-amz-target");
+const X_AMZN_QUERY_MODE: HeaderName = HeaderName::from_static("x-amzn-query-mode");
+const X_AMZ_SECURITY_TOKEN: HeaderName = HeaderName::from_static("x-amz-security-token");
+const TRUE: HeaderValue = HeaderValue::from_static("true");
+const JSON_CONTENT_TYPE_VALUE: HeaderValue = HeaderValue::from_static(JSON_CONTENT_TYPE);
+const QUERY_CONTENT_TYPE_VALUE: HeaderValue = HeaderValue::from_static(QUERY_CONTENT_TYPE);
+const SIGNING_NAME: &str = "sqs";
+
+/// One HTTP answer, read to the end.
+pub(super) struct Answer {
+    pub(super) status: u16,
+    pub(super) request_id: Option<String>,
+    pub(super) query_error: Option<String>,
+    pub(super) error_type: Option<String>,
+    pub(super) body: Bytes,
+}
+
+impl Client {
+    pub(super) async fn attempts<O: Operation>(
+        &self,
+        url: &reqwest::Url,
+        body: Bytes,
+        attempt_timeout: Duration,
+        deadline: Instant,
+    ) -> Result<O::Output, Error> {
+        let inner = &self.inner;
+        let retry = &inner.config.retry;
+        let out_of_time = |attempt: u32| {
+            Error::timeout(
+                O::NAME,
+                "the operation ran out of time before an answer came",
+            )
+            .with_attempts(attempt)
+        };
+        let mut spent = 0;
+        let mut attempt = 1;
+        loop {
+            if let Some(limiter) = &inner.limiter {
+                let wait = limiter.reserve();
+                if Instant::now() + wait >= deadline {
+                    return Err(out_of_time(attempt - 1));
+                }
+                if !wait.is_zero() {
+                    tokio::time::sleep(wait).await;
+                }
+            }
+            let span = tracing::debug_span!("sqs.attempt", attempt, status = tracing::field::Empty);
+            let result = self
+                .attempt::<O>(url, body.clone(), attempt_timeout, deadline)
+                .instrument(span)
+                .await;
+            let err = match result {
+                Ok(output) => {
+                    inner.bucket.release(spent);
+                    tracing::Span::current().record("attempts", attempt);
+                    return Ok(output);
+                }
+                Err(e) => e,
+            };
+            if err.is_throttling()
+                && let Some(limiter) = &inner.limiter
+            {
+                limiter.throttled();
+            }
+            let retryable = err.is_retryable();
+            if !retryable || attempt >= retry.max_attempts {
+                tracing::Span::current().record("attempts", attempt);
+                return Err(err.with_attempts(attempt));
+            }
+            let Some(cost) = inner.bucket.acquire(err.kind() == ErrorKind::Timeout) else {
+                tracing::warn!(attempt, reason = %err, "not retrying: the retry budget is spent");
+                return Err(err.with_attempts(attempt));
+            };
+            spent += cost;
+            let wait = retry.backoff_for(attempt, err.is_throttling());
+            if Instant::now() + wait >= deadline {
+                tracing::warn!(attempt, reason = %err, "not retrying: the operation would run out of time");
+                return Err(err.with_attempts(attempt));
+            }
+            let wait_ms = wait.as_millis() as u64;
+            if O::IDEMPOTENT || err.kind() != ErrorKind::Timeout {
+                tracing::info!(attempt, wait_ms, reason = %err, "retrying");
+            } else {
+                // The operation is not idempotent and the attempt may have reached the service.
+                tracing::warn!(
+                    attempt, wait_ms, reason = %err,
+                    "retrying after a timeout; the earlier attempt may have taken effect too"
+                );
+            }
+            tokio::time::sleep(wait).await;
+            attempt += 1;
+        }
+    }
+
+    /// One attempt, timed against the earlier of its own limit and the operation's deadline.
+    pub(super) async fn attempt<O: Operation>(
+        &self,
+        url: &reqwest::Url,
+        body: Bytes,
+        attempt_timeout: Duration,
+        deadline: Instant,
+    ) -> Result<O::Output, Error> {
+        let limit = (Instant::now() + attempt_timeout).min(deadline);
+        match tokio::time::timeout_at(limit.into(), self.attempt_untimed::<O>(url, body)).await {
+            Ok(result) => result,
+            Err(_) if limit == deadline => Err(Error::timeout(
+                O::NAME,
+                "the operation ran out of time before an answer came",
+            )),
+            Err(_) => Err(Error::timeout(
+                O::NAME,
+                &format!("no complete answer within {attempt_timeout:?}"),
+            )),
+        }
+    }
+
+    pub(super) async fn attempt_untimed<O: Operation>(
+        &self,
+        url: &reqwest::Url,
+        body: Bytes,
+    ) -> Result<O::Output, Error> {
+        let inner = &self.inner;
+        let config = &inner.config;
+        let credentials = config
+            .credentials
+            .provide_credentials()
+            .await
+            .map_err(|e| Error::credentials(O::NAME, e))?;
+        let host = match url.port() {
+            Some(port) => format!("{}:{port}", url.host_str().unwrap_or_default()),
+            None => url.host_str().unwrap_or_default().to_owned(),
+        };
+        let (content_type, content_type_value, target) = match config.protocol {
+            Protocol::AwsJson1_0 => (JSON_CONTENT_TYPE, JSON_CONTENT_TYPE_VALUE, Some(O::TARGET)),
+            Protocol::AwsQuery => (QUERY_CONTENT_TYPE, QUERY_CONTENT_TYPE_VALUE, None),
+        };
+        let signed = inner.signer.sign(&SigningInput {
+            host: &host,
+            path: url.path(),
+            content_type,
+            target,
+            body: &body,
+            region: &config.region,
+            service: SIGNING_NAME,
+            key_id: credentials.access_key_id(),
+            secret: credentials.secret_access_key(),
+            session_token: credentials.session_token(),
+            now: SystemTime::now(),
+        });
+        let mut request = inner
+            .http
+            .post(url.clone())
+            .header(CONTENT_TYPE, content_type_value)
+            .header(X_AMZ_DATE, signed.amz_date)
+            .header(AUTHORIZATION, signed.authorization);
+        if let Some(target) = target {
+            request = request
+                .header(X_AMZ_TARGET, HeaderValue::from_static(target))
+                .header(X_AMZN_QUERY_MODE, TRUE);
+        }
+        if let Some(token) = credentials.session_token() {
+            request = request.header(X_AMZ_SECURITY_TOKEN, token);
+        }
+        let send = async {
+            let response = request
+                .body(body)
+                .send()
+                .await
+                .map_err(|e| Self::transport_error::<O>(e))?;
+            let header = |name: &str| {
+                response
+                    .headers()
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned)
+            };
+            let status = response.status().as_u16();
+            let request_id = header("x-amzn-requestid").or_else(|| header("x-amz-request-id"));
+            let query_error = header("x-amzn-query-error");
+            let error_type = header("x-amzn-errortype");
+            let body = response
+                .bytes()
+                .await
+                .map_err(|e| Self::transport_error::<O>(e))?;
+            Ok::<_, Error>(Answer {
+                status,
+                request_id,
+                query_error,
+                error_type,
+                body,
+            })
+        };
+        let answer = send.await?;
+        tracing::Span::current().record("status", answer.status);
+        self.decode::<O>(answer)
+    }
+
+    pub(super) fn transport_error<O: Operation>(e: reqwest::Error) -> Error {
+        if e.is_timeout() {
+            Error::timeout(O::NAME, &e.to_string())
+        } else {
+            Error::transport(O::NAME, e)
+        }
+    }
+
+    pub(super) fn decode<O: Operation>(&self, answer: Answer) -> Result<O::Output, Error> {
+        let Answer {
+            status,
+            request_id,
+            query_error,
+            error_type,
+            body,
+        } = answer;
+        if (200..300).contains(&status) {
+            let decoded = match self.inner.config.protocol {
+                Protocol::AwsJson1_0 => O::output_from_json(&body),
+                Protocol::AwsQuery => O::output_from_xml(&body),
+            };
+            return decoded.map_err(|e| Error::malformed(O::NAME, status, e, request_id));
+        }
+        // Servers answer errors in either form whatever the request used (moto sends XML for
+        // signature errors on JSON requests), so look at the body.
+        let looks_xml = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<');
+        let wire = if looks_xml {
+            wire::decode_xml_error(&body)
+        } else {
+            wire::decode_json_error(query_error.as_deref(), error_type.as_deref(), &body)
+        };
+        Err(match wire {
+            Some(wire) => Error::service(O::NAME, status, wire, request_id),
+            None => Error::unrecognised_status(O::NAME, status, &body, request_id),
+        })
+    }
+}
