@@ -51,7 +51,6 @@ mod auth;
 mod error;
 mod handler;
 mod http;
-mod messages;
 mod queue;
 mod service;
 

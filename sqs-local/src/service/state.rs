@@ -1,0 +1,111 @@
+//! The service's state: queues by name, waiters for long polls, recently deleted names, move
+//! tasks; and how requests name queues.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use tokio::sync::Notify;
+
+use crate::error::ApiError;
+use crate::queue::Queue;
+
+/// Seconds after a DeleteQueue during which the name cannot be reused, and after a PurgeQueue
+/// during which another purge is refused.
+pub(super) const COOLDOWN_MS: u64 = 60_000;
+
+pub(crate) fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// Who sent a request, as far as the service can tell.
+#[derive(Debug, Clone)]
+pub(crate) struct Caller {
+    /// The access key id of the request's signature, if signed.
+    pub(crate) access_key: Option<String>,
+}
+
+/// The whole service.
+#[derive(Debug)]
+pub(crate) struct Service {
+    pub(crate) base_url: String,
+    pub(crate) region: String,
+    pub(crate) account: String,
+    /// Secrets by access key id, when signatures are checked.
+    pub(crate) signing_keys: Option<HashMap<String, String>>,
+    pub(crate) state: Mutex<State>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct State {
+    pub(crate) queues: BTreeMap<String, Queue>,
+    /// Woken when a queue gets a message (or goes away).
+    pub(crate) waiters: HashMap<String, Arc<Notify>>,
+    pub(super) deleted: HashMap<String, u64>,
+    pub(super) tasks: Vec<MoveTask>,
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct MoveTask {
+    pub(super) handle: String,
+    pub(super) source_arn: String,
+    pub(super) destination_arn: Option<String>,
+    pub(super) rate: Option<i32>,
+    pub(super) status: &'static str,
+    pub(super) moved: i64,
+    pub(super) to_move: i64,
+    pub(super) started_ms: u64,
+    pub(super) failure: Option<String>,
+}
+
+impl Service {
+    pub(crate) fn new(base_url: String, region: String, account: String) -> Self {
+        Self {
+            base_url,
+            region,
+            account,
+            signing_keys: None,
+            state: Mutex::new(State::default()),
+        }
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock cannot leave a queue half-changed in a way later
+        // requests could not cope with, so a poisoned lock is taken over.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(super) fn arn(&self, name: &str) -> String {
+        format!("arn:aws:sqs:{}:{}:{name}", self.region, self.account)
+    }
+
+    pub(super) fn url(&self, name: &str) -> String {
+        format!("{}/{}/{name}", self.base_url, self.account)
+    }
+
+    /// The queue name a queue URL names. Any host is accepted (clients may reach the service
+    /// under another name); the account, when present, must be ours.
+    pub(crate) fn name_from_url(&self, url: &str) -> Result<String, ApiError> {
+        let path = match url.find("://") {
+            Some(i) => url[i + 3..].split_once('/').map_or("", |(_, p)| p),
+            None => url.trim_start_matches('/'),
+        };
+        let mut parts = path.trim_end_matches('/').rsplit('/');
+        let name = parts.next().filter(|n| !n.is_empty());
+        let account = parts.next();
+        match (name, account) {
+            (Some(n), Some(a)) if a == self.account || a == "queue" => Ok(n.to_owned()),
+            (Some(n), None) => Ok(n.to_owned()),
+            _ => Err(ApiError::no_queue()),
+        }
+    }
+
+    pub(super) fn name_from_arn(&self, arn: &str) -> Option<String> {
+        let rest = arn.strip_prefix("arn:aws:sqs:")?;
+        let mut parts = rest.splitn(3, ':');
+        let (_region, account, name) = (parts.next()?, parts.next()?, parts.next()?);
+        (account == self.account).then(|| name.to_owned())
+    }
+}
