@@ -4,8 +4,9 @@
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
-use super::{doc_attr, ident, ty_tokens};
 use crate::ir::{EnumDef, Member, Service, Structure, Ty};
+
+use super::tokens::{doc_attr, ident, ty_tokens};
 
 fn member_doc(m: &Member) -> String {
     let mut text = m

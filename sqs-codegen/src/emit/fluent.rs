@@ -4,8 +4,9 @@
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
-use super::{doc_attr, ident, ty_tokens};
 use crate::ir::{Service, Ty, snake_case};
+
+use super::tokens::{doc_attr, ident, ty_tokens};
 
 pub(super) fn fluent(svc: &Service) -> TokenStream {
     let mut out = TokenStream::new();

@@ -1,54 +1,29 @@
 //! Turns the resolved model into Rust source files.
+//!
+//! The emitters, one per output: `defs` (structures and enums), `query` (Query requests),
+//! `xml_read` (Query answers), `validate`, `form` and `xml_write` (the service side of Query),
+//! `operations` (`Operation` and pagination), `errors` (`ErrorCode`), `fluent` (the client's
+//! builders) and `tables` (the service's dispatch, the extended client's entry points); `tokens`
+//! and `pattern` are what they share.
 
-mod codecs;
 mod defs;
+mod errors;
 mod fluent;
+mod form;
+mod operations;
 mod pattern;
+mod query;
 mod tables;
+mod tokens;
+mod validate;
+mod xml_read;
+mod xml_write;
 
-use proc_macro2::{Ident, Span, TokenStream};
+use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::ir::{Operation, Role, Service, Ty};
+use crate::ir::{Role, Service};
 use crate::{Error, GeneratedFile};
-
-pub(crate) fn ident(name: &str) -> Ident {
-    match name.strip_prefix("r#") {
-        Some(raw) => Ident::new_raw(raw, Span::call_site()),
-        None => Ident::new(name, Span::call_site()),
-    }
-}
-
-pub(crate) fn doc_attr(text: &str) -> TokenStream {
-    let lines = text.lines().map(|l| format!(" {}", l.trim_end()));
-    quote!(#(#[doc = #lines])*)
-}
-
-pub(crate) fn ty_tokens(ty: &Ty) -> TokenStream {
-    match ty {
-        Ty::String => quote!(String),
-        Ty::Blob => quote!(crate::codec::Blob),
-        Ty::Bool => quote!(bool),
-        Ty::Byte => quote!(i8),
-        Ty::Short => quote!(i16),
-        Ty::Int => quote!(i32),
-        Ty::Long => quote!(i64),
-        Ty::Float => quote!(f32),
-        Ty::Double => quote!(f64),
-        Ty::Enum(n) | Ty::Struct(n) => {
-            let n = ident(n);
-            quote!(#n)
-        }
-        Ty::List(l) => {
-            let m = ty_tokens(&l.member);
-            quote!(Vec<#m>)
-        }
-        Ty::Map(m) => {
-            let (k, v) = (ty_tokens(&m.key), ty_tokens(&m.value));
-            quote!(::std::collections::HashMap<#k, #v>)
-        }
-    }
-}
 
 /// Options of one generation run.
 #[derive(Debug, Clone)]
@@ -82,7 +57,7 @@ fn format_file(tokens: TokenStream, head: String, name: &str) -> Result<Generate
 }
 
 pub(crate) fn emit(svc: &Service, opts: &Options) -> Result<Vec<GeneratedFile>, Error> {
-    let needs = codecs::needing_validation(svc);
+    let needs = validate::needing_validation(svc);
 
     let mut shapes = TokenStream::new();
     let mut operations = TokenStream::new();
@@ -94,22 +69,26 @@ pub(crate) fn emit(svc: &Service, opts: &Options) -> Result<Vec<GeneratedFile>, 
         };
         target.extend(defs::structure(s, svc));
         if s.in_requests {
-            target.extend(codecs::query_impl(s));
-            target.extend(codecs::from_form_impl(s, svc));
+            target.extend(query::query_impl(s));
+            target.extend(form::from_form_impl(s, svc));
             if needs.contains(&s.rust_name) {
-                target.extend(codecs::validate_impl(s, &needs)?);
+                target.extend(validate::validate_impl(s, &needs)?);
             }
         }
         if s.in_responses {
-            target.extend(codecs::xml_impl(s, svc));
-            target.extend(codecs::to_xml_impl(s));
+            target.extend(xml_read::xml_impl(s, svc));
+            target.extend(xml_write::to_xml_impl(s));
         }
     }
     for e in svc.enums.values() {
         shapes.extend(defs::enumeration(e));
     }
     for op in &svc.operations {
-        operations.extend(operation_impl(op, svc, needs.contains(&op.input))?);
+        operations.extend(operations::operation_impl(
+            op,
+            svc,
+            needs.contains(&op.input),
+        )?);
     }
 
     let mut files = vec![
@@ -131,7 +110,7 @@ pub(crate) fn emit(svc: &Service, opts: &Options) -> Result<Vec<GeneratedFile>, 
             "shapes.rs",
         )?,
         format_file(
-            errors(svc),
+            errors::errors(svc),
             header(opts, "The errors the API description declares."),
             "errors.rs",
         )?,
@@ -204,317 +183,5 @@ fn module(svc: &Service) -> TokenStream {
         pub const SERVICE_NAME: &str = #service;
         #signing
         #namespace
-    }
-}
-
-fn operation_impl(op: &Operation, svc: &Service, validates: bool) -> Result<TokenStream, Error> {
-    let input = ident(&op.input);
-    let output = ident(&op.output);
-    let name = &op.name;
-    let target = format!("{}.{}", svc.name, op.name);
-    let errors = &op.errors;
-    let result_element = format!("{}Result", op.name);
-    let validate = if validates {
-        let root = &op.input;
-        quote!(crate::codec::validate::Validate::validate_at(self, &crate::codec::validate::Path::Root(#root)))
-    } else {
-        quote!(Ok(()))
-    };
-    let queue_url = svc.structures.get(&op.input).and_then(|s| {
-        s.members
-            .iter()
-            .find(|m| m.name == "QueueUrl" && m.ty == Ty::String)
-    });
-    let queue_url = queue_url.map(|m| {
-        let field = ident(&m.rust_name);
-        if m.optional() {
-            quote!(fn queue_url(&self) -> Option<&str> { self.#field.as_deref() })
-        } else {
-            quote!(fn queue_url(&self) -> Option<&str> { Some(&self.#field) })
-        }
-    });
-    let idempotent = op.idempotent.then(|| {
-        quote!(
-            const IDEMPOTENT: bool = true;
-        )
-    });
-    let hooks = hooks(op, svc)?;
-    let mut out = quote! {
-        impl crate::codec::sealed::Sealed for #input {}
-        impl crate::codec::Operation for #input {
-            type Output = #output;
-            const NAME: &'static str = #name;
-            #idempotent
-            const TARGET: &'static str = #target;
-            const MODELED_ERRORS: &'static [&'static str] = &[#(#errors),*];
-
-            fn validate(&self) -> Result<(), crate::codec::ValidationError> {
-                #validate
-            }
-            fn to_json(&self) -> Result<Vec<u8>, crate::codec::EncodeError> {
-                crate::codec::json::encode(self)
-            }
-            fn to_query(&self) -> String {
-                let mut w = crate::codec::query::QueryWriter::new(Self::NAME, super::API_VERSION);
-                crate::codec::query::QuerySerialize::write_query(self, &mut w, "");
-                w.finish()
-            }
-            fn output_from_json(body: &[u8]) -> Result<Self::Output, crate::codec::DecodeError> {
-                crate::codec::json::decode(body)
-            }
-            fn output_from_xml(body: &[u8]) -> Result<Self::Output, crate::codec::DecodeError> {
-                crate::codec::xml::decode_result(body, #result_element)
-            }
-            #queue_url
-            #hooks
-        }
-    };
-    let namespace = match svc.xml_namespace {
-        Some(_) => quote!(Some(super::XML_NAMESPACE)),
-        None => quote!(None),
-    };
-    out.extend(quote! {
-        impl crate::codec::serve::Served for #input {
-            fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
-                crate::codec::serve::json_request(body)
-            }
-            fn from_form(form: &crate::codec::serve::Form) -> Result<Self, crate::codec::serve::RequestError> {
-                crate::codec::serve::FromForm::from_form(form, "")
-            }
-            fn output_to_json(output: &Self::Output) -> Vec<u8> {
-                crate::codec::serve::json_response(output)
-            }
-            fn output_to_xml(output: &Self::Output, request_id: &str) -> String {
-                crate::codec::serve::xml_response(<Self as crate::codec::Operation>::NAME, output, #namespace, request_id)
-            }
-        }
-    });
-    if let Some(p) = &op.paginated {
-        out.extend(paginated_impl(op, p, svc)?);
-    }
-    Ok(out)
-}
-
-/// The `Operation` hooks the description names for an operation: calls into the model crate's
-/// hand-written `checks`, and the long poll read from its input.
-fn hooks(op: &Operation, svc: &Service) -> Result<TokenStream, Error> {
-    let mut out = TokenStream::new();
-    let name = |f: &String| Ident::new(f, Span::call_site());
-    if let Some(f) = op.hooks.check.as_ref().map(name) {
-        out.extend(quote! {
-            fn check(&self, limits: &crate::codec::Limits) -> Result<(), crate::codec::ValidationError> {
-                crate::checks::#f(self, limits)
-            }
-        });
-    }
-    if let Some(f) = op.hooks.sent_digests.as_ref().map(name) {
-        out.extend(quote! {
-            fn sent_digests(&self) -> Vec<[u8; 16]> {
-                crate::checks::#f(self)
-            }
-        });
-    }
-    if let Some(f) = op.hooks.verify.as_ref().map(name) {
-        out.extend(quote! {
-            fn verify(&self, sent: &[[u8; 16]], output: &mut Self::Output) -> Result<(), String> {
-                crate::checks::#f(self, sent, output)
-            }
-        });
-    }
-    if let Some(poll) = &op.long_poll {
-        let member = svc
-            .structures
-            .get(&op.input)
-            .and_then(|s| s.members.iter().find(|m| m.name == poll.wait_member))
-            .filter(|m| matches!(m.ty, Ty::Int | Ty::Long | Ty::Short | Ty::Byte))
-            .ok_or_else(|| {
-                Error::model(format!(
-                    "{}: @longPoll names {}, which is not an integer member of the input",
-                    op.name, poll.wait_member
-                ))
-            })?;
-        let field = ident(&member.rust_name);
-        let absent = poll.when_absent;
-        let seconds = if member.optional() {
-            quote!(self.#field.map_or(#absent, |s| u64::try_from(s).unwrap_or(0)))
-        } else {
-            quote!(u64::try_from(self.#field).unwrap_or(0))
-        };
-        out.extend(quote! {
-            fn long_poll(&self) -> Option<::std::time::Duration> {
-                Some(::std::time::Duration::from_secs(#seconds))
-            }
-        });
-    }
-    Ok(out)
-}
-
-fn paginated_impl(
-    op: &Operation,
-    p: &crate::ir::Pagination,
-    svc: &Service,
-) -> Result<TokenStream, Error> {
-    let find = |structure: &str, member: &str| {
-        svc.structures
-            .get(structure)
-            .and_then(|s| s.members.iter().find(|m| m.name == member))
-            .ok_or_else(|| {
-                Error::model(format!(
-                    "{}: @paginated names {member}, which {structure} lacks",
-                    op.name
-                ))
-            })
-    };
-    let in_token = find(&op.input, &p.input_token)?;
-    let out_token = find(&op.output, &p.output_token)?;
-    let items = find(&op.output, &p.items)?;
-    if !(in_token.optional()
-        && in_token.ty == Ty::String
-        && out_token.optional()
-        && out_token.ty == Ty::String)
-    {
-        return Err(Error::model(format!(
-            "{}: pagination tokens must be optional strings",
-            op.name
-        )));
-    }
-    let Ty::List(list) = &items.ty else {
-        return Err(Error::model(format!(
-            "{}: paginated items must be a list",
-            op.name
-        )));
-    };
-    let item_ty = ty_tokens(&list.member);
-    let (input, in_field, out_field, items_field) = (
-        ident(&op.input),
-        ident(&in_token.rust_name),
-        ident(&out_token.rust_name),
-        ident(&items.rust_name),
-    );
-    let take_items = if items.optional() {
-        quote!(output.#items_field.unwrap_or_default())
-    } else {
-        quote!(output.#items_field)
-    };
-    Ok(quote! {
-        impl crate::codec::Paginated for #input {
-            type Item = #item_ty;
-            fn set_next_token(&mut self, token: Option<String>) {
-                self.#in_field = token;
-            }
-            fn next_token(output: &Self::Output) -> Option<&str> {
-                output.#out_field.as_deref()
-            }
-            fn into_items(output: Self::Output) -> Vec<Self::Item> {
-                #take_items
-            }
-        }
-    })
-}
-
-fn errors(svc: &Service) -> TokenStream {
-    let defs: Vec<_> = svc.errors.values().collect();
-    let variants = defs.iter().map(|e| {
-        let v = ident(&e.shape_name);
-        let mut text = e
-            .doc
-            .clone()
-            .unwrap_or_else(|| format!("The `{}` error.", e.shape_name));
-        if let Some(note) = &e.deprecated {
-            text.push_str(&format!(" Deprecated: {note}."));
-        }
-        let doc = doc_attr(&text);
-        quote!(#doc #v,)
-    });
-    let from = defs.iter().map(|e| {
-        let v = ident(&e.shape_name);
-        let shape = &e.shape_name;
-        match &e.query_code {
-            Some(code) if code != shape => quote!(#shape | #code => Self::#v,),
-            _ => quote!(#shape => Self::#v,),
-        }
-    });
-    let shape_names = defs.iter().map(|e| {
-        let v = ident(&e.shape_name);
-        let shape = &e.shape_name;
-        quote!(Self::#v => #shape,)
-    });
-    let query_codes = defs.iter().map(|e| {
-        let v = ident(&e.shape_name);
-        let code = e.query_code.as_deref().unwrap_or(&e.shape_name);
-        quote!(Self::#v => #code,)
-    });
-    let statuses = defs.iter().map(|e| {
-        let v = ident(&e.shape_name);
-        match e.http_status {
-            Some(s) => quote!(Self::#v => Some(#s),),
-            None => quote!(Self::#v => None,),
-        }
-    });
-    let faults = defs.iter().map(|e| {
-        let v = ident(&e.shape_name);
-        if e.server_fault {
-            quote!(Self::#v => Some(crate::codec::Fault::Receiver),)
-        } else {
-            quote!(Self::#v => Some(crate::codec::Fault::Sender),)
-        }
-    });
-    quote! {
-        /// A modeled error of the service, or the code of one the API description does not declare.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-        #[non_exhaustive]
-        pub enum ErrorCode {
-            #(#variants)*
-            /// A code the API description does not declare (for example `InvalidParameterValue`).
-            Unknown(String),
-        }
-
-        impl ErrorCode {
-            /// Recognises a code given either as the error's shape name or as its AWS Query code.
-            pub fn from_code(code: &str) -> Self {
-                match code {
-                    #(#from)*
-                    other => Self::Unknown(other.to_owned()),
-                }
-            }
-            /// The shape name (what AWS JSON 1.0 servers put in `__type`).
-            pub fn shape_name(&self) -> &str {
-                match self {
-                    #(#shape_names)*
-                    Self::Unknown(code) => code,
-                }
-            }
-            /// The AWS Query code (what Query servers put in `<Code>`).
-            pub fn query_code(&self) -> &str {
-                match self {
-                    #(#query_codes)*
-                    Self::Unknown(code) => code,
-                }
-            }
-            /// The HTTP status the API description gives the error.
-            pub fn http_status(&self) -> Option<u16> {
-                match self {
-                    #(#statuses)*
-                    Self::Unknown(_) => None,
-                }
-            }
-            /// Whether the sender or the service is at fault, per the API description.
-            pub fn fault(&self) -> Option<crate::codec::Fault> {
-                match self {
-                    #(#faults)*
-                    Self::Unknown(_) => None,
-                }
-            }
-            /// Whether the API description declares this error.
-            pub fn is_modeled(&self) -> bool {
-                !matches!(self, Self::Unknown(_))
-            }
-        }
-
-        impl ::std::fmt::Display for ErrorCode {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.write_str(self.shape_name())
-            }
-        }
     }
 }

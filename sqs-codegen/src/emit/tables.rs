@@ -7,8 +7,9 @@
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
-use super::{doc_attr, ident};
 use crate::ir::{Service, snake_case};
+
+use super::tokens::{doc_attr, ident};
 
 fn method(name: &str) -> Ident {
     Ident::new(&snake_case(name), Span::call_site())
