@@ -1,0 +1,110 @@
+//! Unit tests of `queue`.
+
+use super::*;
+
+fn message(body: &str, group: Option<&str>) -> NewMessage {
+    NewMessage {
+        body: body.into(),
+        attributes: HashMap::new(),
+        trace_header: None,
+        delay: None,
+        group: group.map(str::to_owned),
+        dedup_id: Some(body.into()),
+        sender_id: "s".into(),
+    }
+}
+
+#[test]
+fn a_fifo_group_waits_while_one_of_its_messages_is_in_flight() {
+    let mut q = Queue::new(
+        "q.fifo".into(),
+        "u".into(),
+        "a".into(),
+        Settings::new(true),
+        0,
+    );
+    for (body, group) in [("a1", "a"), ("b1", "b"), ("a2", "a")] {
+        q.send(message(body, Some(group)), 0);
+    }
+    let first = q.receivable(1, 0);
+    q.mark_received(first[0], 30, 0);
+    // a1 is in flight: a2 must wait, b1 may go.
+    let next: Vec<_> = q
+        .receivable(10, 1)
+        .iter()
+        .map(|k| q.messages[k].body.clone())
+        .collect();
+    assert_eq!(next, ["b1"]);
+    // After a1's visibility ends, a1 comes back before a2.
+    let later: Vec<_> = q
+        .receivable(10, 31_000)
+        .iter()
+        .map(|k| q.messages[k].body.clone())
+        .collect();
+    assert_eq!(later, ["a1", "b1", "a2"]);
+}
+
+#[test]
+fn a_fifo_duplicate_within_five_minutes_is_dropped() {
+    let mut q = Queue::new(
+        "q.fifo".into(),
+        "u".into(),
+        "a".into(),
+        Settings::new(true),
+        0,
+    );
+    let first = q.send(message("x", Some("g")), 0);
+    let again = q.send(message("x", Some("g")), 1_000);
+    assert_eq!(first.message_id, again.message_id);
+    assert_eq!(q.messages.len(), 1);
+    q.expire(DEDUP_WINDOW_MS + 1);
+    let later = q.send(message("x", Some("g")), DEDUP_WINDOW_MS + 1);
+    assert_ne!(later.message_id, first.message_id);
+    assert!(later.sequence > first.sequence);
+}
+
+#[test]
+fn handles_name_their_queue_and_stale_ones_do_not_delete() {
+    let mut q = Queue::new("q".into(), "u".into(), "a".into(), Settings::new(false), 0);
+    q.send(message("x", None), 0);
+    let key = q.receivable(1, 0)[0];
+    let old = q.mark_received(key, 0, 0).unwrap().receipt.clone().unwrap();
+    let new = q
+        .mark_received(key, 30, 1)
+        .unwrap()
+        .receipt
+        .clone()
+        .unwrap();
+    assert_ne!(old, new);
+    q.delete(&old).unwrap();
+    assert_eq!(q.messages.len(), 1, "a stale handle deletes nothing");
+    let other = Queue::new(
+        "other".into(),
+        "u".into(),
+        "a".into(),
+        Settings::new(false),
+        0,
+    );
+    assert!(other.clone_handle_check(&new).is_err());
+    assert!(q.delete("garbage").is_err());
+    q.delete(&new).unwrap();
+    assert!(q.messages.is_empty());
+}
+
+impl Queue {
+    fn clone_handle_check(&self, handle: &str) -> Result<(), ApiError> {
+        check_handle(&self.name, handle)
+    }
+}
+
+#[test]
+fn retention_drops_old_messages() {
+    let mut s = Settings::new(false);
+    s.retention = 60;
+    let mut q = Queue::new("q".into(), "u".into(), "a".into(), s, 0);
+    q.send(message("old", None), 0);
+    q.send(message("new", None), 50_000);
+    q.expire(61_000);
+    assert_eq!(q.messages.len(), 1);
+    assert_eq!(q.messages.values().next().unwrap().body, "new");
+}

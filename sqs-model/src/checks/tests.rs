@@ -1,0 +1,105 @@
+//! Unit tests of `checks`.
+
+use super::*;
+use crate::types::Blob;
+
+fn wire_attributes() -> HashMap<String, MessageAttributeValue> {
+    HashMap::from([
+        (
+            "attr1".to_owned(),
+            MessageAttributeValue::default()
+                .data_type("String")
+                .string_value("v1"),
+        ),
+        (
+            "bin".to_owned(),
+            MessageAttributeValue::default()
+                .data_type("Binary")
+                .binary_value(Blob::new(vec![0u8, 1, 2])),
+        ),
+    ])
+}
+
+#[test]
+fn digests_match_the_captured_server_answers() {
+    // From the moto captures: body "hello wire" and the two attributes.
+    assert_eq!(md5_hex(b"hello wire"), "3eeebf6b04a9821afe3b68830b7038f9");
+    assert_eq!(
+        attributes_md5(&wire_attributes()),
+        "8a571d1c4ce3c1b73fb70f737796d1c8"
+    );
+    // From the extended-client capture: one String attribute plus the reserved Number one.
+    let attrs = HashMap::from([
+        (
+            "user-attr".to_owned(),
+            MessageAttributeValue::default()
+                .data_type("String")
+                .string_value("keep-me"),
+        ),
+        (
+            "ExtendedPayloadSize".to_owned(),
+            MessageAttributeValue::default()
+                .data_type("Number")
+                .string_value("307200"),
+        ),
+    ]);
+    assert_eq!(attributes_md5(&attrs), "2239848aaacf5129a97f34525cc8c355");
+}
+
+#[test]
+fn each_batch_entry_is_checked_against_its_own_body() {
+    let bodies = ["hello wire", "second body", "third", "fourth one", "fifth"];
+    let input = SendMessageBatchInput {
+        queue_url: "q".into(),
+        entries: bodies
+            .iter()
+            .enumerate()
+            .map(|(n, body)| crate::types::SendMessageBatchRequestEntry {
+                id: format!("e{n}"),
+                message_body: (*body).into(),
+                ..Default::default()
+            })
+            .collect(),
+    };
+    let answered = |id: &str, md5: String| crate::types::SendMessageBatchResultEntry {
+        id: id.into(),
+        message_id: format!("m-{id}"),
+        md5_of_message_body: md5,
+        ..Default::default()
+    };
+    // An entry the request did not have comes first, e4 comes before e1 (the answer's
+    // order is not the request's), e2 has no digest to compare, e3 carries e2's.
+    let mut output = SendMessageBatchOutput {
+        successful: vec![
+            answered("stranger", md5_hex(b"whatever")),
+            answered("e0", md5_hex(bodies[0].as_bytes())),
+            answered("e4", md5_hex(bodies[4].as_bytes())),
+            answered("e1", md5_hex(bodies[1].as_bytes())),
+            answered("e2", String::new()),
+            answered("e3", md5_hex(bodies[2].as_bytes())),
+        ],
+        failed: Vec::new(),
+    };
+    verify_send_batch(&input, &batch_body_digests(&input), &mut output).unwrap();
+    let kept: Vec<&str> = output.successful.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(kept, ["stranger", "e0", "e4", "e1", "e2"]);
+    assert_eq!(output.failed.len(), 1);
+    assert_eq!(output.failed[0].id, "e3");
+    assert_eq!(output.failed[0].code, CHECKSUM_MISMATCH_CODE);
+}
+
+#[test]
+fn forbidden_characters_are_found() {
+    assert_eq!(forbidden_char("ok\t\r\n é 😀"), None);
+    assert_eq!(forbidden_char("a\u{0}b"), Some((1, '\u{0}')));
+    assert_eq!(forbidden_char("ab\u{FFFE}"), Some((2, '\u{FFFE}')));
+    assert_eq!(forbidden_char("\u{FFFD}"), None);
+}
+
+#[test]
+fn size_counts_attributes() {
+    assert_eq!(
+        message_size("hello", Some(&wire_attributes())),
+        5 + (5 + 6 + 2) + (3 + 6 + 3)
+    );
+}
