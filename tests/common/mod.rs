@@ -4,6 +4,7 @@
 
 #![allow(dead_code, unreachable_pub)]
 
+pub mod batching;
 pub mod fake;
 
 use std::io::{Read, Write};
