@@ -5,6 +5,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 pub mod batching;
+pub mod behaviour;
 pub mod fake;
 
 use std::io::{Read, Write};
