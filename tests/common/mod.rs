@@ -6,6 +6,7 @@
 
 pub mod batching;
 pub mod behaviour;
+pub mod credentials;
 pub mod fake;
 
 use std::io::{Read, Write};
