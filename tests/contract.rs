@@ -583,25 +583,18 @@ async fn requests_go_to_the_queue_url_host_when_asked() {
         .unwrap();
 }
 
-/// Every operation of the API description has a contract test above (named after it in snake
-/// case): an operation added to the description fails here until one is written.
+/// Every operation of the description has a contract test here, named after it in snake case.
 #[test]
 fn every_operation_has_a_contract_test() {
-    let source = include_str!("contract.rs");
-    let missing: Vec<String> = sqs_model::server::OPERATION_NAMES
-        .iter()
-        .map(|name| {
-            let mut snake = String::new();
-            for (i, c) in name.chars().enumerate() {
-                if c.is_ascii_uppercase() && i > 0 {
-                    snake.push('_');
-                }
-                snake.push(c.to_ascii_lowercase());
-            }
-            snake
-        })
-        .filter(|snake| !source.contains(&format!("async fn {snake}()")))
-        .collect();
-    assert!(missing.is_empty(), "no contract test for {missing:?}");
-    assert_eq!(sqs_model::server::OPERATION_NAMES.len(), 23);
+    for name in sqs_model::server::OPERATION_NAMES {
+        let mut test = String::from("async fn ");
+        for (i, c) in name.char_indices() {
+            test.extend((c.is_ascii_uppercase() && i > 0).then_some('_'));
+            test.push(c.to_ascii_lowercase());
+        }
+        assert!(
+            include_str!("contract.rs").contains(&(test + "()")),
+            "{name}"
+        );
+    }
 }
