@@ -379,7 +379,7 @@ async fn a_failed_message_delete_keeps_the_object() {
         .unwrap();
     let handle = m.message.receipt_handle.unwrap();
     // Same pointer, but the SQS handle inside is not a valid one: SQS refuses the delete.
-    let (loc, _) = sqs_extended::pointer::unwrap_handle(&handle);
+    let (loc, _) = sqs_extended::PayloadLocation::unwrap_handle(&handle);
     let broken = loc.unwrap().wrap_handle("not-a-real-handle");
     let err = ext
         .execute(

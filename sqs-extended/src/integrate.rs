@@ -9,7 +9,7 @@ use sqs_client::{Batcher, ConsumerBuilder, HookFuture, MessageHook};
 
 use crate::client::ExtendedClient;
 use crate::error::Error;
-use crate::pointer::unwrap_handle;
+use crate::pointer::PayloadLocation;
 
 #[derive(Debug)]
 struct Hook(ExtendedClient);
@@ -33,12 +33,12 @@ impl MessageHook for Hook {
     }
 
     fn sqs_handle<'a>(&self, handle: &'a str) -> &'a str {
-        unwrap_handle(handle).1
+        PayloadLocation::unwrap_handle(handle).1
     }
 
     fn deleted<'a>(&'a self, handle: &'a str) -> HookFuture<'a, Result<(), String>> {
         Box::pin(async move {
-            match unwrap_handle(handle).0 {
+            match PayloadLocation::unwrap_handle(handle).0 {
                 Some(loc) if self.0.config().cleanup => {
                     self.0.remove(&loc).await.map_err(|e| e.to_string())
                 }
@@ -88,7 +88,7 @@ impl ExtendedBatcher {
 
     /// Deletes one message as part of a batch, then its object (if cleanup is on).
     pub async fn delete_message(&self, queue_url: &str, receipt_handle: &str) -> Result<(), Error> {
-        let (location, original) = unwrap_handle(receipt_handle);
+        let (location, original) = PayloadLocation::unwrap_handle(receipt_handle);
         self.batcher.delete_message(queue_url, original).await?;
         if let (Some(loc), true) = (location, self.client.config().cleanup) {
             self.client.remove(&loc).await?;

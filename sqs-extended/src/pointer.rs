@@ -62,6 +62,36 @@ impl PayloadLocation {
             self.bucket, self.key
         )
     }
+
+    /// Splits a receipt handle into the payload it names (if it is a wrapped one) and the handle
+    /// SQS gave. As in the Java client: bucket and key are the text between the first and second
+    /// occurrence of their markers, and the original handle is everything after the second key
+    /// marker, so handles containing `-` survive.
+    ///
+    /// ```
+    /// use sqs_extended::PayloadLocation;
+    ///
+    /// let location = PayloadLocation { bucket: "b".into(), key: "k".into() };
+    /// let wrapped = location.wrap_handle("AQEB-original");
+    /// assert_eq!(PayloadLocation::unwrap_handle(&wrapped), (Some(location), "AQEB-original"));
+    /// assert_eq!(PayloadLocation::unwrap_handle("AQEB-plain"), (None, "AQEB-plain"));
+    /// ```
+    pub fn unwrap_handle(handle: &str) -> (Option<PayloadLocation>, &str) {
+        let between = |marker: &str| -> Option<(String, usize)> {
+            let start = handle.find(marker)? + marker.len();
+            let len = handle[start..].find(marker)?;
+            Some((
+                handle[start..start + len].to_owned(),
+                start + len + marker.len(),
+            ))
+        };
+        match (between(BUCKET_MARKER), between(KEY_MARKER)) {
+            (Some((bucket, _)), Some((key, end))) => {
+                (Some(PayloadLocation { bucket, key }), &handle[end..])
+            }
+            _ => (None, handle),
+        }
+    }
 }
 
 /// The current class name, and the legacy `com.(amazon|amazonaws).(sqs|services).
@@ -83,30 +113,9 @@ fn is_pointer_class(class: &str) -> bool {
     )
 }
 
-/// Splits a receipt handle into the payload it names (if it is a wrapped one) and the handle
-/// SQS gave. As in the Java client: bucket and key are the text between the first and second
-/// occurrence of their markers, and the original handle is everything after the second key
-/// marker, so handles containing `-` survive.
-pub fn unwrap_handle(handle: &str) -> (Option<PayloadLocation>, &str) {
-    let between = |marker: &str| -> Option<(String, usize)> {
-        let start = handle.find(marker)? + marker.len();
-        let len = handle[start..].find(marker)?;
-        Some((
-            handle[start..start + len].to_owned(),
-            start + len + marker.len(),
-        ))
-    };
-    match (between(BUCKET_MARKER), between(KEY_MARKER)) {
-        (Some((bucket, _)), Some((key, end))) => {
-            (Some(PayloadLocation { bucket, key }), &handle[end..])
-        }
-        _ => (None, handle),
-    }
-}
-
 /// Checks a key prefix as the Java client does: at most 988 characters of `[a-zA-Z0-9./_-]`,
 /// not starting with `.` or `/`, without `..`.
-pub fn check_key_prefix(prefix: &str) -> Result<(), String> {
+pub(crate) fn check_key_prefix(prefix: &str) -> Result<(), String> {
     if prefix.len() > 988 {
         return Err(format!(
             "the key prefix is {} characters long; at most 988 are allowed",
@@ -196,10 +205,16 @@ mod tests {
             wrapped,
             "-..s3BucketName..-ext-doc-bucket-..s3BucketName..--..s3Key..-bcc68c59-53a1-45c5-bc1c-1c3d1c79b6a6-..s3Key..-AQEB-abc-def=="
         );
-        assert_eq!(unwrap_handle(&wrapped), (Some(loc), original));
-        assert_eq!(unwrap_handle("AQEB-plain"), (None, "AQEB-plain"));
+        assert_eq!(
+            PayloadLocation::unwrap_handle(&wrapped),
+            (Some(loc), original)
+        );
+        assert_eq!(
+            PayloadLocation::unwrap_handle("AQEB-plain"),
+            (None, "AQEB-plain")
+        );
         // Only one marker: not a wrapped handle.
-        assert_eq!(unwrap_handle("-..s3Key..-x").0, None);
+        assert_eq!(PayloadLocation::unwrap_handle("-..s3Key..-x").0, None);
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use sqs_client::operation::*;
 
 use crate::error::Error;
-use crate::pointer::unwrap_handle;
+use crate::pointer::PayloadLocation;
 
 use super::extended::*;
 use super::outputs::*;
@@ -18,7 +18,7 @@ impl ExtendedClient {
         &self,
         mut input: DeleteMessageInput,
     ) -> Result<(), Error> {
-        let (location, original) = unwrap_handle(&input.receipt_handle);
+        let (location, original) = PayloadLocation::unwrap_handle(&input.receipt_handle);
         let original = original.to_owned();
         input.receipt_handle = original;
         self.client.execute(input).await?;
@@ -35,7 +35,7 @@ impl ExtendedClient {
     ) -> Result<DeleteBatchOutput, Error> {
         let mut locations = HashMap::new();
         for e in &mut input.entries {
-            let (loc, original) = unwrap_handle(&e.receipt_handle);
+            let (loc, original) = PayloadLocation::unwrap_handle(&e.receipt_handle);
             let original = original.to_owned();
             if let Some(loc) = loc {
                 locations.insert(e.id.clone(), loc);
@@ -67,7 +67,9 @@ impl ExtendedClient {
         &self,
         mut input: ChangeMessageVisibilityInput,
     ) -> Result<(), Error> {
-        input.receipt_handle = unwrap_handle(&input.receipt_handle).1.to_owned();
+        input.receipt_handle = PayloadLocation::unwrap_handle(&input.receipt_handle)
+            .1
+            .to_owned();
         self.client.execute(input).await?;
         Ok(())
     }
@@ -78,7 +80,9 @@ impl ExtendedClient {
         mut input: ChangeMessageVisibilityBatchInput,
     ) -> Result<ChangeMessageVisibilityBatchOutput, Error> {
         for e in &mut input.entries {
-            e.receipt_handle = unwrap_handle(&e.receipt_handle).1.to_owned();
+            e.receipt_handle = PayloadLocation::unwrap_handle(&e.receipt_handle)
+                .1
+                .to_owned();
         }
         Ok(self.client.execute(input).await?)
     }
