@@ -1,15 +1,20 @@
-//! Generates the typed Rust models of `sqs-client` from a Smithy IDL 2.0 JSON AST.
+//! Generates the typed Rust models of `sqs-model`, and the per-operation tables of the crates
+//! built on it, from a Smithy IDL 2.0 JSON AST.
 //!
 //! # Quick start
 //!
 //! `cargo run -p sqs-codegen` reads `sqs-codegen/model/sqs.json` (the project's own API
-//! description) and rewrites `sqs-client/src/generated/`, touching only files whose contents
-//! changed. From code:
+//! description) and rewrites every generated folder of the workspace, touching only files whose
+//! contents changed: `sqs-model/src/generated/` (the models, both sides of both protocols, the
+//! service's dispatch), `sqs-client/src/generated/` (the fluent builders) and
+//! `sqs-extended/src/generated/` (the extended client's entry points). From code:
 //!
 //! ```no_run
 //! let model = std::fs::read_to_string("sqs-codegen/model/sqs.json")?;
-//! let files = sqs_codegen::generate(&model, &sqs_codegen::Options::default())?;
-//! sqs_codegen::write_if_changed("sqs-client/src/generated".as_ref(), &files)?;
+//! let options = sqs_codegen::Options::default();
+//! for output in sqs_codegen::generate_workspace(&model, &options)? {
+//!     sqs_codegen::write_if_changed(output.dir.as_ref(), &output.files)?;
+//! }
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
@@ -21,8 +26,13 @@
 //!
 //! Generated for each operation: `*Input` / `*Output` structures with serde (AWS JSON 1.0),
 //! AWS Query serialization, XML decoding, `validate()` from `@length`, `@range` and `@pattern`,
-//! and an `Operation` implementation; for each enum an `Unknown(String)` variant; one `ErrorCode`
-//! enum for every modeled error. The code relies on the `codec` module of `sqs-client`.
+//! the service side of both protocols, and a sealed `Operation` implementation with the hooks
+//! the description names (`@readonly` / `@idempotent`, and the project's traits
+//! `rs.sqs#clientHooks`, `rs.sqs#longPoll`); for each enum an `Unknown(String)` variant; one
+//! `ErrorCode` enum for every modeled error; the tables of every operation: the service's
+//! `Handler` trait and `dispatch`, `OPERATION_NAMES`, the client's fluent builders, and the
+//! extended client's entry points and pass-through operations (those without
+//! `rs.sqs#carriesMessages`). The code relies on the `codec` module of `sqs-model`.
 //!
 //! # Errors
 //!
