@@ -586,7 +586,7 @@ async fn requests_go_to_the_queue_url_host_when_asked() {
 /// Every operation of the description has a contract test here, named after it in snake case.
 #[test]
 fn every_operation_has_a_contract_test() {
-    for name in sqs_model::server::OPERATION_NAMES {
+    for name in sqs_model::OPERATION_NAMES {
         let mut test = String::from("async fn ");
         for (i, c) in name.char_indices() {
             test.extend((c.is_ascii_uppercase() && i > 0).then_some('_'));

@@ -72,6 +72,9 @@ quick-xml = { version = "0.41", default-features = false }
 base64 = { version = "0.22", default-features = false, features = ["std"] }
 form_urlencoded = "1"
 
+[features]
+default = ["server"]
+server = []
 
 [workspace]
 "#,

@@ -193,7 +193,7 @@ mod tests {
         ));
         let caller = Caller { access_key: None };
         let form = Form::default();
-        for op in sqs_model::server::OPERATION_NAMES {
+        for op in sqs_model::OPERATION_NAMES {
             for (protocol, body) in [
                 (Protocol::Json, RequestBody::Json(b"{}")),
                 (Protocol::Query, RequestBody::Query(&form)),

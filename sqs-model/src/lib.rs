@@ -32,13 +32,19 @@
 //! - [`ErrorCode`] names every modeled error, recognised by shape name or AWS Query code.
 //! - [`checks`]: MD5 digests of bodies and attributes as SQS computes them, and message size.
 //! - [`wire`]: the error bodies of both protocols, and the protocol constants.
-//! - [`server`]: the service side — requests of either protocol read into inputs, outputs and
-//!   errors written back, and the generated dispatch of an operation name to a [`server::Handler`].
+//! - `server` (feature `server`): the service side — requests of either protocol read into
+//!   inputs, outputs and errors written back, and the generated dispatch of an operation name
+//!   to a `server::Handler`.
+//! - [`OPERATION_NAMES`]: every operation of the description.
+//!
+//! # Feature flags
+//!
+//! - `server`: the service side of both protocols (for `sqs-local` or a service of your own).
 //!
 //! # Errors
 //!
 //! [`ValidationError`] names the field and the limit an input breaks; [`DecodeError`] says what
-//! was wrong in a body that could not be read; [`server::RequestError`] is a request a service
+//! was wrong in a body that could not be read; `server::RequestError` is a request a service
 //! must refuse.
 
 pub mod batch;
@@ -55,6 +61,7 @@ pub use codec::{
     DecodeError, EncodeError, Fault, LengthUnit, Limits, Operation, Paginated, ValidationError,
     ValidationProblem,
 };
+pub use generated::OPERATION_NAMES;
 pub use generated::errors::ErrorCode;
 
 /// Inputs and outputs of the operations (`SendMessageInput`, `SendMessageOutput`, ...).
@@ -78,10 +85,12 @@ pub mod wire {
     pub use crate::hex::{hex, push_hex};
 }
 
-/// The service side of the models: what an SQS-compatible service needs to read requests of
-/// either protocol into the generated inputs and write outputs and errors back. `sqs-local` is
-/// built on it.
+/// The service side of the models (feature `server`): what an SQS-compatible service needs to
+/// read requests of either protocol into the generated inputs and write outputs and errors back,
+/// and the dispatch of an operation name to its [`Handler`](server::Handler) method. `sqs-local`
+/// is built on it; clients do not compile it.
+#[cfg(feature = "server")]
 pub mod server {
     pub use crate::codec::{Form, RequestBody, RequestError, Served, xml_error};
-    pub use crate::generated::server::{Handler, OPERATION_NAMES, dispatch};
+    pub use crate::generated::server::{Handler, dispatch};
 }

@@ -46,6 +46,7 @@ pub(super) fn from_form_impl(s: &Structure, svc: &Service) -> TokenStream {
         (quote!(form), quote!(prefix))
     };
     quote! {
+        #[cfg(feature = "server")]
         impl crate::codec::serve::FromForm for #name {
             fn from_form(#form: &crate::codec::serve::Form, #prefix: &str) -> Result<Self, crate::codec::serve::RequestError> {
                 #(#reads)*

@@ -171,12 +171,17 @@ fn module(svc: &Service) -> TokenStream {
             pub const XML_NAMESPACE: &str = #n;
         }
     });
+    let names = svc.operations.iter().map(|op| &op.name);
     quote! {
         pub(crate) mod errors;
         pub(crate) mod operations;
+        #[cfg(feature = "server")]
         pub(crate) mod server;
         pub(crate) mod shapes;
 
+        /// The names of every operation of the service, sorted (the Query `Action`, and the part of
+        /// the JSON `X-Amz-Target` after the service name).
+        pub const OPERATION_NAMES: &[&str] = &[#(#names),*];
         /// The API version, sent as `Version` in AWS Query requests.
         pub const API_VERSION: &str = #version;
         /// The service name, the prefix of the AWS JSON 1.0 `X-Amz-Target` header.

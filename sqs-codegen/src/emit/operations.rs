@@ -79,6 +79,7 @@ pub(super) fn operation_impl(
         None => quote!(None),
     };
     out.extend(quote! {
+        #[cfg(feature = "server")]
         impl crate::codec::serve::Served for #input {
             fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
                 crate::codec::serve::json_request(body)

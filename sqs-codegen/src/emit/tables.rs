@@ -15,11 +15,10 @@ fn method(name: &str) -> Ident {
     Ident::new(&snake_case(name), Span::call_site())
 }
 
-/// `server.rs` of the model crate: `Handler`, `dispatch` and `OPERATION_NAMES`.
+/// `server.rs` of the model crate: `Handler` and `dispatch`.
 pub(super) fn server(svc: &Service) -> TokenStream {
     let mut handlers = TokenStream::new();
     let mut arms = TokenStream::new();
-    let mut names = Vec::new();
     for op in &svc.operations {
         let (input, output, m, name) = (
             ident(&op.input),
@@ -45,17 +44,12 @@ pub(super) fn server(svc: &Service) -> TokenStream {
             })
             .await,
         });
-        names.push(name.clone());
     }
     quote! {
         #[allow(unused_imports)]
         use super::operations::*;
         #[allow(unused_imports)]
         use super::shapes::*;
-
-        /// The names of every operation of the service, sorted (the Query `Action`, and the part of
-        /// the JSON `X-Amz-Target` after the service name).
-        pub const OPERATION_NAMES: &[&str] = &[#(#names),*];
 
         /// A service: one method per operation of the API description, each given the decoded
         /// input and the caller. [`dispatch`] reads a request of either protocol, calls the

@@ -26,6 +26,7 @@ pub(super) fn to_xml_impl(s: &Structure) -> TokenStream {
         quote!(w)
     };
     quote! {
+        #[cfg(feature = "server")]
         impl crate::codec::serve::ToXml for #name {
             fn write_xml(&self, #w: &mut crate::codec::serve::XmlWriter) {
                 #(#members)*

@@ -10,11 +10,13 @@ use std::time::Duration;
 pub(crate) mod json;
 mod json_write;
 pub(crate) mod query;
+#[cfg(feature = "server")]
 pub(crate) mod serve;
 pub(crate) mod validate;
 pub(crate) mod wire_error;
 pub(crate) mod xml;
 
+#[cfg(feature = "server")]
 pub use serve::{Form, RequestBody, RequestError, Served, xml_error};
 pub use validate::{LengthUnit, ValidationError, ValidationProblem};
 pub use wire_error::Fault;

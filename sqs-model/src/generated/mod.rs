@@ -3,8 +3,36 @@
 
 pub(crate) mod errors;
 pub(crate) mod operations;
+#[cfg(feature = "server")]
 pub(crate) mod server;
 pub(crate) mod shapes;
+/// The names of every operation of the service, sorted (the Query `Action`, and the part of
+/// the JSON `X-Amz-Target` after the service name).
+pub const OPERATION_NAMES: &[&str] = &[
+    "AddPermission",
+    "CancelMessageMoveTask",
+    "ChangeMessageVisibility",
+    "ChangeMessageVisibilityBatch",
+    "CreateQueue",
+    "DeleteMessage",
+    "DeleteMessageBatch",
+    "DeleteQueue",
+    "GetQueueAttributes",
+    "GetQueueUrl",
+    "ListDeadLetterSourceQueues",
+    "ListMessageMoveTasks",
+    "ListQueueTags",
+    "ListQueues",
+    "PurgeQueue",
+    "ReceiveMessage",
+    "RemovePermission",
+    "SendMessage",
+    "SendMessageBatch",
+    "SetQueueAttributes",
+    "StartMessageMoveTask",
+    "TagQueue",
+    "UntagQueue",
+];
 /// The API version, sent as `Version` in AWS Query requests.
 pub const API_VERSION: &str = "2012-11-05";
 /// The service name, the prefix of the AWS JSON 1.0 `X-Amz-Target` header.

@@ -98,6 +98,7 @@ impl crate::codec::query::QuerySerialize for AddPermissionInput {
         }
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::FromForm for AddPermissionInput {
     fn from_form(
         form: &crate::codec::serve::Form,
@@ -191,6 +192,7 @@ impl crate::codec::xml::FromXml for AddPermissionOutput {
         Ok(Self {})
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::ToXml for AddPermissionOutput {
     fn write_xml(&self, _w: &mut crate::codec::serve::XmlWriter) {}
 }
@@ -223,6 +225,7 @@ impl crate::codec::query::QuerySerialize for CancelMessageMoveTaskInput {
         }
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::FromForm for CancelMessageMoveTaskInput {
     fn from_form(
         form: &crate::codec::serve::Form,
@@ -296,6 +299,7 @@ impl crate::codec::xml::FromXml for CancelMessageMoveTaskOutput {
         })
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::ToXml for CancelMessageMoveTaskOutput {
     fn write_xml(&self, w: &mut crate::codec::serve::XmlWriter) {
         {
@@ -367,6 +371,7 @@ impl crate::codec::query::QuerySerialize for ChangeMessageVisibilityBatchInput {
         }
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::FromForm for ChangeMessageVisibilityBatchInput {
     fn from_form(
         form: &crate::codec::serve::Form,
@@ -499,6 +504,7 @@ impl crate::codec::xml::FromXml for ChangeMessageVisibilityBatchOutput {
         })
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::ToXml for ChangeMessageVisibilityBatchOutput {
     fn write_xml(&self, w: &mut crate::codec::serve::XmlWriter) {
         {
@@ -584,6 +590,7 @@ impl crate::codec::query::QuerySerialize for ChangeMessageVisibilityInput {
         }
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::FromForm for ChangeMessageVisibilityInput {
     fn from_form(
         form: &crate::codec::serve::Form,
@@ -645,6 +652,7 @@ impl crate::codec::xml::FromXml for ChangeMessageVisibilityOutput {
         Ok(Self {})
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::ToXml for ChangeMessageVisibilityOutput {
     fn write_xml(&self, _w: &mut crate::codec::serve::XmlWriter) {}
 }
@@ -755,6 +763,7 @@ impl crate::codec::query::QuerySerialize for CreateQueueInput {
         }
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::FromForm for CreateQueueInput {
     fn from_form(
         form: &crate::codec::serve::Form,
@@ -864,6 +873,7 @@ impl crate::codec::xml::FromXml for CreateQueueOutput {
         Ok(Self { queue_url: m_queue_url })
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::ToXml for CreateQueueOutput {
     fn write_xml(&self, w: &mut crate::codec::serve::XmlWriter) {
         if let Some(v0) = &self.queue_url {
@@ -928,6 +938,7 @@ impl crate::codec::query::QuerySerialize for DeleteMessageBatchInput {
         }
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::FromForm for DeleteMessageBatchInput {
     fn from_form(
         form: &crate::codec::serve::Form,
@@ -1054,6 +1065,7 @@ impl crate::codec::xml::FromXml for DeleteMessageBatchOutput {
         })
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::ToXml for DeleteMessageBatchOutput {
     fn write_xml(&self, w: &mut crate::codec::serve::XmlWriter) {
         {
@@ -1121,6 +1133,7 @@ impl crate::codec::query::QuerySerialize for DeleteMessageInput {
         }
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::FromForm for DeleteMessageInput {
     fn from_form(
         form: &crate::codec::serve::Form,
@@ -1171,6 +1184,7 @@ impl crate::codec::xml::FromXml for DeleteMessageOutput {
         Ok(Self {})
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::ToXml for DeleteMessageOutput {
     fn write_xml(&self, _w: &mut crate::codec::serve::XmlWriter) {}
 }
@@ -1203,6 +1217,7 @@ impl crate::codec::query::QuerySerialize for DeleteQueueInput {
         }
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::FromForm for DeleteQueueInput {
     fn from_form(
         form: &crate::codec::serve::Form,
@@ -1242,6 +1257,7 @@ impl crate::codec::xml::FromXml for DeleteQueueOutput {
         Ok(Self {})
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::ToXml for DeleteQueueOutput {
     fn write_xml(&self, _w: &mut crate::codec::serve::XmlWriter) {}
 }
@@ -1305,6 +1321,7 @@ impl crate::codec::query::QuerySerialize for GetQueueAttributesInput {
         }
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::FromForm for GetQueueAttributesInput {
     fn from_form(
         form: &crate::codec::serve::Form,
@@ -1399,6 +1416,7 @@ impl crate::codec::xml::FromXml for GetQueueAttributesOutput {
         Ok(Self { attributes: m_attributes })
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::ToXml for GetQueueAttributesOutput {
     fn write_xml(&self, w: &mut crate::codec::serve::XmlWriter) {
         if let Some(v0) = &self.attributes {
@@ -1467,6 +1485,7 @@ impl crate::codec::query::QuerySerialize for GetQueueUrlInput {
         }
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::FromForm for GetQueueUrlInput {
     fn from_form(
         form: &crate::codec::serve::Form,
@@ -1539,6 +1558,7 @@ impl crate::codec::xml::FromXml for GetQueueUrlOutput {
         Ok(Self { queue_url: m_queue_url })
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::ToXml for GetQueueUrlOutput {
     fn write_xml(&self, w: &mut crate::codec::serve::XmlWriter) {
         if let Some(v0) = &self.queue_url {
@@ -1609,6 +1629,7 @@ impl crate::codec::query::QuerySerialize for ListDeadLetterSourceQueuesInput {
         }
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::FromForm for ListDeadLetterSourceQueuesInput {
     fn from_form(
         form: &crate::codec::serve::Form,
@@ -1709,6 +1730,7 @@ impl crate::codec::xml::FromXml for ListDeadLetterSourceQueuesOutput {
         })
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::ToXml for ListDeadLetterSourceQueuesOutput {
     fn write_xml(&self, w: &mut crate::codec::serve::XmlWriter) {
         {
@@ -1768,6 +1790,7 @@ impl crate::codec::query::QuerySerialize for ListMessageMoveTasksInput {
         }
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::FromForm for ListMessageMoveTasksInput {
     fn from_form(
         form: &crate::codec::serve::Form,
@@ -1850,6 +1873,7 @@ impl crate::codec::xml::FromXml for ListMessageMoveTasksOutput {
         Ok(Self { results: m_results })
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::ToXml for ListMessageMoveTasksOutput {
     fn write_xml(&self, w: &mut crate::codec::serve::XmlWriter) {
         if let Some(v0) = &self.results {
@@ -1890,6 +1914,7 @@ impl crate::codec::query::QuerySerialize for ListQueueTagsInput {
         }
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::FromForm for ListQueueTagsInput {
     fn from_form(
         form: &crate::codec::serve::Form,
@@ -1965,6 +1990,7 @@ impl crate::codec::xml::FromXml for ListQueueTagsOutput {
         Ok(Self { tags: m_tags })
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::ToXml for ListQueueTagsOutput {
     fn write_xml(&self, w: &mut crate::codec::serve::XmlWriter) {
         if let Some(v0) = &self.tags {
@@ -2049,6 +2075,7 @@ impl crate::codec::query::QuerySerialize for ListQueuesInput {
         }
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::FromForm for ListQueuesInput {
     fn from_form(
         form: &crate::codec::serve::Form,
@@ -2146,6 +2173,7 @@ impl crate::codec::xml::FromXml for ListQueuesOutput {
         })
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::ToXml for ListQueuesOutput {
     fn write_xml(&self, w: &mut crate::codec::serve::XmlWriter) {
         if let Some(v0) = &self.queue_urls {
@@ -2187,6 +2215,7 @@ impl crate::codec::query::QuerySerialize for PurgeQueueInput {
         }
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::FromForm for PurgeQueueInput {
     fn from_form(
         form: &crate::codec::serve::Form,
@@ -2226,6 +2255,7 @@ impl crate::codec::xml::FromXml for PurgeQueueOutput {
         Ok(Self {})
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::ToXml for PurgeQueueOutput {
     fn write_xml(&self, _w: &mut crate::codec::serve::XmlWriter) {}
 }
@@ -2437,6 +2467,7 @@ impl crate::codec::query::QuerySerialize for ReceiveMessageInput {
         }
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::FromForm for ReceiveMessageInput {
     fn from_form(
         form: &crate::codec::serve::Form,
@@ -2568,6 +2599,7 @@ impl crate::codec::xml::FromXml for ReceiveMessageOutput {
         Ok(Self { messages: m_messages })
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::ToXml for ReceiveMessageOutput {
     fn write_xml(&self, w: &mut crate::codec::serve::XmlWriter) {
         if let Some(v0) = &self.messages {
@@ -2626,6 +2658,7 @@ impl crate::codec::query::QuerySerialize for RemovePermissionInput {
         }
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::FromForm for RemovePermissionInput {
     fn from_form(
         form: &crate::codec::serve::Form,
@@ -2673,6 +2706,7 @@ impl crate::codec::xml::FromXml for RemovePermissionOutput {
         Ok(Self {})
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::ToXml for RemovePermissionOutput {
     fn write_xml(&self, _w: &mut crate::codec::serve::XmlWriter) {}
 }
@@ -2733,6 +2767,7 @@ impl crate::codec::query::QuerySerialize for SendMessageBatchInput {
         }
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::FromForm for SendMessageBatchInput {
     fn from_form(
         form: &crate::codec::serve::Form,
@@ -2859,6 +2894,7 @@ impl crate::codec::xml::FromXml for SendMessageBatchOutput {
         })
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::ToXml for SendMessageBatchOutput {
     fn write_xml(&self, w: &mut crate::codec::serve::XmlWriter) {
         {
@@ -3091,6 +3127,7 @@ impl crate::codec::query::QuerySerialize for SendMessageInput {
         }
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::FromForm for SendMessageInput {
     fn from_form(
         form: &crate::codec::serve::Form,
@@ -3372,6 +3409,7 @@ impl crate::codec::xml::FromXml for SendMessageOutput {
         })
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::ToXml for SendMessageOutput {
     fn write_xml(&self, w: &mut crate::codec::serve::XmlWriter) {
         if let Some(v0) = &self.md5_of_message_body {
@@ -3460,6 +3498,7 @@ impl crate::codec::query::QuerySerialize for SetQueueAttributesInput {
         }
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::FromForm for SetQueueAttributesInput {
     fn from_form(
         form: &crate::codec::serve::Form,
@@ -3514,6 +3553,7 @@ impl crate::codec::xml::FromXml for SetQueueAttributesOutput {
         Ok(Self {})
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::ToXml for SetQueueAttributesOutput {
     fn write_xml(&self, _w: &mut crate::codec::serve::XmlWriter) {}
 }
@@ -3584,6 +3624,7 @@ impl crate::codec::query::QuerySerialize for StartMessageMoveTaskInput {
         }
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::FromForm for StartMessageMoveTaskInput {
     fn from_form(
         form: &crate::codec::serve::Form,
@@ -3657,6 +3698,7 @@ impl crate::codec::xml::FromXml for StartMessageMoveTaskOutput {
         Ok(Self { task_handle: m_task_handle })
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::ToXml for StartMessageMoveTaskOutput {
     fn write_xml(&self, w: &mut crate::codec::serve::XmlWriter) {
         if let Some(v0) = &self.task_handle {
@@ -3729,6 +3771,7 @@ impl crate::codec::query::QuerySerialize for TagQueueInput {
         }
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::FromForm for TagQueueInput {
     fn from_form(
         form: &crate::codec::serve::Form,
@@ -3794,6 +3837,7 @@ impl crate::codec::xml::FromXml for TagQueueOutput {
         Ok(Self {})
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::ToXml for TagQueueOutput {
     fn write_xml(&self, _w: &mut crate::codec::serve::XmlWriter) {}
 }
@@ -3850,6 +3894,7 @@ impl crate::codec::query::QuerySerialize for UntagQueueInput {
         }
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::FromForm for UntagQueueInput {
     fn from_form(
         form: &crate::codec::serve::Form,
@@ -3908,6 +3953,7 @@ impl crate::codec::xml::FromXml for UntagQueueOutput {
         Ok(Self {})
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::ToXml for UntagQueueOutput {
     fn write_xml(&self, _w: &mut crate::codec::serve::XmlWriter) {}
 }
@@ -3951,6 +3997,7 @@ impl crate::codec::Operation for AddPermissionInput {
         Some(&self.queue_url)
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::Served for AddPermissionInput {
     fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
         crate::codec::serve::json_request(body)
@@ -4008,6 +4055,7 @@ impl crate::codec::Operation for CancelMessageMoveTaskInput {
         crate::codec::xml::decode_result(body, "CancelMessageMoveTaskResult")
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::Served for CancelMessageMoveTaskInput {
     fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
         crate::codec::serve::json_request(body)
@@ -4071,6 +4119,7 @@ impl crate::codec::Operation for ChangeMessageVisibilityInput {
         Some(&self.queue_url)
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::Served for ChangeMessageVisibilityInput {
     fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
         crate::codec::serve::json_request(body)
@@ -4142,6 +4191,7 @@ impl crate::codec::Operation for ChangeMessageVisibilityBatchInput {
         crate::checks::check_visibility_batch(self, limits)
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::Served for ChangeMessageVisibilityBatchInput {
     fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
         crate::codec::serve::json_request(body)
@@ -4203,6 +4253,7 @@ impl crate::codec::Operation for CreateQueueInput {
         crate::codec::xml::decode_result(body, "CreateQueueResult")
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::Served for CreateQueueInput {
     fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
         crate::codec::serve::json_request(body)
@@ -4266,6 +4317,7 @@ impl crate::codec::Operation for DeleteMessageInput {
         Some(&self.queue_url)
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::Served for DeleteMessageInput {
     fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
         crate::codec::serve::json_request(body)
@@ -4337,6 +4389,7 @@ impl crate::codec::Operation for DeleteMessageBatchInput {
         crate::checks::check_delete_batch(self, limits)
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::Served for DeleteMessageBatchInput {
     fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
         crate::codec::serve::json_request(body)
@@ -4398,6 +4451,7 @@ impl crate::codec::Operation for DeleteQueueInput {
         Some(&self.queue_url)
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::Served for DeleteQueueInput {
     fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
         crate::codec::serve::json_request(body)
@@ -4460,6 +4514,7 @@ impl crate::codec::Operation for GetQueueAttributesInput {
         Some(&self.queue_url)
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::Served for GetQueueAttributesInput {
     fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
         crate::codec::serve::json_request(body)
@@ -4518,6 +4573,7 @@ impl crate::codec::Operation for GetQueueUrlInput {
         crate::codec::xml::decode_result(body, "GetQueueUrlResult")
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::Served for GetQueueUrlInput {
     fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
         crate::codec::serve::json_request(body)
@@ -4579,6 +4635,7 @@ impl crate::codec::Operation for ListDeadLetterSourceQueuesInput {
         Some(&self.queue_url)
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::Served for ListDeadLetterSourceQueuesInput {
     fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
         crate::codec::serve::json_request(body)
@@ -4649,6 +4706,7 @@ impl crate::codec::Operation for ListMessageMoveTasksInput {
         crate::codec::xml::decode_result(body, "ListMessageMoveTasksResult")
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::Served for ListMessageMoveTasksInput {
     fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
         crate::codec::serve::json_request(body)
@@ -4710,6 +4768,7 @@ impl crate::codec::Operation for ListQueueTagsInput {
         Some(&self.queue_url)
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::Served for ListQueueTagsInput {
     fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
         crate::codec::serve::json_request(body)
@@ -4767,6 +4826,7 @@ impl crate::codec::Operation for ListQueuesInput {
         crate::codec::xml::decode_result(body, "ListQueuesResult")
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::Served for ListQueuesInput {
     fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
         crate::codec::serve::json_request(body)
@@ -4840,6 +4900,7 @@ impl crate::codec::Operation for PurgeQueueInput {
         Some(&self.queue_url)
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::Served for PurgeQueueInput {
     fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
         crate::codec::serve::json_request(body)
@@ -4922,6 +4983,7 @@ impl crate::codec::Operation for ReceiveMessageInput {
         )
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::Served for ReceiveMessageInput {
     fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
         crate::codec::serve::json_request(body)
@@ -4982,6 +5044,7 @@ impl crate::codec::Operation for RemovePermissionInput {
         Some(&self.queue_url)
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::Served for RemovePermissionInput {
     fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
         crate::codec::serve::json_request(body)
@@ -5063,6 +5126,7 @@ impl crate::codec::Operation for SendMessageInput {
         crate::checks::verify_send(self, sent, output)
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::Served for SendMessageInput {
     fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
         crate::codec::serve::json_request(body)
@@ -5151,6 +5215,7 @@ impl crate::codec::Operation for SendMessageBatchInput {
         crate::checks::verify_send_batch(self, sent, output)
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::Served for SendMessageBatchInput {
     fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
         crate::codec::serve::json_request(body)
@@ -5215,6 +5280,7 @@ impl crate::codec::Operation for SetQueueAttributesInput {
         Some(&self.queue_url)
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::Served for SetQueueAttributesInput {
     fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
         crate::codec::serve::json_request(body)
@@ -5272,6 +5338,7 @@ impl crate::codec::Operation for StartMessageMoveTaskInput {
         crate::codec::xml::decode_result(body, "StartMessageMoveTaskResult")
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::Served for StartMessageMoveTaskInput {
     fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
         crate::codec::serve::json_request(body)
@@ -5333,6 +5400,7 @@ impl crate::codec::Operation for TagQueueInput {
         Some(&self.queue_url)
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::Served for TagQueueInput {
     fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
         crate::codec::serve::json_request(body)
@@ -5394,6 +5462,7 @@ impl crate::codec::Operation for UntagQueueInput {
         Some(&self.queue_url)
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::Served for UntagQueueInput {
     fn from_json(body: &[u8]) -> Result<Self, crate::codec::serve::RequestError> {
         crate::codec::serve::json_request(body)

@@ -5,33 +5,6 @@
 use super::operations::*;
 #[allow(unused_imports)]
 use super::shapes::*;
-/// The names of every operation of the service, sorted (the Query `Action`, and the part of
-/// the JSON `X-Amz-Target` after the service name).
-pub const OPERATION_NAMES: &[&str] = &[
-    "AddPermission",
-    "CancelMessageMoveTask",
-    "ChangeMessageVisibility",
-    "ChangeMessageVisibilityBatch",
-    "CreateQueue",
-    "DeleteMessage",
-    "DeleteMessageBatch",
-    "DeleteQueue",
-    "GetQueueAttributes",
-    "GetQueueUrl",
-    "ListDeadLetterSourceQueues",
-    "ListMessageMoveTasks",
-    "ListQueueTags",
-    "ListQueues",
-    "PurgeQueue",
-    "ReceiveMessage",
-    "RemovePermission",
-    "SendMessage",
-    "SendMessageBatch",
-    "SetQueueAttributes",
-    "StartMessageMoveTask",
-    "TagQueue",
-    "UntagQueue",
-];
 /// A service: one method per operation of the API description, each given the decoded
 /// input and the caller. [`dispatch`] reads a request of either protocol, calls the
 /// method its operation names and writes the answer back.

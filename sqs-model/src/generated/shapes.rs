@@ -105,6 +105,7 @@ impl crate::codec::xml::FromXml for BatchResultErrorEntry {
         })
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::ToXml for BatchResultErrorEntry {
     fn write_xml(&self, w: &mut crate::codec::serve::XmlWriter) {
         {
@@ -192,6 +193,7 @@ impl crate::codec::query::QuerySerialize for ChangeMessageVisibilityBatchRequest
         }
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::FromForm for ChangeMessageVisibilityBatchRequestEntry {
     fn from_form(
         form: &crate::codec::serve::Form,
@@ -282,6 +284,7 @@ impl crate::codec::xml::FromXml for ChangeMessageVisibilityBatchResultEntry {
         })
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::ToXml for ChangeMessageVisibilityBatchResultEntry {
     fn write_xml(&self, w: &mut crate::codec::serve::XmlWriter) {
         {
@@ -337,6 +340,7 @@ impl crate::codec::query::QuerySerialize for DeleteMessageBatchRequestEntry {
         }
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::FromForm for DeleteMessageBatchRequestEntry {
     fn from_form(
         form: &crate::codec::serve::Form,
@@ -420,6 +424,7 @@ impl crate::codec::xml::FromXml for DeleteMessageBatchResultEntry {
         })
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::ToXml for DeleteMessageBatchResultEntry {
     fn write_xml(&self, w: &mut crate::codec::serve::XmlWriter) {
         {
@@ -642,6 +647,7 @@ impl crate::codec::xml::FromXml for ListMessageMoveTasksResultEntry {
         })
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::ToXml for ListMessageMoveTasksResultEntry {
     fn write_xml(&self, w: &mut crate::codec::serve::XmlWriter) {
         if let Some(v0) = &self.task_handle {
@@ -880,6 +886,7 @@ impl crate::codec::xml::FromXml for Message {
         })
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::ToXml for Message {
     fn write_xml(&self, w: &mut crate::codec::serve::XmlWriter) {
         if let Some(v0) = &self.message_id {
@@ -1055,6 +1062,7 @@ impl crate::codec::query::QuerySerialize for MessageAttributeValue {
         }
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::FromForm for MessageAttributeValue {
     fn from_form(
         form: &crate::codec::serve::Form,
@@ -1147,6 +1155,7 @@ impl crate::codec::xml::FromXml for MessageAttributeValue {
         })
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::ToXml for MessageAttributeValue {
     fn write_xml(&self, w: &mut crate::codec::serve::XmlWriter) {
         {
@@ -1293,6 +1302,7 @@ impl crate::codec::query::QuerySerialize for MessageSystemAttributeValue {
         }
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::FromForm for MessageSystemAttributeValue {
     fn from_form(
         form: &crate::codec::serve::Form,
@@ -1555,6 +1565,7 @@ impl crate::codec::query::QuerySerialize for SendMessageBatchRequestEntry {
         }
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::FromForm for SendMessageBatchRequestEntry {
     fn from_form(
         form: &crate::codec::serve::Form,
@@ -1867,6 +1878,7 @@ impl crate::codec::xml::FromXml for SendMessageBatchResultEntry {
         })
     }
 }
+#[cfg(feature = "server")]
 impl crate::codec::serve::ToXml for SendMessageBatchResultEntry {
     fn write_xml(&self, w: &mut crate::codec::serve::XmlWriter) {
         {
