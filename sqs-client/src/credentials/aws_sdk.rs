@@ -11,7 +11,7 @@
 
 use aws_credential_types::provider::ProvideCredentials as AwsProvide;
 
-use super::{Credentials, CredentialsError, CredentialsFuture, ProvideCredentials};
+use super::identity::{Credentials, CredentialsError, CredentialsFuture, ProvideCredentials};
 
 /// Wraps a provider from `aws-credential-types` (what `SdkConfig::credentials_provider()`
 /// returns). The SDK's providers cache on their own.

@@ -5,7 +5,7 @@
 use std::sync::RwLock;
 use std::time::{Duration, Instant, SystemTime};
 
-use super::{
+use super::identity::{
     Credentials, CredentialsError, CredentialsFuture, ProvideCredentials, SharedCredentialsProvider,
 };
 

@@ -6,17 +6,17 @@
 
 use std::sync::Arc;
 
+use super::files::{SharedFiles, from_environment_with};
+use super::identity::{
+    Credentials, CredentialsError, CredentialsFuture, ProvideCredentials, SharedCredentialsProvider,
+};
 use super::providers::{ContainerProvider, ImdsProvider, ProcessProvider};
 use super::sts::{AssumeRoleProvider, WebIdentityProvider, sts_endpoint};
-use super::{
-    Credentials, CredentialsError, CredentialsFuture, ProvideCredentials,
-    SharedCredentialsProvider, SharedFiles, from_environment_with,
-};
 
 /// How the chain reads environment variables (the process environment, or a map in tests).
 pub(crate) type EnvFn = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 
-/// The default credentials chain. Wrap it in a [`CachedProvider`](super::CachedProvider) (as
+/// The default credentials chain. Wrap it in a [`CachedProvider`](super::cache::CachedProvider) (as
 /// [`default_provider`] does) so that it is not walked on every request.
 #[derive(Clone)]
 pub struct DefaultChain {
@@ -38,7 +38,9 @@ impl Default for DefaultChain {
 /// The default chain behind a cache: what `Client::from_env()` uses when the environment holds
 /// no keys.
 pub fn default_provider() -> SharedCredentialsProvider {
-    Arc::new(super::CachedProvider::new(Arc::new(DefaultChain::new())))
+    Arc::new(super::cache::CachedProvider::new(Arc::new(
+        DefaultChain::new(),
+    )))
 }
 
 const MAX_PROFILE_HOPS: usize = 4;

@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::cache::parse_utc;
-use super::{Credentials, CredentialsError, CredentialsFuture, ProvideCredentials};
+use super::identity::{Credentials, CredentialsError, CredentialsFuture, ProvideCredentials};
 
 /// A small HTTP client for credential endpoints: short timeouts, so that looking for instance
 /// metadata off EC2 does not stall a laptop.

@@ -5,10 +5,10 @@
 use std::time::{Duration, SystemTime};
 
 use super::cache::parse_utc;
-use super::providers::endpoint_client;
-use super::{
+use super::identity::{
     Credentials, CredentialsError, CredentialsFuture, ProvideCredentials, SharedCredentialsProvider,
 };
+use super::providers::endpoint_client;
 use crate::auth::{Signer, SigningInput};
 use sqs_model::wire;
 

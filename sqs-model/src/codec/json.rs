@@ -5,7 +5,7 @@ use std::marker::PhantomData;
 use serde::de::{self, DeserializeOwned, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
-use super::{DecodeError, EncodeError};
+use super::values::{DecodeError, EncodeError};
 
 /// Encodes a request body.
 pub(crate) fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, EncodeError> {

@@ -6,7 +6,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt::{self, Write as _};
 use std::hash::Hash;
 
-use super::{Blob, Operation};
+use super::operation::Operation;
+use super::values::Blob;
 
 /// Why a request could not be read into an operation's input.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -302,7 +303,7 @@ pub(crate) fn xml_response<T: ToXml>(
 
 /// The Query error document (`<ErrorResponse>`).
 pub fn xml_error(
-    fault: super::Fault,
+    fault: super::wire_error::Fault,
     code: &str,
     message: &str,
     namespace: &str,

@@ -4,7 +4,7 @@
 
 use quick_xml::events::Event;
 
-use super::{Blob, DecodeError};
+use super::values::{Blob, DecodeError};
 
 /// One XML element: its local name, its text (all direct text, entities decoded) and children.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]

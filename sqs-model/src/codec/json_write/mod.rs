@@ -9,7 +9,7 @@
 use serde::Serialize;
 use serde::ser::{self, Impossible};
 
-use super::EncodeError;
+use super::values::EncodeError;
 
 impl ser::Error for EncodeError {
     fn custom<T: std::fmt::Display>(msg: T) -> Self {
