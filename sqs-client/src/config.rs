@@ -183,8 +183,9 @@ impl ClientBuilder {
     /// `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` / `AWS_SESSION_TOKEN`, else from the cached
     /// [default chain](crate::credentials::DefaultChain) (profile `AWS_PROFILE` of the shared
     /// files, which may also give `region` and `endpoint_url`; web identity; the container
-    /// endpoint; instance metadata), resolved at the first request. Values set on the builder
-    /// before stay unless the environment has one.
+    /// endpoint; instance metadata), resolved at the first request. Credentials given to the
+    /// builder are never replaced by the environment's; other values set on the builder before
+    /// stay unless the environment has one.
     pub fn load_env(self) -> Self {
         self.load_env_with(|k| std::env::var(k).ok())
     }
@@ -234,10 +235,10 @@ impl ClientBuilder {
                 Err(e) => self.problems.push(format!("AWS_RETRY_MODE: {e}")),
             }
         }
-        // Keys in the environment are used as they are; anything else goes through the default
-        // chain (shared files, web identity, container, instance metadata), behind a cache, and
-        // is resolved at the first request.
-        if self.credentials.is_none() || credentials::from_environment_with(&*var).is_ok() {
+        // Credentials given to the builder stay. Otherwise keys in the environment are used as
+        // they are; anything else goes through the default chain (shared files, web identity,
+        // container, instance metadata), behind a cache, and is resolved at the first request.
+        if self.credentials.is_none() {
             self.credentials = Some(match credentials::from_environment_with(&*var) {
                 Ok(c) => Arc::new(c),
                 Err(_) => Arc::new(credentials::CachedProvider::new(Arc::new(
@@ -365,6 +366,25 @@ mod tests {
         assert_eq!(b.retry.max_attempts, 5);
         assert_eq!(b.retry.mode, RetryMode::Adaptive);
         assert!(b.problems.is_empty(), "{:?}", b.problems);
+    }
+
+    #[tokio::test]
+    async fn credentials_given_to_the_builder_win_over_the_environment() {
+        let env = |k: &str| match k {
+            "AWS_ACCESS_KEY_ID" => Some("AKENV".to_owned()),
+            "AWS_SECRET_ACCESS_KEY" => Some("env-secret".to_owned()),
+            "HOME" => Some("/nonexistent".to_owned()),
+            _ => None,
+        };
+        let explicit = ClientBuilder::default()
+            .credentials_provider(Credentials::new("AKEXPLICIT", "s"))
+            .load_env_with(env);
+        let creds = explicit.credentials.unwrap().provide_credentials().await;
+        assert_eq!(creds.unwrap().access_key_id(), "AKEXPLICIT");
+        // Without any, the environment's are taken.
+        let from_env = ClientBuilder::default().load_env_with(env);
+        let creds = from_env.credentials.unwrap().provide_credentials().await;
+        assert_eq!(creds.unwrap().access_key_id(), "AKENV");
     }
 
     #[test]
