@@ -355,7 +355,8 @@ struct ProcessOutput {
 }
 
 impl ProcessProvider {
-    /// Runs `command` (a shell command line) when credentials are needed.
+    /// Runs `command` (a shell command line) when credentials are needed: through `sh -c` on
+    /// Unix and `cmd /C` on Windows, as the AWS CLI and SDKs run `credential_process`.
     pub fn new(command: impl Into<String>) -> Self {
         Self {
             command: command.into(),
@@ -363,8 +364,13 @@ impl ProcessProvider {
     }
 
     async fn fetch(&self) -> Result<Credentials, CredentialsError> {
-        let run = tokio::process::Command::new("sh")
-            .arg("-c")
+        let (shell, flag) = if cfg!(windows) {
+            ("cmd", "/C")
+        } else {
+            ("sh", "-c")
+        };
+        let run = tokio::process::Command::new(shell)
+            .arg(flag)
             .arg(&self.command)
             .stdin(std::process::Stdio::null())
             .kill_on_drop(true)
