@@ -1,6 +1,6 @@
 //! The default credentials chain against stand-ins on 127.0.0.1: each position of its order,
-//! an empty chain, the client refreshing through the cache, the region chain, and no secret in
-//! any formatted value.
+//! an empty chain, the client refreshing through the cache, the region chain, no secret in any
+//! formatted value, and a slow credentials file that does not stall the runtime.
 
 mod common;
 use std::collections::HashMap;
@@ -281,5 +281,55 @@ async fn the_region_chain_ends_with_instance_metadata() {
     assert!(
         err.to_string().contains("no region") && err.to_string().contains("instance metadata"),
         "{err}"
+    );
+}
+
+/// A credentials file that is slow to read (here a named pipe whose writer waits 400 ms) stalls
+/// only the lookup that reads it: on a current-thread runtime, another task keeps running.
+#[cfg(unix)]
+#[test]
+fn a_slow_credentials_file_does_not_stall_the_runtime() {
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    let dir = TempDir::new("slow-file");
+    let pipe = dir.0.join("credentials");
+    let made = std::process::Command::new("mkfifo").arg(&pipe).status();
+    assert!(made.is_ok_and(|s| s.success()), "mkfifo {}", pipe.display());
+    let writer = {
+        let pipe = pipe.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(400));
+            let text = "[default]\naws_access_key_id = AKSLOW\naws_secret_access_key = s\n";
+            std::fs::write(&pipe, text).unwrap();
+        })
+    };
+    let mut vars = isolated(&dir);
+    vars.push(("AWS_SHARED_CREDENTIALS_FILE", pipe.display().to_string()));
+    let chain = chain(&vars);
+    let ticks = Arc::new(AtomicU32::new(0));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let creds = runtime.block_on(async {
+        let counter = Arc::clone(&ticks);
+        // Bounded: at most 3 s of ticks.
+        let ticker = tokio::spawn(async move {
+            for _ in 0..300 {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                counter.fetch_add(1, Ordering::Relaxed);
+            }
+        });
+        let creds = chain.provide_credentials().await;
+        ticker.abort();
+        creds
+    });
+    writer.join().unwrap();
+    assert_eq!(creds.unwrap().access_key_id(), "AKSLOW");
+    // The lookup waited about 400 ms for the file: about 40 ticks when the runtime was free.
+    let ticks = ticks.load(Ordering::Relaxed);
+    assert!(
+        ticks >= 10,
+        "other tasks stalled while the file was read ({ticks} ticks)"
     );
 }

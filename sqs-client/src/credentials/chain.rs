@@ -185,7 +185,7 @@ impl DefaultChain {
             return Ok(c);
         }
 
-        let files = SharedFiles::load(var);
+        let files = SharedFiles::load_async(var).await;
         let profile = var("AWS_PROFILE")
             .filter(|p| !p.trim().is_empty())
             .unwrap_or_else(|| "default".into());

@@ -49,8 +49,28 @@ pub(crate) struct SharedFiles {
 
 impl SharedFiles {
     /// Loads `AWS_SHARED_CREDENTIALS_FILE` (default `~/.aws/credentials`) and `AWS_CONFIG_FILE`
-    /// (default `~/.aws/config`); missing files are simply empty.
+    /// (default `~/.aws/config`); missing files are simply empty. Blocks while reading: for
+    /// building a client, not for async code (see [`load_async`](Self::load_async)).
     pub(crate) fn load(var: &dyn Fn(&str) -> Option<String>) -> Self {
+        let (credentials, config) = Self::paths(var);
+        let read = |p: Option<PathBuf>| p.and_then(|p| std::fs::read_to_string(p).ok());
+        Self::parsed(read(credentials), read(config))
+    }
+
+    /// [`load`](Self::load) without blocking the runtime's thread: the files are read on
+    /// tokio's blocking pool, so a slow file system (a network home, a pipe) stalls only this
+    /// lookup.
+    pub(crate) async fn load_async(var: &(dyn Fn(&str) -> Option<String> + Send + Sync)) -> Self {
+        let (credentials, config) = Self::paths(var);
+        async fn read(p: Option<PathBuf>) -> Option<String> {
+            tokio::fs::read_to_string(p?).await.ok()
+        }
+        let (credentials, config) = (read(credentials).await, read(config).await);
+        Self::parsed(credentials, config)
+    }
+
+    /// Where the credentials file and the config file are.
+    fn paths(var: &dyn Fn(&str) -> Option<String>) -> (Option<PathBuf>, Option<PathBuf>) {
         let home = var("HOME")
             .or_else(|| var("USERPROFILE"))
             .map(PathBuf::from);
@@ -59,15 +79,18 @@ impl SharedFiles {
                 .map(PathBuf::from)
                 .or_else(|| home.as_ref().map(|h| h.join(".aws").join(default)))
         };
+        (
+            path("AWS_SHARED_CREDENTIALS_FILE", "credentials"),
+            path("AWS_CONFIG_FILE", "config"),
+        )
+    }
+
+    fn parsed(credentials: Option<String>, config: Option<String>) -> Self {
         let mut files = SharedFiles::default();
-        if let Some(text) = path("AWS_SHARED_CREDENTIALS_FILE", "credentials")
-            .and_then(|p| std::fs::read_to_string(p).ok())
-        {
+        if let Some(text) = credentials {
             files.parse(&text, false);
         }
-        if let Some(text) =
-            path("AWS_CONFIG_FILE", "config").and_then(|p| std::fs::read_to_string(p).ok())
-        {
+        if let Some(text) = config {
             files.parse(&text, true);
         }
         files
