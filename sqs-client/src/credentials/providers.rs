@@ -8,19 +8,52 @@ use serde::Deserialize;
 use super::cache::parse_utc;
 use super::identity::{Credentials, CredentialsError, CredentialsFuture, ProvideCredentials};
 
-/// A small HTTP client for credential endpoints: short timeouts, so that looking for instance
-/// metadata off EC2 does not stall a laptop.
+/// The HTTP client of the credential endpoints (instance metadata, container, STS): one for the
+/// whole process, made at first use, so that fetches share its connections; every request it
+/// makes has the time limit of its [`EndpointClient`].
+fn shared_endpoint_http() -> Result<reqwest::Client, String> {
+    static HTTP: std::sync::OnceLock<Result<reqwest::Client, String>> = std::sync::OnceLock::new();
+    HTTP.get_or_init(|| {
+        crate::tls::install_crypto_provider();
+        reqwest::Client::builder()
+            // Short, so that looking for instance metadata off EC2 does not stall a laptop.
+            .connect_timeout(Duration::from_secs(1))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| format!("HTTP client: {e}"))
+    })
+    .clone()
+}
+
+/// The shared HTTP client of the credential endpoints, with a time limit for each request.
+#[derive(Debug, Clone)]
+pub(crate) struct EndpointClient {
+    http: reqwest::Client,
+    timeout: Duration,
+}
+
+impl EndpointClient {
+    pub(crate) fn get(&self, url: &str) -> reqwest::RequestBuilder {
+        self.http.get(url).timeout(self.timeout)
+    }
+    pub(crate) fn put(&self, url: &str) -> reqwest::RequestBuilder {
+        self.http.put(url).timeout(self.timeout)
+    }
+    pub(crate) fn post(&self, url: &str) -> reqwest::RequestBuilder {
+        self.http.post(url).timeout(self.timeout)
+    }
+}
+
+/// The client for `provider`'s endpoint, each request limited to `total`.
 pub(crate) fn endpoint_client(
     provider: &'static str,
     total: Duration,
-) -> Result<reqwest::Client, CredentialsError> {
-    crate::tls::install_crypto_provider();
-    reqwest::Client::builder()
-        .connect_timeout(Duration::from_secs(1))
-        .timeout(total)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .map_err(|e| CredentialsError::new(provider, format!("HTTP client: {e}")))
+) -> Result<EndpointClient, CredentialsError> {
+    let http = shared_endpoint_http().map_err(|e| CredentialsError::new(provider, e))?;
+    Ok(EndpointClient {
+        http,
+        timeout: total,
+    })
 }
 
 /// The JSON the container endpoint and IMDS answer with.
@@ -249,7 +282,7 @@ impl ImdsProvider {
 
     async fn get(
         &self,
-        http: &reqwest::Client,
+        http: &EndpointClient,
         token: &str,
         path: &str,
     ) -> Result<String, CredentialsError> {
@@ -274,7 +307,7 @@ impl ImdsProvider {
         Ok(text)
     }
 
-    async fn token(&self, http: &reqwest::Client) -> Result<String, CredentialsError> {
+    async fn token(&self, http: &EndpointClient) -> Result<String, CredentialsError> {
         let url = format!("{}/latest/api/token", self.endpoint);
         let response = http
             .put(&url)
@@ -435,6 +468,54 @@ impl ProvideCredentials for ProcessProvider {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A container endpoint on 127.0.0.1 that keeps connections open and counts them.
+    fn counting_endpoint() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/creds", listener.local_addr().unwrap());
+        let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let count = std::sync::Arc::clone(&accepted);
+        std::thread::spawn(move || {
+            // Bounded: a few connections, each answering a few requests; the thread ends with
+            // the test process.
+            for stream in listener.incoming().take(4) {
+                count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let Ok(mut stream) = stream else { continue };
+                std::thread::spawn(move || {
+                    let body = r#"{"AccessKeyId":"AKC","SecretAccessKey":"s","Token":"t","Expiration":"2030-01-01T00:00:00Z"}"#;
+                    let mut buf = [0u8; 4096];
+                    for _ in 0..8 {
+                        match stream.read(&mut buf) {
+                            Ok(0) | Err(_) => return,
+                            Ok(_) => {}
+                        }
+                        let answer = format!(
+                            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+                            body.len()
+                        );
+                        if stream.write_all(answer.as_bytes()).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        (url, accepted)
+    }
+
+    #[tokio::test]
+    async fn credential_fetches_share_one_http_client_and_its_connections() {
+        let (url, accepted) = counting_endpoint();
+        let var = |k: &str| (k == "AWS_CONTAINER_CREDENTIALS_FULL_URI").then(|| url.clone());
+        let provider = ContainerProvider::from_env_with(&var).unwrap().unwrap();
+        for _ in 0..3 {
+            let creds = provider.provide_credentials().await.unwrap();
+            assert_eq!(creds.access_key_id(), "AKC");
+        }
+        // A client made per fetch would have opened a connection per fetch.
+        assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 1);
+    }
 
     #[test]
     fn full_uris_must_be_safe() {
