@@ -186,21 +186,43 @@ impl ClientBuilder {
     /// endpoint; instance metadata), resolved at the first request. Credentials given to the
     /// builder are never replaced by the environment's; other values set on the builder before
     /// stay unless the environment has one.
+    ///
+    /// This reads the shared files with blocking calls, once, when the client is made; async
+    /// code that would rather not block its thread even that once uses
+    /// [`load_env_async`](Self::load_env_async) (as [`Client::load_from_env`](crate::Client::load_from_env) does).
     pub fn load_env(self) -> Self {
         self.load_env_with(|k| std::env::var(k).ok())
     }
 
-    pub(crate) fn load_env_with(
-        mut self,
+    /// [`load_env`](Self::load_env), with the shared files read on tokio's blocking pool.
+    pub async fn load_env_async(self) -> Self {
+        self.load_env_async_with(|k| std::env::var(k).ok()).await
+    }
+
+    pub(crate) async fn load_env_async_with(
+        self,
         var: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
     ) -> Self {
         let var: credentials::EnvFn = Arc::new(var);
+        let files = SharedFiles::load_async(&*var).await;
+        self.load_env_from(var, files)
+    }
+
+    pub(crate) fn load_env_with(
+        self,
+        var: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
+    ) -> Self {
+        let var: credentials::EnvFn = Arc::new(var);
+        let files = SharedFiles::load(&*var);
+        self.load_env_from(var, files)
+    }
+
+    fn load_env_from(mut self, var: credentials::EnvFn, files: SharedFiles) -> Self {
         let non_empty = |k: &str| {
             var(k)
                 .map(|v| v.trim().to_owned())
                 .filter(|v| !v.is_empty())
         };
-        let files = SharedFiles::load(&*var);
         let profile = non_empty("AWS_PROFILE").unwrap_or_else(|| "default".into());
         if let Some(region) = non_empty("AWS_REGION")
             .or_else(|| non_empty("AWS_DEFAULT_REGION"))
@@ -419,10 +441,14 @@ mod tests {
             "AWS_CONFIG_FILE" => Some(f.display().to_string()),
             _ => None,
         };
-        let b = ClientBuilder::default().load_env_with(env);
-        assert_eq!(b.region.as_deref(), Some("ap-south-1"));
-        let creds = b.credentials.unwrap().provide_credentials().await.unwrap();
-        assert_eq!(creds.access_key_id(), "AKWORK");
+        // Read with blocking calls, and on tokio's blocking pool: the same settings.
+        let blocking = ClientBuilder::default().load_env_with(env.clone());
+        let pooled = ClientBuilder::default().load_env_async_with(env).await;
+        for b in [blocking, pooled] {
+            assert_eq!(b.region.as_deref(), Some("ap-south-1"));
+            let creds = b.credentials.unwrap().provide_credentials().await.unwrap();
+            assert_eq!(creds.access_key_id(), "AKWORK");
+        }
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

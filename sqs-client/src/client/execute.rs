@@ -77,10 +77,11 @@ impl Client {
         ClientBuilder::default().load_env().build()
     }
 
-    /// Like [`Client::from_env`], and when neither the environment nor the profile names a
-    /// region, asks EC2 instance metadata for it (unless `AWS_EC2_METADATA_DISABLED=true`).
+    /// Like [`Client::from_env`], without blocking the runtime's thread to read the shared
+    /// files; and when neither the environment nor the profile names a region, asks EC2
+    /// instance metadata for it (unless `AWS_EC2_METADATA_DISABLED=true`).
     pub async fn load_from_env() -> Result<Self, Error> {
-        let mut builder = ClientBuilder::default().load_env();
+        let mut builder = ClientBuilder::default().load_env_async().await;
         if let Some(imds) = crate::credentials::ImdsProvider::from_env() {
             builder = builder.region_from_imds(&imds).await;
         }
