@@ -26,11 +26,11 @@
 //! - One execute path for all 23 operations, which asks each [`Operation`] what it needs:
 //!   [`Operation::validate`] (every documented limit) and [`Operation::check`] (message size
 //!   with attributes, allowed characters, attribute names, batch totals, distinct entry ids),
-//!   encoding in AWS JSON 1.0 or AWS Query ([`Protocol`]), SigV4 signing (the derived key cached
-//!   per day), sending with connect / attempt / operation timeouts (a long poll's attempt
-//!   timeout exceeds its wait: [`Operation::long_poll`]), retries ([`RetryConfig`]: standard or
-//!   adaptive, backoff with jitter, a retry budget), decoding, and MD5 verification of what was
-//!   sent and received ([`Operation::verify`]).
+//!   encoding in AWS JSON 1.0 or AWS Query ([`Protocol`]), SigV4 signing with `aws-sigv4`,
+//!   sending with connect / attempt / operation timeouts (a long poll's attempt timeout exceeds
+//!   its wait: [`Operation::long_poll`]), retries ([`RetryConfig`]: standard or adaptive,
+//!   backoff with jitter, a retry budget), decoding, and MD5 verification of what was sent and
+//!   received ([`Operation::verify`]).
 //! - Models in [`operation`] and [`types`], re-exported from the `sqs-model` crate (generated
 //!   by `sqs-codegen` from the project's own API description); enums keep unknown values;
 //!   [`ErrorCode`] recognises a modeled error by shape name or Query code.

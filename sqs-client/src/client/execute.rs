@@ -8,7 +8,6 @@ use bytes::Bytes;
 use sqs_model::{Limits, Operation};
 use tracing::Instrument;
 
-use crate::auth::Signer;
 use crate::config::{ClientBuilder, Config, Protocol, regional_endpoint};
 use crate::error::Error;
 use crate::retry::{RateLimiter, RetryMode, TokenBucket};
@@ -38,7 +37,6 @@ pub(super) struct Inner {
     /// The endpoint requests go to unless they are sent to their queue's host.
     pub(super) endpoint: reqwest::Url,
     pub(super) http: reqwest::Client,
-    pub(super) signer: Signer,
     pub(super) bucket: TokenBucket,
     pub(super) limiter: Option<RateLimiter>,
     pub(super) limits: Limits,
@@ -115,7 +113,6 @@ impl Client {
                 config,
                 endpoint,
                 http,
-                signer: Signer::default(),
                 bucket: TokenBucket::default(),
                 limiter,
                 limits,
@@ -184,6 +181,8 @@ impl Client {
             Vec::new()
         };
         let url = self.url_for(input)?;
+        // SigV4's payload hash, taken once: every attempt sends the same body.
+        let payload_hash = crate::auth::payload_hash(&body);
         // A long poll's wait is added to both timeouts, so that waiting is never a timeout.
         let long_poll = input.long_poll().unwrap_or_default();
         let attempt_timeout = config.timeouts.attempt + long_poll;
@@ -193,7 +192,7 @@ impl Client {
         // and its own limit, so a single timer runs at a time.
         let deadline = Instant::now() + operation_timeout;
         let mut output = self
-            .attempts::<O>(&url, body, attempt_timeout, deadline)
+            .attempts::<O>(&url, body, &payload_hash, attempt_timeout, deadline)
             .await?;
         if verifying {
             input

@@ -4,12 +4,11 @@
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue};
 use sqs_model::Operation;
 use sqs_model::wire;
 use tracing::Instrument;
 
-use crate::auth::SigningInput;
+use crate::auth::{self, SigningInput};
 use crate::config::Protocol;
 use crate::error::{Error, ErrorKind};
 
@@ -18,14 +17,6 @@ use super::execute::*;
 const JSON_CONTENT_TYPE: &str = "application/x-amz-json-1.0";
 const QUERY_CONTENT_TYPE: &str = "application/x-www-form-urlencoded; charset=utf-8";
 
-// Header names and fixed values made once (a name given as `&str` is parsed on every request).
-const X_AMZ_DATE: HeaderName = HeaderName::from_static("x-amz-date");
-const X_AMZ_TARGET: HeaderName = HeaderName::from_static("x-amz-target");
-const X_AMZN_QUERY_MODE: HeaderName = HeaderName::from_static("x-amzn-query-mode");
-const X_AMZ_SECURITY_TOKEN: HeaderName = HeaderName::from_static("x-amz-security-token");
-const TRUE: HeaderValue = HeaderValue::from_static("true");
-const JSON_CONTENT_TYPE_VALUE: HeaderValue = HeaderValue::from_static(JSON_CONTENT_TYPE);
-const QUERY_CONTENT_TYPE_VALUE: HeaderValue = HeaderValue::from_static(QUERY_CONTENT_TYPE);
 const SIGNING_NAME: &str = "sqs";
 
 /// One HTTP answer, read to the end.
@@ -42,6 +33,7 @@ impl Client {
         &self,
         url: &reqwest::Url,
         body: Bytes,
+        payload_hash: &str,
         attempt_timeout: Duration,
         deadline: Instant,
     ) -> Result<O::Output, Error> {
@@ -68,7 +60,7 @@ impl Client {
             }
             let span = tracing::debug_span!("sqs.attempt", attempt, status = tracing::field::Empty);
             let result = self
-                .attempt::<O>(url, body.clone(), attempt_timeout, deadline)
+                .attempt::<O>(url, body.clone(), payload_hash, attempt_timeout, deadline)
                 .instrument(span)
                 .await;
             let err = match result {
@@ -119,11 +111,17 @@ impl Client {
         &self,
         url: &reqwest::Url,
         body: Bytes,
+        payload_hash: &str,
         attempt_timeout: Duration,
         deadline: Instant,
     ) -> Result<O::Output, Error> {
         let limit = (Instant::now() + attempt_timeout).min(deadline);
-        match tokio::time::timeout_at(limit.into(), self.attempt_untimed::<O>(url, body)).await {
+        match tokio::time::timeout_at(
+            limit.into(),
+            self.attempt_untimed::<O>(url, body, payload_hash),
+        )
+        .await
+        {
             Ok(result) => result,
             Err(_) if limit == deadline => Err(Error::timeout(
                 O::NAME,
@@ -140,6 +138,7 @@ impl Client {
         &self,
         url: &reqwest::Url,
         body: Bytes,
+        payload_hash: &str,
     ) -> Result<O::Output, Error> {
         let inner = &self.inner;
         let config = &inner.config;
@@ -148,40 +147,28 @@ impl Client {
             .provide_credentials()
             .await
             .map_err(|e| Error::credentials(O::NAME, e))?;
-        let host = match url.port() {
-            Some(port) => format!("{}:{port}", url.host_str().unwrap_or_default()),
-            None => url.host_str().unwrap_or_default().to_owned(),
+        let (content_type, target) = match config.protocol {
+            Protocol::AwsJson1_0 => (JSON_CONTENT_TYPE, Some(O::TARGET)),
+            Protocol::AwsQuery => (QUERY_CONTENT_TYPE, None),
         };
-        let (content_type, content_type_value, target) = match config.protocol {
-            Protocol::AwsJson1_0 => (JSON_CONTENT_TYPE, JSON_CONTENT_TYPE_VALUE, Some(O::TARGET)),
-            Protocol::AwsQuery => (QUERY_CONTENT_TYPE, QUERY_CONTENT_TYPE_VALUE, None),
-        };
-        let signed = inner.signer.sign(&SigningInput {
-            host: &host,
-            path: url.path(),
+        // Signed anew on every attempt, with the credentials of the moment.
+        let headers = auth::signed_headers(&SigningInput {
+            url,
             content_type,
             target,
-            body: &body,
+            query_mode: target.is_some(),
+            payload_hash,
             region: &config.region,
             service: SIGNING_NAME,
             key_id: credentials.access_key_id(),
             secret: credentials.secret_access_key(),
             session_token: credentials.session_token(),
             now: SystemTime::now(),
-        });
-        let mut request = inner
-            .http
-            .post(url.clone())
-            .header(CONTENT_TYPE, content_type_value)
-            .header(X_AMZ_DATE, signed.amz_date)
-            .header(AUTHORIZATION, signed.authorization);
-        if let Some(target) = target {
-            request = request
-                .header(X_AMZ_TARGET, HeaderValue::from_static(target))
-                .header(X_AMZN_QUERY_MODE, TRUE);
-        }
-        if let Some(token) = credentials.session_token() {
-            request = request.header(X_AMZ_SECURITY_TOKEN, token);
+        })
+        .map_err(|why| Error::config(O::NAME, format!("the request cannot be signed: {why}")))?;
+        let mut request = inner.http.post(url.clone());
+        for (name, value) in headers {
+            request = request.header(name, value);
         }
         let send = async {
             let response = request

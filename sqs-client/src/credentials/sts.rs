@@ -9,7 +9,7 @@ use super::identity::{
     Credentials, CredentialsError, CredentialsFuture, ProvideCredentials, SharedCredentialsProvider,
 };
 use super::providers::endpoint_client;
-use crate::auth::{Signer, SigningInput};
+use crate::auth::{SigningInput, payload_hash, signed_headers};
 use sqs_model::wire;
 
 const WEB_IDENTITY: &str = "web identity";
@@ -44,34 +44,31 @@ async fn call(
 ) -> Result<Credentials, CredentialsError> {
     let http = endpoint_client(provider, Duration::from_secs(10))?;
     let content_type = "application/x-www-form-urlencoded; charset=utf-8";
-    let mut request = http.post(endpoint).header("content-type", content_type);
-    if let Some((creds, region)) = signing {
-        let url = reqwest::Url::parse(endpoint).map_err(|e| {
-            CredentialsError::new(provider, format!("STS endpoint {endpoint:?}: {e}"))
-        })?;
-        let host = match url.port() {
-            Some(p) => format!("{}:{p}", url.host_str().unwrap_or_default()),
-            None => url.host_str().unwrap_or_default().to_owned(),
-        };
-        let signed = Signer::default().sign(&SigningInput {
-            host: &host,
-            path: url.path(),
-            content_type,
-            target: None,
-            body: form.as_bytes(),
-            region,
-            service: "sts",
-            key_id: creds.access_key_id(),
-            secret: creds.secret_access_key(),
-            session_token: creds.session_token(),
-            now: SystemTime::now(),
-        });
-        request = request
-            .header("x-amz-date", signed.amz_date)
-            .header("authorization", signed.authorization);
-        if let Some(token) = creds.session_token() {
-            request = request.header("x-amz-security-token", token);
+    let url = reqwest::Url::parse(endpoint)
+        .map_err(|e| CredentialsError::new(provider, format!("STS endpoint {endpoint:?}: {e}")))?;
+    let mut request = http.post(url.as_str());
+    match signing {
+        Some((creds, region)) => {
+            let payload_hash = payload_hash(form.as_bytes());
+            let headers = signed_headers(&SigningInput {
+                url: &url,
+                content_type,
+                target: None,
+                query_mode: false,
+                payload_hash: &payload_hash,
+                region,
+                service: "sts",
+                key_id: creds.access_key_id(),
+                secret: creds.secret_access_key(),
+                session_token: creds.session_token(),
+                now: SystemTime::now(),
+            })
+            .map_err(|why| CredentialsError::new(provider, why))?;
+            for (name, value) in headers {
+                request = request.header(name, value);
+            }
         }
+        None => request = request.header("content-type", content_type),
     }
     let response = request
         .body(form)
