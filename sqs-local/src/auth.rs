@@ -1,9 +1,19 @@
 //! Optional SigV4 verification: with key pairs configured, every request must carry an
-//! `Authorization` header signed with one of them, as AWS checks it (canonical request, string to
-//! sign, derived key). The clock skew of `x-amz-date` is not checked.
+//! `Authorization` header signed with one of them. The expected signature is computed by
+//! `aws-sigv4`, the signer the client uses too, from what was received: the method, the URL
+//! with the `Host` it was sent to, exactly the headers the request names in `SignedHeaders`,
+//! the time of its `X-Amz-Date` and the SHA-256 of the body bytes received. Signer and verifier
+//! so share one canonicalization that neither of us wrote.
+//!
+//! Not checked yet: the clock skew of `X-Amz-Date`, the credential scope's region and service.
 
 use std::collections::HashMap;
+use std::time::{Duration, SystemTime};
 
+use aws_credential_types::Credentials;
+use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
+use aws_sigv4::sign::v4;
+use aws_smithy_runtime_api::client::identity::Identity;
 use hyper::http::request::Parts;
 use ring::digest::{SHA256, digest};
 use sqs_model::wire::hex;
@@ -16,54 +26,36 @@ fn forbidden(code: &str, message: &str) -> ApiError {
     e
 }
 
-fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
-    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, key);
-    ring::hmac::sign(&key, data).as_ref().to_vec()
+fn incomplete(why: &str) -> ApiError {
+    forbidden("IncompleteSignature", why)
 }
 
-/// SigV4's signing key of a secret for a date (`YYYYMMDD`), region and service.
-fn signing_key(secret: &str, date: &str, region: &str, service: &str) -> Vec<u8> {
-    let k_date = hmac(format!("AWS4{secret}").as_bytes(), date.as_bytes());
-    let k_region = hmac(&k_date, region.as_bytes());
-    let k_service = hmac(&k_region, service.as_bytes());
-    hmac(&k_service, b"aws4_request")
-}
-
-/// AWS's URI encoding: unreserved characters as they are, everything else `%XX`.
-fn uri_encode(text: &str, keep_slash: bool) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) || (keep_slash && b == b'/') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
+/// `YYYYMMDDTHHMMSSZ` as an instant, or `None` when it is not one.
+fn parse_amz_date(text: &str) -> Option<SystemTime> {
+    let b = text.as_bytes();
+    if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' {
+        return None;
     }
-    out
-}
-
-fn percent_decode(text: &str) -> String {
-    form_decode(text.replace('+', "%2B").as_bytes())
-}
-
-fn form_decode(bytes: &[u8]) -> String {
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && let Some(v) = bytes
-                .get(i + 1..i + 3)
-                .and_then(|h| std::str::from_utf8(h).ok())
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-        {
-            out.push(v);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
+    let num = |range: std::ops::Range<usize>| -> Option<i64> {
+        let s = text.get(range)?;
+        s.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| s.parse().ok())?
+    };
+    let (y, m, d) = (num(0..4)?, num(4..6)?, num(6..8)?);
+    let (hh, mm, ss) = (num(9..11)?, num(11..13)?, num(13..15)?);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) || hh > 23 || mm > 59 || ss > 60 {
+        return None;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    // Days since 1970-01-01 of a civil date (proleptic Gregorian calendar).
+    let (y, m) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * m + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let secs = days * 86_400 + hh * 3600 + mm * 60 + ss;
+    Some(SystemTime::UNIX_EPOCH + Duration::from_secs(u64::try_from(secs).ok()?))
 }
 
 /// Checks a request's signature against the configured secrets; returns the access key id.
@@ -73,34 +65,30 @@ pub(crate) fn verify(
     body: &[u8],
 ) -> Result<String, ApiError> {
     let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
-    let missing = || {
+    let auth = header("authorization").ok_or_else(|| {
         forbidden(
             "MissingAuthenticationToken",
             "Request is missing Authentication Token",
         )
-    };
-    let auth = header("authorization").ok_or_else(missing)?;
+    })?;
     let rest = auth
         .strip_prefix("AWS4-HMAC-SHA256 ")
-        .ok_or_else(|| forbidden("IncompleteSignature", "Only AWS4-HMAC-SHA256 is accepted."))?;
+        .ok_or_else(|| incomplete("Only AWS4-HMAC-SHA256 is accepted."))?;
     let mut fields = HashMap::new();
     for part in rest.split(',') {
         if let Some((k, v)) = part.trim().split_once('=') {
             fields.insert(k, v);
         }
     }
-    let incomplete = || {
-        forbidden(
-            "IncompleteSignature",
-            "The Authorization header needs Credential, SignedHeaders and Signature.",
-        )
-    };
-    let credential = fields.get("Credential").ok_or_else(incomplete)?;
-    let signed_headers = fields.get("SignedHeaders").ok_or_else(incomplete)?;
-    let signature = fields.get("Signature").ok_or_else(incomplete)?;
-    let mut scope_parts = credential.splitn(2, '/');
-    let key_id = scope_parts.next().unwrap_or_default();
-    let scope = scope_parts.next().ok_or_else(incomplete)?;
+    let needs = "The Authorization header needs Credential, SignedHeaders and Signature.";
+    let credential = fields.get("Credential").ok_or_else(|| incomplete(needs))?;
+    let signed_headers = fields
+        .get("SignedHeaders")
+        .ok_or_else(|| incomplete(needs))?;
+    let signature = fields.get("Signature").ok_or_else(|| incomplete(needs))?;
+    let (key_id, scope) = credential
+        .split_once('/')
+        .ok_or_else(|| incomplete(needs))?;
     let secret = keys.get(key_id).ok_or_else(|| {
         forbidden(
             "InvalidClientTokenId",
@@ -108,68 +96,69 @@ pub(crate) fn verify(
         )
     })?;
     let scope_fields: Vec<&str> = scope.split('/').collect();
-    let [date, region, service, "aws4_request"] = scope_fields.as_slice() else {
-        return Err(incomplete());
+    let [_date, region, service, "aws4_request"] = scope_fields.as_slice() else {
+        return Err(incomplete(
+            "The credential scope must be date/region/service/aws4_request.",
+        ));
     };
-    let amz_date = header("x-amz-date").ok_or_else(incomplete)?;
+    let now = header("x-amz-date")
+        .and_then(parse_amz_date)
+        .ok_or_else(|| {
+            incomplete("The request needs an X-Amz-Date of the form YYYYMMDDTHHMMSSZ.")
+        })?;
+    // The signer wants the whole URL: hyper gives the path only, so the host comes from the
+    // Host header, without which no URL (and no signature) can be made.
+    let host = header("host")
+        .filter(|h| !h.is_empty() && h.parse::<hyper::http::uri::Authority>().is_ok())
+        .ok_or_else(|| incomplete("The request needs a Host header."))?;
+    let path_and_query = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+    let url = format!("http://{host}{path_and_query}");
 
-    // The canonical request.
-    let path = parts.uri.path();
-    let canonical_uri = uri_encode(&percent_decode(path), true);
-    let mut query: Vec<(String, String)> = parts
-        .uri
-        .query()
-        .unwrap_or_default()
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (
-                uri_encode(&percent_decode(k), false),
-                uri_encode(&percent_decode(v), false),
-            )
-        })
-        .collect();
-    query.sort();
-    let canonical_query = query
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join("&");
-    let mut canonical_headers = String::new();
+    // Exactly the headers the request says it signed (host and x-amz-date are the signer's own
+    // to add; the session token goes in through the identity).
+    let mut signed: Vec<(&str, &str)> = Vec::new();
     for name in signed_headers.split(';') {
-        let values: Vec<String> = parts
-            .headers
-            .get_all(name)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .map(|v| v.split_whitespace().collect::<Vec<_>>().join(" "))
-            .collect();
-        let value = if name == "host" && values.is_empty() {
-            parts
-                .uri
-                .authority()
-                .map(|a| a.to_string())
-                .unwrap_or_default()
-        } else {
-            values.join(",")
-        };
-        canonical_headers.push_str(&format!("{name}:{value}\n"));
+        if matches!(name, "host" | "x-amz-date" | "x-amz-security-token") {
+            continue;
+        }
+        for value in parts.headers.get_all(name) {
+            let value = value
+                .to_str()
+                .map_err(|_| incomplete(&format!("The signed header {name} is not valid text.")))?;
+            signed.push((name, value));
+        }
     }
-    let payload_hash = match header("x-amz-content-sha256") {
-        Some(h) if h != "UNSIGNED-PAYLOAD" => h.to_owned(),
-        _ => hex(digest(&SHA256, body).as_ref()),
-    };
-    let canonical_request = format!(
-        "{}\n{canonical_uri}\n{canonical_query}\n{canonical_headers}\n{signed_headers}\n{payload_hash}",
-        parts.method
-    );
-    let string_to_sign = format!(
-        "AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}",
-        hex(digest(&SHA256, canonical_request.as_bytes()).as_ref())
-    );
-    let k_signing = signing_key(secret, date, region, service);
-    let expected = hex(&hmac(&k_signing, string_to_sign.as_bytes()));
+    let identity: Identity = Credentials::new(
+        key_id,
+        secret.as_str(),
+        header("x-amz-security-token").map(str::to_owned),
+        None,
+        "sqs-local",
+    )
+    .into();
+    let mut settings = SigningSettings::default();
+    // Sign what the request names, no more and no less.
+    settings.excluded_headers = None;
+    let params = v4::SigningParams::builder()
+        .identity(&identity)
+        .region(region)
+        .name(service)
+        .time(now)
+        .settings(settings)
+        .build()
+        .map_err(|e| incomplete(&format!("The signature cannot be checked: {e}")))?
+        .into();
+    let payload_hash = hex(digest(&SHA256, body).as_ref());
+    let request = SignableRequest::new(
+        parts.method.as_str(),
+        url,
+        signed.into_iter(),
+        SignableBody::Precomputed(payload_hash),
+    )
+    .map_err(|e| incomplete(&format!("The request cannot be signed: {e}")))?;
+    let (_, expected) = sign(request, &params)
+        .map_err(|e| incomplete(&format!("The signature cannot be checked: {e}")))?
+        .into_parts();
     // Compare without an early exit.
     let same = expected.len() == signature.len()
         && expected
@@ -190,10 +179,113 @@ pub(crate) fn verify(
 mod tests {
     use super::*;
 
+    const T: u64 = 1_795_347_307; // 2026-11-22T11:35:07Z
+
+    /// A JSON request signed by `aws-sigv4` as a client signs it, with `extra` headers signed
+    /// too, then received with `body` (which may differ from the signed one).
+    fn signed_request(signed_body: &[u8], body_hash_header: bool, secret: &str) -> Parts {
+        let identity: Identity = Credentials::new("AKID", secret, None, None, "test").into();
+        let params = v4::SigningParams::builder()
+            .identity(&identity)
+            .region("us-east-1")
+            .name("sqs")
+            .time(SystemTime::UNIX_EPOCH + Duration::from_secs(T))
+            .settings(SigningSettings::default())
+            .build()
+            .unwrap()
+            .into();
+        let hash = hex(digest(&SHA256, signed_body).as_ref());
+        let mut headers = vec![
+            ("content-type", "application/x-amz-json-1.0"),
+            ("x-amz-target", "AmazonSQS.GetQueueUrl"),
+        ];
+        if body_hash_header {
+            headers.push(("x-amz-content-sha256", hash.as_str()));
+        }
+        let signable = SignableRequest::new(
+            "POST",
+            "http://127.0.0.1:9324/",
+            headers.iter().copied(),
+            SignableBody::Precomputed(hash.clone()),
+        )
+        .unwrap();
+        let (instructions, _) = sign(signable, &params).unwrap().into_parts();
+        let mut request = hyper::http::Request::builder()
+            .method("POST")
+            .uri("/")
+            .header("host", "127.0.0.1:9324");
+        for (name, value) in headers.iter().copied().chain(instructions.headers()) {
+            request = request.header(name, value);
+        }
+        request.body(()).unwrap().into_parts().0
+    }
+
+    fn keys() -> HashMap<String, String> {
+        HashMap::from([("AKID".to_owned(), "secret".to_owned())])
+    }
+
+    fn code(result: Result<String, ApiError>) -> String {
+        result.map_or_else(|e| e.query_code().to_owned(), |key| format!("ok {key}"))
+    }
+
     #[test]
-    fn uri_encoding_keeps_unreserved_characters_only() {
-        assert_eq!(uri_encode("a b/c~d+é", false), "a%20b%2Fc~d%2B%C3%A9");
-        assert_eq!(uri_encode("/000000000000/q", true), "/000000000000/q");
-        assert_eq!(percent_decode("a%20b+c"), "a b+c");
+    fn a_request_is_checked_against_the_bytes_received() {
+        let get_url = br#"{"QueueName":"jobs"}"#;
+        let delete = br#"{"QueueUrl":"http://127.0.0.1:9324/000000000000/jobs"}"#;
+        let parts = signed_request(get_url, false, "secret");
+        assert_eq!(code(verify(&keys(), &parts, get_url)), "ok AKID");
+        // The same signed headers with another body: refused.
+        assert_eq!(
+            code(verify(&keys(), &parts, delete)),
+            "SignatureDoesNotMatch"
+        );
+        // A signed X-Amz-Content-Sha256 does not vouch for a body that does not match it.
+        let parts = signed_request(get_url, true, "secret");
+        assert_eq!(code(verify(&keys(), &parts, get_url)), "ok AKID");
+        assert_eq!(
+            code(verify(&keys(), &parts, delete)),
+            "SignatureDoesNotMatch"
+        );
+        // Another secret.
+        let parts = signed_request(get_url, false, "wrong");
+        assert_eq!(
+            code(verify(&keys(), &parts, get_url)),
+            "SignatureDoesNotMatch"
+        );
+    }
+
+    #[test]
+    fn what_the_signature_leaves_out_is_refused() {
+        let body = br#"{"QueueName":"jobs"}"#;
+        let mut parts = signed_request(body, false, "secret");
+        let auth = parts.headers["authorization"].to_str().unwrap().to_owned();
+        // A target the signature does not cover: the signed list without x-amz-target.
+        let unsigned_target = auth.replace(";x-amz-target,", ",");
+        parts
+            .headers
+            .insert("authorization", unsigned_target.parse().unwrap());
+        assert_eq!(code(verify(&keys(), &parts, body)), "SignatureDoesNotMatch");
+        // No Host: no URL to check the signature against, refused rather than a panic.
+        let mut parts = signed_request(body, false, "secret");
+        parts.headers.remove("host");
+        assert_eq!(code(verify(&keys(), &parts, body)), "IncompleteSignature");
+    }
+
+    #[test]
+    fn amz_dates_are_read_as_utc_instants() {
+        let at = |secs: u64| Some(SystemTime::UNIX_EPOCH + Duration::from_secs(secs));
+        assert_eq!(parse_amz_date("19700101T000000Z"), at(0));
+        assert_eq!(parse_amz_date("20261122T113507Z"), at(1_795_347_307));
+        assert_eq!(parse_amz_date("20240229T235959Z"), at(1_709_251_199));
+        assert_eq!(parse_amz_date("20000301T000000Z"), at(951_868_800));
+        for bad in [
+            "",
+            "20261122T113507",
+            "2026-11-22T11:35Z",
+            "20261322T113507Z",
+            "2026112xT113507Z",
+        ] {
+            assert_eq!(parse_amz_date(bad), None, "{bad:?}");
+        }
     }
 }

@@ -34,8 +34,11 @@
 //! State lives in memory and goes with the process. By default signatures are not checked: any
 //! credentials are accepted. With [`Config::verify_signatures`] every request must be signed
 //! (SigV4) with one of the configured key pairs, or it is refused as AWS refuses it
-//! (`InvalidClientTokenId`, `SignatureDoesNotMatch`, HTTP 403). The access key id becomes the
-//! messages' `SenderId`.
+//! (`InvalidClientTokenId`, `SignatureDoesNotMatch`, HTTP 403). The expected signature is
+//! computed by `aws-sigv4` from what was received (the body's own SHA-256, exactly the signed
+//! headers, the `Host` the request was sent to). Not checked yet: how old `X-Amz-Date` is, and
+//! the region and service of the credential scope. The access key id becomes the messages'
+//! `SenderId`.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
