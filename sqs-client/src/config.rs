@@ -336,6 +336,63 @@ impl ClientBuilder {
     }
 }
 
+#[cfg(feature = "aws-config")]
+impl ClientBuilder {
+    /// Takes what an `aws-config` [`SdkConfig`](aws_types::SdkConfig) holds (feature
+    /// `aws-config`), so that a program that already loads one for other services configures
+    /// this client with one line: the region, the endpoint URL, the credentials provider (used
+    /// as ours through [`AwsSdkProvider`](crate::credentials::AwsSdkProvider)), the retry mode,
+    /// attempts and backoff, and the connect, attempt and operation timeouts. What the
+    /// `SdkConfig` does not set stays as it is on the builder. (Its app name is not used: this
+    /// client sends no user agent of its own.)
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), sqs_client::Error> {
+    /// # let sdk_config = aws_types::SdkConfig::builder().build();
+    /// // let sdk_config = aws_config::load_from_env().await;
+    /// let client = sqs_client::Client::builder().sdk_config(&sdk_config).build()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn sdk_config(mut self, config: &aws_types::SdkConfig) -> Self {
+        use aws_smithy_types::retry::RetryMode as SdkRetryMode;
+
+        if let Some(region) = config.region() {
+            self.region = Some(region.as_ref().to_owned());
+        }
+        if let Some(url) = config.endpoint_url() {
+            self.endpoint.url = Some(url.to_owned());
+        }
+        if let Some(provider) = config.credentials_provider() {
+            self.credentials = Some(Arc::new(credentials::AwsSdkProvider::new(provider)));
+        }
+        if let Some(retry) = config.retry_config() {
+            let mode = match retry.mode() {
+                SdkRetryMode::Adaptive => RetryMode::Adaptive,
+                _ => RetryMode::Standard,
+            };
+            let throttling = self.retry.throttling_backoff;
+            self.retry = self
+                .retry
+                .clone()
+                .mode(mode)
+                .max_attempts(retry.max_attempts())
+                .backoff(retry.initial_backoff(), throttling, retry.max_backoff());
+        }
+        if let Some(timeouts) = config.timeout_config() {
+            if let Some(connect) = timeouts.connect_timeout() {
+                self.timeouts.connect = connect;
+            }
+            if let Some(attempt) = timeouts.operation_attempt_timeout() {
+                self.timeouts.attempt = attempt;
+            }
+            if let Some(operation) = timeouts.operation_timeout() {
+                self.timeouts.operation = operation;
+            }
+        }
+        self
+    }
+}
+
 impl From<Credentials> for SharedCredentialsProvider {
     fn from(c: Credentials) -> Self {
         Arc::new(c)
@@ -407,6 +464,45 @@ mod tests {
         let from_env = ClientBuilder::default().load_env_with(env);
         let creds = from_env.credentials.unwrap().provide_credentials().await;
         assert_eq!(creds.unwrap().access_key_id(), "AKENV");
+    }
+
+    #[cfg(feature = "aws-config")]
+    #[tokio::test]
+    async fn an_sdk_config_sets_what_it_holds() {
+        use aws_types::sdk_config::{RetryConfig as SdkRetry, TimeoutConfig};
+        let sdk = aws_types::SdkConfig::builder()
+            .region(aws_types::region::Region::new("eu-north-1"))
+            .endpoint_url("http://127.0.0.1:9324")
+            .credentials_provider(aws_types::sdk_config::SharedCredentialsProvider::new(
+                aws_credential_types::Credentials::new("AKSDK", "s", None, None, "test"),
+            ))
+            .retry_config(SdkRetry::adaptive().with_max_attempts(7))
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_millis(1500))
+                    .operation_attempt_timeout(Duration::from_secs(4))
+                    .build(),
+            )
+            .build();
+        let b = ClientBuilder::default()
+            .timeouts(Timeouts {
+                operation: Duration::from_secs(99),
+                ..Timeouts::default()
+            })
+            .sdk_config(&sdk);
+        assert_eq!(b.region.as_deref(), Some("eu-north-1"));
+        assert_eq!(b.endpoint.url.as_deref(), Some("http://127.0.0.1:9324"));
+        assert_eq!(
+            (b.retry.mode, b.retry.max_attempts),
+            (RetryMode::Adaptive, 7)
+        );
+        assert_eq!(b.timeouts.connect, Duration::from_millis(1500));
+        assert_eq!(b.timeouts.attempt, Duration::from_secs(4));
+        // Not in the SdkConfig: as the builder had it.
+        assert_eq!(b.timeouts.operation, Duration::from_secs(99));
+        let creds = b.credentials.clone().unwrap().provide_credentials().await;
+        assert_eq!(creds.unwrap().access_key_id(), "AKSDK");
+        assert!(b.build().is_ok());
     }
 
     #[test]

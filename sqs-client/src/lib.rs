@@ -46,7 +46,9 @@
 //!
 //! # Feature flags
 //!
-//! - `aws-config`: use any `aws-credential-types` provider (SSO, an `SdkConfig`'s) as ours.
+//! - `aws-config`: configure the client from an `aws-config` `SdkConfig`
+//!   (`ClientBuilder::sdk_config`), and use any `aws-credential-types` provider (SSO, an
+//!   `SdkConfig`'s) as ours.
 //!
 //! # Errors
 //!
