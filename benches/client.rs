@@ -10,7 +10,9 @@
 //! BYTES (default 1024; for `perf`, and to tell the cost per batch from the cost per byte);
 //! `-- unbatched N` only N single sends at concurrency 64; `-- ratio [ROUNDS]` alternates
 //! unbatched and batched rounds at concurrency 64 and prints each round's ratio and the median;
-//! `-- linger` sends through the Batcher with 1 to 64 callers at linger times of 1 to 10 ms.
+//! `-- linger` sends through the Batcher with 1 to 64 callers at linger times of 1 to 10 ms;
+//! `-- receive N` makes N ReceiveMessage calls at concurrency 64, each answered with ten
+//! messages of 1 KiB (their digests checked), and gives the cost per received message.
 //!
 //! The endpoint answers SendMessage, SendMessageBatch, ReceiveMessage and DeleteMessage in AWS
 //! JSON 1.0 with correct MD5 digests, over keep-alive HTTP/1.1. It keeps its own work small: it
@@ -119,6 +121,18 @@ fn main() {
                         batcher.close().await;
                     }
                 }
+            });
+        }
+        Some("receive") => {
+            let n = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(20_000);
+            let (_server, client) = start(&runtime);
+            runtime.block_on(async {
+                receives(&client, 1_000, 64).await;
+                report(
+                    "ReceiveMessage, 10 x 1 KiB, concurrency 64 (messages)",
+                    || receives(&client, n, 64),
+                )
+                .await;
             });
         }
         Some("batched") => {
@@ -339,6 +353,37 @@ async fn sends(client: &Client, n: usize, concurrency: usize) -> usize {
     n
 }
 
+/// `n` receives of ten messages each, `concurrency` at a time; returns the messages received.
+async fn receives(client: &Client, n: usize, concurrency: usize) -> usize {
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let workers: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let (client, next) = (client.clone(), next.clone());
+            tokio::spawn(async move {
+                let mut received = 0;
+                while next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < n {
+                    let got = client
+                        .receive_message()
+                        .queue_url(QUEUE)
+                        .max_number_of_messages(10)
+                        .wait_time_seconds(0)
+                        .send()
+                        .await
+                        .unwrap();
+                    received += got.messages.map_or(0, |m| m.len());
+                }
+                received
+            })
+        })
+        .collect();
+    let mut received = 0;
+    for w in workers {
+        received += w.await.unwrap();
+    }
+    assert_eq!(received, n * 10, "every receive brings ten messages");
+    received
+}
+
 async fn cycles(client: &Client, n: usize, concurrency: usize, body: &str) -> usize {
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let workers: Vec<_> = (0..concurrency)
@@ -386,16 +431,22 @@ async fn serve(port: u16) {
         .await
         .unwrap();
     let body = "x".repeat(1024);
-    let receive_answer: Arc<str> = format!(
-        r#"{{"Messages": [{{"MessageId": "m1", "ReceiptHandle": "rh-1", "MD5OfBody": "{}", "Body": "{body}"}}]}}"#,
-        hex::encode(Md5::digest(body.as_bytes()))
-    )
-    .into();
+    let message = |i: usize| {
+        // Ten different bodies, so that no digest can be reused.
+        let body = format!("{i}{}", &body[1..]);
+        format!(
+            r#"{{"MessageId": "m{i}", "ReceiptHandle": "rh-{i}", "MD5OfBody": "{}", "Body": "{body}"}}"#,
+            hex::encode(Md5::digest(body.as_bytes()))
+        )
+    };
+    let one: Arc<str> = format!(r#"{{"Messages": [{}]}}"#, message(0)).into();
+    let ten: Vec<String> = (0..10).map(message).collect();
+    let ten: Arc<str> = format!(r#"{{"Messages": [{}]}}"#, ten.join(", ")).into();
     loop {
         let Ok((stream, _)) = listener.accept().await else {
             continue;
         };
-        tokio::spawn(connection(stream, receive_answer.clone()));
+        tokio::spawn(connection(stream, one.clone(), ten.clone()));
     }
 }
 
@@ -410,7 +461,8 @@ enum Target {
 
 /// One keep-alive connection. Requests are read into one buffer kept for the connection's life
 /// and answered from where they lie in it: a request costs no allocation and no copy of its own.
-async fn connection(mut stream: tokio::net::TcpStream, receive_answer: Arc<str>) {
+/// `one` and `ten` answer a ReceiveMessage asking for one message and for ten.
+async fn connection(mut stream: tokio::net::TcpStream, one: Arc<str>, ten: Arc<str>) {
     let _ = stream.set_nodelay(true);
     let mut buf = vec![0u8; 64 * 1024];
     let (mut start, mut end) = (0usize, 0usize);
@@ -441,7 +493,10 @@ async fn connection(mut stream: tokio::net::TcpStream, receive_answer: Arc<str>)
                 answer.push_str(digests.of(&body.unwrap_or_default()));
                 answer.push_str(r#"", "MessageId": "5fea7756-0ea4-451a-a703-a558b933e274"}"#);
             }
-            Target::Receive => answer.push_str(&receive_answer),
+            Target::Receive => {
+                let asks_ten = memchr::memmem::find(request, br#""MaxNumberOfMessages":10"#);
+                answer.push_str(if asks_ten.is_some() { &ten } else { &one });
+            }
             Target::Batch => {
                 answer.push_str(r#"{"Successful": ["#);
                 let ids = strings(request, br#""Id":""#);
