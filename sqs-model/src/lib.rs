@@ -52,8 +52,6 @@ pub mod checks;
 mod codec;
 mod hex;
 mod md5;
-#[cfg(test)]
-mod request_json_tests;
 #[rustfmt::skip] // formatted by sqs-codegen (prettyplease); the freshness test compares it byte for byte
 mod generated;
 

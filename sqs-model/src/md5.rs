@@ -1,8 +1,13 @@
 //! MD5 (RFC 1321), for the digests SQS puts on messages.
 //!
-//! Here because the digests are integrity checks on every message, not security, and the whole
-//! algorithm is smaller than the five crates a generic implementation brings into a user's
-//! build. Tested against the RFC's test suite and against the `md-5` crate.
+//! Our own rather than the `md-5` crate's because it is measurably cheaper where it counts: in
+//! `cargo bench --bench client -- receive 20000` (ten 1 KiB messages per ReceiveMessage,
+//! concurrency 64), client CPU per received message was 7.8, 7.0 and 7.3 µs with this code
+//! against 9.3, 10.1 and 8.4 µs with `md-5` 0.11 swapped in (three alternating runs on
+//! 2026-12-04, 2-vCPU Xeon VM): medians 7.3 and 9.3 µs, about 21% of the client's CPU per
+//! message, over the 10% the project asks of its own code. The digests are integrity checks on
+//! every message, not security. Tested against the RFC's test suite, and differentially against
+//! `md-5`: at chosen lengths and splits, and on a few thousand random inputs and groups each run.
 //!
 //! MD5 is a chain of dependent steps, so one message keeps a CPU core's arithmetic units mostly
 //! waiting. [`digest_many`] hashes several messages at once (a batch or a receive carries up to
@@ -464,6 +469,38 @@ mod tests {
             for (input, got) in inputs.iter().zip(&many) {
                 let theirs = md5_oracle::Md5::digest(input);
                 assert_eq!(got.as_slice(), theirs.as_slice(), "length {}", input.len());
+            }
+        }
+    }
+
+    /// A bounded random differential run against `md-5` (in place of a fuzz target, which needs
+    /// a nightly toolchain): random groups of up to twelve random inputs of up to 2,100 bytes.
+    /// `SQS_MD5_SEED` picks another seed; `SQS_MD5_CASES` runs more cases.
+    #[test]
+    fn agrees_with_the_md5_crate_on_random_inputs() {
+        let env = |k: &str| std::env::var(k).ok().and_then(|v| v.parse::<u64>().ok());
+        let seed = env("SQS_MD5_SEED").unwrap_or(0x5157_5f4d_4435);
+        let cases = env("SQS_MD5_CASES").unwrap_or(3_000);
+        let mut rng = fastrand::Rng::with_seed(seed);
+        let data: Vec<u8> = (0..40_000).map(|_| rng.u8(..)).collect();
+        for case in 0..cases {
+            let count = rng.usize(0..=12);
+            let inputs: Vec<&[u8]> = (0..count)
+                .map(|_| {
+                    let len = rng.usize(0..=2_100);
+                    let at = rng.usize(0..data.len() - len);
+                    &data[at..at + len]
+                })
+                .collect();
+            let many = digest_many(&inputs);
+            for (input, got) in inputs.iter().zip(&many) {
+                let theirs = md5_oracle::Md5::digest(input);
+                assert_eq!(
+                    got.as_slice(),
+                    theirs.as_slice(),
+                    "seed {seed}, case {case}"
+                );
+                assert_eq!(digest(input).as_slice(), theirs.as_slice());
             }
         }
     }

@@ -7,9 +7,13 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use super::values::{DecodeError, EncodeError};
 
-/// Encodes a request body.
+/// Encodes a request body with `serde_json`. (A writer of our own that copied unescaped text in
+/// bulk was measured against it with `cargo bench --bench client -- unbatched 50000`, 1 KiB
+/// SendMessage at concurrency 64, three alternating runs on 2026-12-04: 64.6, 59.0 and 60.6 µs
+/// of client CPU per message with ours, 58.8, 57.2 and 56.4 µs with `serde_json`; it saved
+/// nothing measurable, so it went.)
 pub(crate) fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, EncodeError> {
-    super::json_write::to_vec(value)
+    serde_json::to_vec(value).map_err(|e| EncodeError::new(format!("JSON body: {e}")))
 }
 
 /// Decodes a success body; an empty body counts as `{}` (some servers answer a unit result so).

@@ -5,12 +5,11 @@
 //! produces for any Smithy model against it in isolation.
 //!
 //! The parts: `values` (blobs and codec errors), `validate`, `operation` (the trait the generated
-//! inputs implement), `json` / `json_write` (AWS JSON 1.0), `query` (AWS Query requests), `xml`
+//! inputs implement), `json` (AWS JSON 1.0, with serde_json), `query` (AWS Query requests), `xml`
 //! (AWS Query answers), `wire_error` (error bodies of both) and, with the `server` feature,
 //! `serve` (the service side). This module only declares and re-exports them.
 
 pub(crate) mod json;
-mod json_write;
 pub(crate) mod operation;
 pub(crate) mod query;
 #[cfg(feature = "server")]
