@@ -31,6 +31,8 @@
 //!   whether it may be retried without effect ([`Operation::IDEMPOTENT`]).
 //! - [`ErrorCode`] names every modeled error, recognised by shape name or AWS Query code.
 //! - [`checks`]: MD5 digests of bodies and attributes as SQS computes them, and message size.
+//! - [`batch`]: how single messages map to the entries of batch requests and back, for a
+//!   batching layer.
 //! - [`wire`]: the error bodies of both protocols, and the protocol constants.
 //! - `server` (feature `server`): the service side — requests of either protocol read into
 //!   inputs, outputs and errors written back, and the generated dispatch of an operation name
