@@ -1,0 +1,222 @@
+//! The fake SQS endpoint of the client bench, run in a child process (`--serve PORT`): it
+//! answers SendMessage, SendMessageBatch, ReceiveMessage and DeleteMessage in AWS JSON 1.0 with
+//! correct MD5 digests, over keep-alive HTTP/1.1, and keeps its own work small (see the bench's
+//! own documentation).
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use md5::{Digest, Md5};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// Serves on 127.0.0.1:`port` until the process is killed.
+pub(crate) async fn serve(port: u16) {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let body = "x".repeat(1024);
+    let message = |i: usize| {
+        // Ten different bodies, so that no digest can be reused.
+        let body = format!("{i}{}", &body[1..]);
+        format!(
+            r#"{{"MessageId": "m{i}", "ReceiptHandle": "rh-{i}", "MD5OfBody": "{}", "Body": "{body}"}}"#,
+            hex::encode(Md5::digest(body.as_bytes()))
+        )
+    };
+    let one: Arc<str> = format!(r#"{{"Messages": [{}]}}"#, message(0)).into();
+    let ten: Vec<String> = (0..10).map(message).collect();
+    let ten: Arc<str> = format!(r#"{{"Messages": [{}]}}"#, ten.join(", ")).into();
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
+        tokio::spawn(connection(stream, one.clone(), ten.clone()));
+    }
+}
+
+/// The operations the fake tells apart by their `X-Amz-Target`.
+#[derive(Clone, Copy)]
+enum Target {
+    Send,
+    Batch,
+    Receive,
+    Other,
+}
+
+/// One keep-alive connection. Requests are read into one buffer kept for the connection's life
+/// and answered from where they lie in it: a request costs no allocation and no copy of its own.
+/// `one` and `ten` answer a ReceiveMessage asking for one message and for ten.
+async fn connection(mut stream: tokio::net::TcpStream, one: Arc<str>, ten: Arc<str>) {
+    let _ = stream.set_nodelay(true);
+    let mut buf = vec![0u8; 64 * 1024];
+    let (mut start, mut end) = (0usize, 0usize);
+    let (mut answer, mut response) = (String::new(), String::new());
+    let mut digests = Digests::default();
+    let blank_line = memchr::memmem::Finder::new(b"\r\n\r\n");
+    loop {
+        let head_len = loop {
+            if let Some(i) = blank_line.find(&buf[start..end]) {
+                break i + 4;
+            }
+            if !fill(&mut stream, &mut buf, &mut start, &mut end).await {
+                return;
+            }
+        };
+        let (length, target) = head(&buf[start..start + head_len]);
+        while end - start < head_len + length {
+            if !fill(&mut stream, &mut buf, &mut start, &mut end).await {
+                return;
+            }
+        }
+        let request = &buf[start + head_len..start + head_len + length];
+        answer.clear();
+        match target {
+            Target::Send => {
+                let body = strings(request, br#""MessageBody":""#).next();
+                answer.push_str(r#"{"MD5OfMessageBody": ""#);
+                answer.push_str(digests.of(&body.unwrap_or_default()));
+                answer.push_str(r#"", "MessageId": "5fea7756-0ea4-451a-a703-a558b933e274"}"#);
+            }
+            Target::Receive => {
+                let asks_ten = memchr::memmem::find(request, br#""MaxNumberOfMessages":10"#);
+                answer.push_str(if asks_ten.is_some() { &ten } else { &one });
+            }
+            Target::Batch => {
+                answer.push_str(r#"{"Successful": ["#);
+                let ids = strings(request, br#""Id":""#);
+                let bodies = strings(request, br#""MessageBody":""#);
+                for (i, (id, body)) in ids.zip(bodies).enumerate() {
+                    if i > 0 {
+                        answer.push(',');
+                    }
+                    answer.push_str(r#"{"Id": ""#);
+                    answer.push_str(std::str::from_utf8(&id).unwrap_or_default());
+                    answer.push_str(r#"", "MD5OfMessageBody": ""#);
+                    answer.push_str(digests.of(&body));
+                    answer.push_str(r#"", "MessageId": "5fea7756-0ea4-451a-a703-a558b933e274"}"#);
+                }
+                answer.push_str("]}");
+            }
+            Target::Other => answer.push_str("{}"),
+        }
+        start += head_len + length;
+        if start == end {
+            (start, end) = (0, 0);
+        }
+        // Head and body in one write: one segment, one wake-up of the client.
+        response.clear();
+        let _ = write!(
+            response,
+            "HTTP/1.1 200 OK\r\ncontent-type: application/x-amz-json-1.0\r\nx-amzn-requestid: r\r\ncontent-length: {}\r\n\r\n{answer}",
+            answer.len()
+        );
+        if stream.write_all(response.as_bytes()).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Reads more of the connection into `buf[end..]`, first making room (moving what is unread to
+/// the front, or growing the buffer for a request larger than it). False once the peer is gone.
+async fn fill(
+    stream: &mut tokio::net::TcpStream,
+    buf: &mut Vec<u8>,
+    start: &mut usize,
+    end: &mut usize,
+) -> bool {
+    if *end == buf.len() {
+        if *start > 0 {
+            buf.copy_within(*start..*end, 0);
+            (*start, *end) = (0, *end - *start);
+        } else {
+            buf.resize(buf.len() * 2, 0);
+        }
+    }
+    match stream.read(&mut buf[*end..]).await {
+        Ok(n) if n > 0 => {
+            *end += n;
+            true
+        }
+        _ => false,
+    }
+}
+
+/// A request head's `Content-Length` and target.
+fn head(head: &[u8]) -> (usize, Target) {
+    let (mut length, mut target) = (0, Target::Other);
+    for line in head.split(|&b| b == b'\n') {
+        let line = std::str::from_utf8(line).unwrap_or_default();
+        let Some((name, value)) = line.split_once(':') else {
+            continue;
+        };
+        let value = value.trim();
+        if name.eq_ignore_ascii_case("content-length") {
+            length = value.parse().unwrap_or(0);
+        } else if name.eq_ignore_ascii_case("x-amz-target") {
+            target = match value {
+                "AmazonSQS.SendMessage" => Target::Send,
+                "AmazonSQS.SendMessageBatch" => Target::Batch,
+                "AmazonSQS.ReceiveMessage" => Target::Receive,
+                _ => Target::Other,
+            };
+        }
+    }
+    (length, target)
+}
+
+/// The string values that follow `key` (a member name with its colon and opening quote, as our
+/// compact JSON writes it) in a request, unescaped, in the order they come. The pattern cannot
+/// occur inside a string value: a quote there is always escaped.
+fn strings<'a>(
+    request: &'a [u8],
+    key: &'a [u8],
+) -> impl Iterator<Item = std::borrow::Cow<'a, [u8]>> + 'a {
+    memchr::memmem::find_iter(request, key).map(move |at| {
+        let value = &request[at + key.len()..];
+        // The closing quote: the first quote that no backslash escapes.
+        let (mut i, mut escaped) = (0, false);
+        loop {
+            match value
+                .get(i..)
+                .and_then(|rest| memchr::memchr2(b'"', b'\\', rest))
+            {
+                Some(j) if value[i + j] == b'"' => {
+                    i += j;
+                    break;
+                }
+                Some(j) => (i, escaped) = (i + j + 2, true),
+                None => {
+                    i = value.len();
+                    break;
+                }
+            }
+        }
+        let raw = &value[..i];
+        if escaped {
+            let quoted = request.get(at + key.len() - 1..at + key.len() + raw.len() + 1);
+            let text: String =
+                serde_json::from_slice(quoted.unwrap_or_default()).unwrap_or_default();
+            std::borrow::Cow::Owned(text.into_bytes())
+        } else {
+            std::borrow::Cow::Borrowed(raw)
+        }
+    })
+}
+
+/// The MD5 of the last body seen, so that the fake's own work stays small next to the client's
+/// (every body of a run is the same); a different body is digested afresh.
+#[derive(Default)]
+struct Digests {
+    body: Vec<u8>,
+    md5: String,
+}
+
+impl Digests {
+    fn of(&mut self, body: &[u8]) -> &str {
+        if self.md5.is_empty() || self.body != body {
+            self.body = body.to_owned();
+            self.md5 = hex::encode(Md5::digest(body));
+        }
+        &self.md5
+    }
+}
