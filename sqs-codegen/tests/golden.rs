@@ -60,6 +60,18 @@ fn unsupported_models_are_refused_with_the_shape_named() {
                "a#Op":{"type":"operation","input":{"target":"a#Missing"}}}}"#,
             "a#Missing",
         ),
+        // The project's traits: a hook that is no function name, a long poll on no member.
+        (
+            r#"{"smithy":"2.0","shapes":{"a#S":{"type":"service","operations":[{"target":"a#Op"}]},
+               "a#Op":{"type":"operation","traits":{"rs.sqs#clientHooks":{"check":"1st"}}}}}"#,
+            "a#Op: @clientHooks check must name a function",
+        ),
+        (
+            r#"{"smithy":"2.0","shapes":{"a#S":{"type":"service","operations":[{"target":"a#Op"}]},
+               "a#Op":{"type":"operation","input":{"target":"a#In"},"traits":{"rs.sqs#longPoll":{"waitMember":"Wait","whenAbsent":20}}},
+               "a#In":{"type":"structure","members":{"N":{"target":"smithy.api#String"}}}}}"#,
+            "@longPoll names Wait",
+        ),
         ("not json", "Smithy JSON AST"),
     ];
     for (model, needle) in cases {

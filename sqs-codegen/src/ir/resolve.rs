@@ -99,7 +99,7 @@ pub fn resolve(ast: &Ast) -> Result<Service, Error> {
                 .map(|v| {
                     v.as_str()
                         .filter(|f| {
-                            !f.is_empty()
+                            f.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
                                 && f.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
                         })
                         .map(str::to_owned)
