@@ -114,11 +114,13 @@ pub(crate) fn verify(
     let path_and_query = parts.uri.path_and_query().map_or("/", |p| p.as_str());
     let url = format!("http://{host}{path_and_query}");
 
-    // Exactly the headers the request says it signed (host and x-amz-date are the signer's own
-    // to add; the session token goes in through the identity).
+    // Exactly the headers the request says it signed, `host` with the value received (the
+    // signer would otherwise make one from the URL, without a default port). `x-amz-date` is
+    // the signer's own to add, from the time; the session token goes in through the identity.
+    // A list without `host` is signed with it all the same, so it cannot match.
     let mut signed: Vec<(&str, &str)> = Vec::new();
     for name in signed_headers.split(';') {
-        if matches!(name, "host" | "x-amz-date" | "x-amz-security-token") {
+        if matches!(name, "x-amz-date" | "x-amz-security-token") {
             continue;
         }
         for value in parts.headers.get_all(name) {
