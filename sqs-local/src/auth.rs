@@ -257,6 +257,40 @@ mod tests {
     }
 
     #[test]
+    fn a_host_with_its_default_port_is_checked_as_sent() {
+        // A client that sends (and signs) `Host: 127.0.0.1:80`.
+        let identity: Identity = Credentials::new("AKID", "secret", None, None, "test").into();
+        let params = v4::SigningParams::builder()
+            .identity(&identity)
+            .region("us-east-1")
+            .name("sqs")
+            .time(SystemTime::UNIX_EPOCH + Duration::from_secs(T))
+            .settings(SigningSettings::default())
+            .build()
+            .unwrap()
+            .into();
+        let body = b"Action=ListQueues&Version=2012-11-05";
+        let headers = [
+            ("content-type", "application/x-www-form-urlencoded"),
+            ("host", "127.0.0.1:80"),
+        ];
+        let signable = SignableRequest::new(
+            "POST",
+            "http://127.0.0.1:80/",
+            headers.iter().copied(),
+            SignableBody::Precomputed(hex(digest(&SHA256, body).as_ref())),
+        )
+        .unwrap();
+        let (instructions, _) = sign(signable, &params).unwrap().into_parts();
+        let mut request = hyper::http::Request::builder().method("POST").uri("/");
+        for (name, value) in headers.iter().copied().chain(instructions.headers()) {
+            request = request.header(name, value);
+        }
+        let parts = request.body(()).unwrap().into_parts().0;
+        assert_eq!(code(verify(&keys(), &parts, body)), "ok AKID");
+    }
+
+    #[test]
     fn what_the_signature_leaves_out_is_refused() {
         let body = br#"{"QueueName":"jobs"}"#;
         let mut parts = signed_request(body, false, "secret");
