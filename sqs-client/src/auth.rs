@@ -53,11 +53,23 @@ const X_AMZ_TARGET: HeaderName = HeaderName::from_static("x-amz-target");
 const X_AMZN_QUERY_MODE: HeaderName = HeaderName::from_static("x-amzn-query-mode");
 
 /// Every header of the request (reqwest adds `host` and `content-length` from the URL and the
-/// body), the signature's among them. Fails only on values no HTTP request could carry (a
-/// session token with a line break, say).
+/// body), the signature's among them. Fails only on credentials no HTTP header can carry (a
+/// session token with a line break, say), with a message that says which.
 pub(crate) fn signed_headers(
     input: &SigningInput<'_>,
 ) -> Result<Vec<(HeaderName, HeaderValue)>, String> {
+    let unsendable = |what: &str, value: &str| {
+        HeaderValue::from_str(value).is_err().then(|| {
+            format!("the {what} holds characters no HTTP header can carry (a line break?)")
+        })
+    };
+    if let Some(why) = unsendable("access key id", input.key_id).or_else(|| {
+        input
+            .session_token
+            .and_then(|t| unsendable("session token", t))
+    }) {
+        return Err(why);
+    }
     let mut signed: Vec<(&str, &str)> = vec![("content-type", input.content_type)];
     if let Some(target) = input.target {
         signed.push(("x-amz-target", target));
@@ -70,14 +82,18 @@ pub(crate) fn signed_headers(
         "sqs-client",
     )
     .into();
+    // Only the headers above are given to the signer, so the default list of headers to leave
+    // out (user-agent, x-amzn-trace-id, ...) has nothing to do but cost an allocation per call.
+    let mut settings = SigningSettings::default();
+    settings.excluded_headers = None;
     let params = v4::SigningParams::builder()
         .identity(&identity)
         .region(input.region)
         .name(input.service)
         .time(input.now)
-        .settings(SigningSettings::default())
+        .settings(settings)
         .build()
-        .map_err(|e| format!("signing: {e}"))?
+        .map_err(|e| e.to_string())?
         .into();
     let request = SignableRequest::new(
         "POST",
@@ -85,9 +101,9 @@ pub(crate) fn signed_headers(
         signed.iter().copied(),
         SignableBody::Precomputed(input.payload_hash.to_owned()),
     )
-    .map_err(|e| format!("signing: {e}"))?;
+    .map_err(|e| e.to_string())?;
     let (instructions, _signature) = sign(request, &params)
-        .map_err(|e| format!("signing: {e}"))?
+        .map_err(|e| e.to_string())?
         .into_parts();
 
     let mut headers = Vec::with_capacity(6);
@@ -100,10 +116,10 @@ pub(crate) fn signed_headers(
     }
     // `x-amz-date`, `authorization` and, with a session token, `x-amz-security-token`.
     for (name, value) in instructions.headers() {
-        let name = HeaderName::from_bytes(name.as_bytes())
-            .map_err(|e| format!("signing: header {name:?}: {e}"))?;
+        let name =
+            HeaderName::from_bytes(name.as_bytes()).map_err(|e| format!("header {name:?}: {e}"))?;
         let mut value = HeaderValue::from_str(value)
-            .map_err(|_| format!("signing: the value of {name} cannot be sent in a header"))?;
+            .map_err(|_| format!("the value of {name} cannot be sent in a header"))?;
         value.set_sensitive(name == reqwest::header::AUTHORIZATION);
         headers.push((name, value));
     }
@@ -233,7 +249,25 @@ mod tests {
             session_token: Some("line\nbreak"),
             ..list_queues(&url, &hash, at(1_795_347_307))
         };
-        assert!(signed_headers(&input).is_err());
+        let why = signed_headers(&input).unwrap_err();
+        assert!(why.contains("session token"), "{why}");
+    }
+
+    #[tokio::test]
+    async fn credentials_that_cannot_be_sent_fail_the_call_as_a_credentials_error() {
+        let client = crate::Client::builder()
+            .endpoint_url("http://127.0.0.1:1")
+            .region("us-east-1")
+            .credentials_provider(
+                crate::Credentials::new("AKID", "s").with_session_token("line\nbreak"),
+            )
+            .retry_config(crate::RetryConfig::default().max_attempts(1))
+            .build()
+            .unwrap();
+        let err = client.list_queues().send().await.unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::Credentials, "{err}");
+        assert!(err.to_string().contains("session token"), "{err}");
+        assert!(!err.is_retryable());
     }
 
     #[test]

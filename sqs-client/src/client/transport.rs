@@ -10,6 +10,7 @@ use tracing::Instrument;
 
 use crate::auth::{self, SigningInput};
 use crate::config::Protocol;
+use crate::credentials::CredentialsError;
 use crate::error::{Error, ErrorKind};
 
 use super::execute::*;
@@ -165,7 +166,10 @@ impl Client {
             session_token: credentials.session_token(),
             now: SystemTime::now(),
         })
-        .map_err(|why| Error::config(O::NAME, format!("the request cannot be signed: {why}")))?;
+        .map_err(|why| {
+            let why = format!("the request cannot be signed: {why}");
+            Error::credentials(O::NAME, CredentialsError::new("signing", why))
+        })?;
         let mut request = inner.http.post(url.clone());
         for (name, value) in headers {
             request = request.header(name, value);
