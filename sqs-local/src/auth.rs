@@ -183,9 +183,10 @@ mod tests {
 
     const T: u64 = 1_795_347_307; // 2026-11-22T11:35:07Z
 
-    /// A JSON request signed by `aws-sigv4` as a client signs it, with `extra` headers signed
-    /// too, then received with `body` (which may differ from the signed one).
-    fn signed_request(signed_body: &[u8], body_hash_header: bool, secret: &str) -> Parts {
+    /// A request to `url`, its `headers` and `body` signed by `aws-sigv4` as a client signs
+    /// them with `secret`, as the server receives it (a path-only URI; `Host` from the URL
+    /// unless `headers` name it).
+    fn client_signed(url: &str, headers: &[(&str, &str)], body: &[u8], secret: &str) -> Parts {
         let identity: Identity = Credentials::new("AKID", secret, None, None, "test").into();
         let params = v4::SigningParams::builder()
             .identity(&identity)
@@ -196,6 +197,29 @@ mod tests {
             .build()
             .unwrap()
             .into();
+        let hash = hex(digest(&SHA256, body).as_ref());
+        let signable = SignableRequest::new(
+            "POST",
+            url,
+            headers.iter().copied(),
+            SignableBody::Precomputed(hash),
+        )
+        .unwrap();
+        let (instructions, _) = sign(signable, &params).unwrap().into_parts();
+        let authority = url.parse::<hyper::http::Uri>().unwrap();
+        let mut request = hyper::http::Request::builder().method("POST").uri("/");
+        if !headers.iter().any(|(name, _)| *name == "host") {
+            request = request.header("host", authority.authority().unwrap().as_str());
+        }
+        for (name, value) in headers.iter().copied().chain(instructions.headers()) {
+            request = request.header(name, value);
+        }
+        request.body(()).unwrap().into_parts().0
+    }
+
+    /// A JSON GetQueueUrl signed over `signed_body` (with its hash in X-Amz-Content-Sha256 if
+    /// `body_hash_header`), whatever body the server is then given.
+    fn signed_request(signed_body: &[u8], body_hash_header: bool, secret: &str) -> Parts {
         let hash = hex(digest(&SHA256, signed_body).as_ref());
         let mut headers = vec![
             ("content-type", "application/x-amz-json-1.0"),
@@ -204,22 +228,7 @@ mod tests {
         if body_hash_header {
             headers.push(("x-amz-content-sha256", hash.as_str()));
         }
-        let signable = SignableRequest::new(
-            "POST",
-            "http://127.0.0.1:9324/",
-            headers.iter().copied(),
-            SignableBody::Precomputed(hash.clone()),
-        )
-        .unwrap();
-        let (instructions, _) = sign(signable, &params).unwrap().into_parts();
-        let mut request = hyper::http::Request::builder()
-            .method("POST")
-            .uri("/")
-            .header("host", "127.0.0.1:9324");
-        for (name, value) in headers.iter().copied().chain(instructions.headers()) {
-            request = request.header(name, value);
-        }
-        request.body(()).unwrap().into_parts().0
+        client_signed("http://127.0.0.1:9324/", &headers, signed_body, secret)
     }
 
     fn keys() -> HashMap<String, String> {
@@ -259,34 +268,12 @@ mod tests {
     #[test]
     fn a_host_with_its_default_port_is_checked_as_sent() {
         // A client that sends (and signs) `Host: 127.0.0.1:80`.
-        let identity: Identity = Credentials::new("AKID", "secret", None, None, "test").into();
-        let params = v4::SigningParams::builder()
-            .identity(&identity)
-            .region("us-east-1")
-            .name("sqs")
-            .time(SystemTime::UNIX_EPOCH + Duration::from_secs(T))
-            .settings(SigningSettings::default())
-            .build()
-            .unwrap()
-            .into();
         let body = b"Action=ListQueues&Version=2012-11-05";
         let headers = [
             ("content-type", "application/x-www-form-urlencoded"),
             ("host", "127.0.0.1:80"),
         ];
-        let signable = SignableRequest::new(
-            "POST",
-            "http://127.0.0.1:80/",
-            headers.iter().copied(),
-            SignableBody::Precomputed(hex(digest(&SHA256, body).as_ref())),
-        )
-        .unwrap();
-        let (instructions, _) = sign(signable, &params).unwrap().into_parts();
-        let mut request = hyper::http::Request::builder().method("POST").uri("/");
-        for (name, value) in headers.iter().copied().chain(instructions.headers()) {
-            request = request.header(name, value);
-        }
-        let parts = request.body(()).unwrap().into_parts().0;
+        let parts = client_signed("http://127.0.0.1:80/", &headers, body, "secret");
         assert_eq!(code(verify(&keys(), &parts, body)), "ok AKID");
     }
 
