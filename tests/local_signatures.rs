@@ -7,7 +7,7 @@ use sqs_client::{Client, Credentials, ErrorCode, Protocol};
 fn client(endpoint: &str, key: &str, secret: &str, protocol: Protocol) -> Client {
     Client::builder()
         .endpoint_url(endpoint)
-        .region("eu-west-3")
+        .region("us-east-1")
         .credentials_provider(Credentials::new(key, secret))
         .protocol(protocol)
         .build()
@@ -49,8 +49,8 @@ async fn only_requests_signed_with_a_configured_key_pass() {
         assert_eq!(
             got[0].attributes.as_ref().unwrap()
                 [&sqs_client::types::MessageSystemAttributeName::SenderId],
-            "AKIDLOCAL",
-            "the signer is the sender"
+            "AIDA000000000000",
+            "the sender is the account's principal, never the access key id"
         );
 
         let wrong = client(local.endpoint(), "AKIDLOCAL", "not-it", protocol);

@@ -22,9 +22,8 @@ fn fixture(name: &str) -> Vec<u8> {
 /// an input read from a form comparable by folding such members together.
 fn same_request<O: Served + PartialEq>(name: &str, merge: impl Fn(O) -> O) -> O {
     let from_json = O::from_json(&fixture(&format!("json-{name}.request.json"))).unwrap();
-    let from_form = O::from_form(&Form::parse(&fixture(&format!(
-        "query-{name}.request.form"
-    ))));
+    let from_form =
+        O::from_form(&Form::parse(&fixture(&format!("query-{name}.request.form"))).unwrap());
     // The two captures were made with different values here and there; each must at least read
     // back from our own encodings.
     let from_form = from_form.unwrap();
@@ -35,7 +34,7 @@ fn same_request<O: Served + PartialEq>(name: &str, merge: impl Fn(O) -> O) -> O 
             "{name} JSON"
         );
         assert_eq!(
-            &merge(O::from_form(&Form::parse(input.to_query().as_bytes())).unwrap()),
+            &merge(O::from_form(&Form::parse(input.to_query().as_bytes()).unwrap()).unwrap()),
             &merge(input.clone()),
             "{name} Query"
         );
@@ -123,7 +122,7 @@ fn derived_query_requests_read_back() {
             "CreateQueue",
         ),
     ] {
-        let form = Form::parse(&fixture(file));
+        let form = Form::parse(&fixture(file)).unwrap();
         assert_eq!(form.get("Action"), Some(check));
         match check {
             "SendMessageBatch" => {
@@ -166,7 +165,8 @@ fn captured_responses_are_written_back_faithfully() {
 
 #[test]
 fn bad_requests_name_the_parameter() {
-    let missing = SendMessageInput::from_form(&Form::parse(b"Action=SendMessage&QueueUrl=q"));
+    let missing =
+        SendMessageInput::from_form(&Form::parse(b"Action=SendMessage&QueueUrl=q").unwrap());
     assert_eq!(
         missing,
         Err(RequestError::Missing {
@@ -178,14 +178,34 @@ fn bad_requests_name_the_parameter() {
         matches!(&missing, Err(RequestError::Missing { parameter }) if parameter == "MessageBody"),
         "{missing:?}"
     );
-    let bad = ReceiveMessageInput::from_form(&Form::parse(b"QueueUrl=q&MaxNumberOfMessages=ten"));
+    let bad = ReceiveMessageInput::from_form(
+        &Form::parse(b"QueueUrl=q&MaxNumberOfMessages=ten").unwrap(),
+    );
     assert!(
         matches!(&bad, Err(RequestError::Invalid { parameter, .. }) if parameter == "MaxNumberOfMessages"),
         "{bad:?}"
     );
-    let bad = SendMessageBatchInput::from_form(&Form::parse(
-        b"QueueUrl=q&SendMessageBatchRequestEntry.1.Id=a",
+    // Bytes that are not UTF-8, raw or percent-encoded, are refused rather than replaced.
+    for body in [
+        &b"QueueUrl=q&MessageBody=%FF%FE"[..],
+        b"QueueUrl=q&MessageBody=\xff",
+    ] {
+        assert!(
+            matches!(Form::parse(body), Err(RequestError::Invalid { ref parameter, .. }) if parameter == "MessageBody"),
+            "{body:?}"
+        );
+    }
+    assert!(matches!(
+        Form::parse(b"%C0=x"),
+        Err(RequestError::Malformed(_))
     ));
+    assert_eq!(
+        Form::parse(b"A=%E2%82%AC+b").unwrap().get("A"),
+        Some("\u{20ac} b")
+    );
+    let bad = SendMessageBatchInput::from_form(
+        &Form::parse(b"QueueUrl=q&SendMessageBatchRequestEntry.1.Id=a").unwrap(),
+    );
     assert_eq!(
         bad,
         Err(RequestError::Missing {

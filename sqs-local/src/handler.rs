@@ -140,16 +140,16 @@ impl Handler for Api<'_> {
     async fn send_message(
         &self,
         input: SendMessageInput,
-        caller: &Caller,
+        _: &Caller,
     ) -> Result<SendMessageOutput, ApiError> {
-        Service::send_message(self.0, input, caller)
+        Service::send_message(self.0, input)
     }
     async fn send_message_batch(
         &self,
         input: SendMessageBatchInput,
-        caller: &Caller,
+        _: &Caller,
     ) -> Result<SendMessageBatchOutput, ApiError> {
-        Service::send_message_batch(self.0, input, caller)
+        Service::send_message_batch(self.0, input)
     }
     async fn set_queue_attributes(
         &self,

@@ -3,20 +3,19 @@
 
 use std::convert::Infallible;
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::Incoming;
-use hyper::header::{CONTENT_TYPE, HeaderValue};
+use hyper::header::{CONNECTION, CONTENT_TYPE, HeaderValue};
 use hyper::{Request, Response, StatusCode};
 use sqs_model::server::{Form, RequestBody, dispatch, xml_error};
 
+use crate::conn::Busy;
 use crate::error::ApiError;
 use crate::handler::Api;
 use crate::service::{Caller, Service};
-
-/// Largest request body read: a 1 MiB batch, base64 or form-encoded, with room to spare.
-const MAX_BODY: usize = 8 * 1024 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Protocol {
@@ -28,6 +27,7 @@ type Answer = Response<Full<Bytes>>;
 
 pub(crate) async fn handle(
     service: Arc<Service>,
+    _busy: Busy,
     req: Request<Incoming>,
 ) -> Result<Answer, Infallible> {
     let request_id = crate::queue::new_id();
@@ -41,25 +41,54 @@ pub(crate) async fn handle(
     } else {
         Protocol::Query
     };
-    let mut caller = Caller {
-        access_key: header("authorization").and_then(access_key_of),
-    };
-    let body = match Limited::new(body, MAX_BODY).collect().await {
-        Ok(b) => b.to_bytes(),
-        Err(e) => {
-            let err = ApiError::unmodeled(
-                "RequestEntityTooLarge",
-                format!("The request body could not be read: {e}"),
-            );
-            return Ok(error_answer(protocol, &err, &request_id));
-        }
-    };
-    if let Some(keys) = &service.signing_keys {
-        match crate::auth::verify(keys, &parts, &body) {
-            Ok(key) => caller.access_key = Some(key),
-            Err(e) => return Ok(error_answer(protocol, &e, &request_id)),
-        }
+    // What the head alone tells is checked before the body is read, so a peer cannot make the
+    // service hold a body it would refuse anyway.
+    let limits = &service.limits;
+    let max = limits.max_request_bytes;
+    if let Some(declared) = header("content-length").and_then(|v| v.parse::<u64>().ok())
+        && declared > max as u64
+    {
+        let err = too_large(max);
+        return Ok(closing(error_answer(protocol, &err, &request_id)));
     }
+    let head = match &service.verifier {
+        Some(verifier) => match verifier.check_head(&parts, is_json, SystemTime::now()) {
+            Ok(head) => Some((verifier, head)),
+            Err(e) => return Ok(closing(error_answer(protocol, &e, &request_id))),
+        },
+        None => None,
+    };
+    let read = tokio::time::timeout(limits.body_timeout, Limited::new(body, max).collect()).await;
+    let body = match read {
+        Ok(Ok(b)) => b.to_bytes(),
+        Ok(Err(e)) => {
+            let err = if e.is::<LengthLimitError>() {
+                too_large(max)
+            } else {
+                ApiError::unmodeled(
+                    "MalformedRequest",
+                    format!("The request body could not be read: {e}"),
+                )
+            };
+            return Ok(closing(error_answer(protocol, &err, &request_id)));
+        }
+        Err(_) => {
+            let err = ApiError::unmodeled(
+                "RequestTimeout",
+                format!(
+                    "The request body did not arrive within {} s.",
+                    limits.body_timeout.as_secs_f64()
+                ),
+            );
+            return Ok(closing(error_answer(protocol, &err, &request_id)));
+        }
+    };
+    if let Some((verifier, head)) = head
+        && let Err(e) = verifier.check_body(&head, &parts, &body)
+    {
+        return Ok(error_answer(protocol, &e, &request_id));
+    }
+    let caller = Caller;
     let answer = match protocol {
         Protocol::Json => {
             let op = target
@@ -71,9 +100,14 @@ pub(crate) async fn handle(
             run(&service, protocol, &op, body, &caller, &request_id).await
         }
         Protocol::Query => {
-            let mut form = Form::parse(&body);
-            if let Some(q) = parts.uri.query() {
-                form.extend(q.as_bytes());
+            let mut form = match Form::parse(&body) {
+                Ok(form) => form,
+                Err(e) => return Ok(error_answer(protocol, &ApiError::from(e), &request_id)),
+            };
+            if let Some(q) = parts.uri.query()
+                && let Err(e) = form.extend(q.as_bytes())
+            {
+                return Ok(error_answer(protocol, &ApiError::from(e), &request_id));
             }
             // Older clients name the queue by the request path instead of a QueueUrl parameter.
             let path = parts.uri.path();
@@ -89,11 +123,21 @@ pub(crate) async fn handle(
     Ok(answer)
 }
 
-/// The access key id from a SigV4 `Authorization` header.
-fn access_key_of(auth: &str) -> Option<String> {
-    let cred = auth.split("Credential=").nth(1)?;
-    let key = cred.split('/').next()?;
-    (!key.is_empty()).then(|| key.to_owned())
+fn too_large(max: usize) -> ApiError {
+    let mut e = ApiError::unmodeled(
+        "RequestEntityTooLarge",
+        format!("The request body is larger than {max} bytes, the largest this service reads."),
+    );
+    e.status = 413;
+    e
+}
+
+/// An answer after which the connection is closed: its request's body may be unread.
+fn closing(mut answer: Answer) -> Answer {
+    answer
+        .headers_mut()
+        .insert(CONNECTION, HeaderValue::from_static("close"));
+    answer
 }
 
 fn answer(
@@ -191,7 +235,7 @@ mod tests {
             "us-east-1".into(),
             "000000000000".into(),
         ));
-        let caller = Caller { access_key: None };
+        let caller = Caller;
         let form = Form::default();
         for op in sqs_model::OPERATION_NAMES {
             for (protocol, body) in [

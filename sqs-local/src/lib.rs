@@ -31,95 +31,48 @@
 //! - Tags, purge (once a minute), permissions (as a queue policy), ListQueues with prefixes and
 //!   pages.
 //!
-//! State lives in memory and goes with the process. By default signatures are not checked: any
-//! credentials are accepted. With [`Config::verify_signatures`] every request must be signed
-//! (SigV4) with one of the configured key pairs, or it is refused as AWS refuses it
-//! (`InvalidClientTokenId`, `SignatureDoesNotMatch`, HTTP 403). The expected signature is
-//! computed by `aws-sigv4` from what was received (the body's own SHA-256, exactly the signed
-//! headers, the `Host` the request was sent to). Not checked yet: how old `X-Amz-Date` is, and
-//! the region and service of the credential scope. The access key id becomes the messages'
-//! `SenderId`.
+//! State lives in memory and goes with the process.
+//!
+//! # Signatures and limits
+//!
+//! By default signatures are not checked: any credentials are accepted. With
+//! [`Config::verify_signatures`] every request must be signed (SigV4) with one of the configured
+//! key pairs, or it is refused as AWS refuses it (HTTP 403 with `MissingAuthenticationToken`,
+//! `IncompleteSignature`, `InvalidClientTokenId` or `SignatureDoesNotMatch`). What the headers
+//! alone tell is checked before the body is read: a known key id and its session token (or
+//! none), the credential scope `<date>/<region>/sqs/aws4_request` for the configured region, an
+//! `X-Amz-Date` within 5 minutes of the server clock, and a `SignedHeaders` list that covers
+//! `host`, `x-amz-date` and, in AWS JSON, `x-amz-target` and `content-type`. Then the signature
+//! is computed by `aws-sigv4` over the SHA-256 of the body bytes received. Presigned URLs and
+//! `UNSIGNED-PAYLOAD` are refused. Not checked: IAM, queue policies, anything past "is this one
+//! of the key pairs". A request replayed unchanged within the 5 minutes is accepted (as by AWS),
+//! and plain HTTP shows every request to anyone on the path.
+//!
+//! Whatever the configuration, [`Limits`] bound what a peer can make the service hold:
+//! connections, the size of a request body (checked from `Content-Length` before reading), and
+//! the time a request head, a body, or an idle connection may take.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Semaphore, oneshot};
 use tokio::task::{JoinHandle, JoinSet};
 
+pub use config::{Config, Limits, SigningKey};
+
 mod auth;
+mod config;
+mod conn;
 mod error;
 mod handler;
 mod http;
 mod queue;
 mod service;
-
-/// Where and as whom the service runs.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct Config {
-    /// Address to listen on; `127.0.0.1:0` (a free port on the loopback) by default.
-    pub listen: SocketAddr,
-    /// Region named in queue ARNs (`us-east-1` by default).
-    pub region: String,
-    /// Account id in queue URLs and ARNs (`000000000000` by default).
-    pub account_id: String,
-    /// Host name used in queue URLs instead of the listening address (for a service reached
-    /// under another name).
-    pub public_host: Option<String>,
-    /// Key pairs (access key id, secret) whose SigV4 signatures are accepted; empty means
-    /// requests are not checked.
-    pub signing_keys: Vec<(String, String)>,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Self {
-            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-            region: "us-east-1".into(),
-            account_id: "000000000000".into(),
-            public_host: None,
-            signing_keys: Vec::new(),
-        }
-    }
-}
-
-impl Config {
-    /// Listens on this address.
-    pub fn listen(mut self, addr: SocketAddr) -> Self {
-        self.listen = addr;
-        self
-    }
-    /// Names this region in ARNs.
-    pub fn region(mut self, region: impl Into<String>) -> Self {
-        self.region = region.into();
-        self
-    }
-    /// Uses this account id in URLs and ARNs.
-    pub fn account_id(mut self, account: impl Into<String>) -> Self {
-        self.account_id = account.into();
-        self
-    }
-    /// Checks every request's SigV4 signature; requests must be signed with this key pair (or
-    /// another one given the same way).
-    pub fn verify_signatures(
-        mut self,
-        access_key_id: impl Into<String>,
-        secret: impl Into<String>,
-    ) -> Self {
-        self.signing_keys
-            .push((access_key_id.into(), secret.into()));
-        self
-    }
-    /// Writes queue URLs with this host (and the listening port).
-    pub fn public_host(mut self, host: impl Into<String>) -> Self {
-        self.public_host = Some(host.into());
-        self
-    }
-}
 
 /// A running service. It stops when dropped or on [`shutdown`](Self::shutdown); requests in
 /// progress are cut off.
@@ -153,8 +106,19 @@ pub async fn start_with(config: Config) -> std::io::Result<LocalSqs> {
         config.region.clone(),
         config.account_id.clone(),
     );
+    service.limits = config.limits;
     if !config.signing_keys.is_empty() {
-        service.signing_keys = Some(config.signing_keys.iter().cloned().collect());
+        let keys = config.signing_keys.iter().map(|k| {
+            let pair = auth::KeyPair {
+                secret: k.secret.clone(),
+                token: k.session_token.clone(),
+            };
+            (k.access_key_id.clone(), pair)
+        });
+        service.verifier = Some(auth::Verifier {
+            keys: keys.collect(),
+            region: config.region.clone(),
+        });
     }
     let service = Arc::new(service);
     let (stop, stopped) = oneshot::channel();
@@ -174,25 +138,61 @@ async fn serve(
     service: Arc<service::Service>,
     mut stopped: oneshot::Receiver<()>,
 ) {
+    let limits = service.limits;
+    let slots = Arc::new(Semaphore::new(limits.max_connections));
     // Connections live in this set: when the service stops, dropping it ends them all.
     let mut connections = JoinSet::new();
+    let mut backoff = Duration::ZERO;
     loop {
         tokio::select! {
             _ = &mut stopped => break,
             accepted = listener.accept() => {
-                let Ok((stream, _)) = accepted else { continue };
+                let stream = match accepted {
+                    Ok((stream, _)) => stream,
+                    Err(e) => {
+                        // Out of file descriptors (EMFILE, ENFILE) or memory: accepting again at
+                        // once would fail the same way, so wait, longer each time (up to 1 s).
+                        backoff = (backoff * 2).clamp(Duration::from_millis(5), Duration::from_secs(1));
+                        tracing::warn!(error = %e, backoff_ms = backoff.as_millis() as u64, "sqs-local cannot accept");
+                        tokio::select! {
+                            _ = &mut stopped => break,
+                            _ = tokio::time::sleep(backoff) => continue,
+                        }
+                    }
+                };
+                backoff = Duration::ZERO;
+                let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
+                    refuse(stream);
+                    continue;
+                };
                 let _ = stream.set_nodelay(true);
                 let service = Arc::clone(&service);
                 connections.spawn(async move {
-                    let handler = service_fn(move |req| http::handle(Arc::clone(&service), req));
+                    let watch = conn::Watch::new(limits.idle_timeout);
+                    let io = conn::TimedIo::new(stream, watch.clone(), limits.header_timeout);
+                    let handler = service_fn(move |req| {
+                        http::handle(Arc::clone(&service), watch.busy(), req)
+                    });
                     let _ = http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), handler)
+                        // Our own header timeout runs in TimedIo (see conn.rs).
+                        .header_read_timeout(None)
+                        .max_buf_size(64 * 1024)
+                        .serve_connection(TokioIo::new(io), handler)
                         .await;
+                    drop(slot);
                 });
             }
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
         }
     }
+}
+
+/// Answers a connection over the cap with a 503 and closes it, without waiting on the peer.
+fn refuse(stream: TcpStream) {
+    tracing::warn!("sqs-local refused a connection: the connection limit is reached");
+    const ANSWER: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\ncontent-length: 0\r\nretry-after: 1\r\n\r\n";
+    // A fresh socket's send buffer takes these bytes at once; if not, the peer gets a close.
+    let _ = stream.try_write(ANSWER);
 }
 
 impl LocalSqs {

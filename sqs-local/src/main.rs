@@ -1,16 +1,26 @@
 //! `sqs-local`: the SQS-compatible service as a standalone program.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::time::Duration;
 
-const USAGE: &str =
-    "usage: sqs-local [--port N] [--host ADDR] [--region R] [--account-id ID] [--public-host NAME]
-                 [--verify KEY:SECRET ...]
-  --port N           port to listen on (default 9324; 0 picks a free one)
-  --host ADDR        address to bind (default 127.0.0.1)
-  --region R         region in queue ARNs (default us-east-1)
-  --account-id ID    account in queue URLs and ARNs (default 000000000000)
-  --public-host NAME host name written in queue URLs (default: the bound address)
-  --verify KEY:SECRET accept only requests SigV4-signed with this key pair (repeatable)";
+const USAGE: &str = "usage: sqs-local [OPTIONS]
+  --port N               port to listen on (default 9324; 0 picks a free one)
+  --host ADDR            address to bind (default 127.0.0.1)
+  --region R             region in queue ARNs and in signed requests' scope (default us-east-1)
+  --account-id ID        account in queue URLs and ARNs (default 000000000000)
+  --public-host NAME     host name written in queue URLs (default: the bound address)
+  --verify KEY:SECRET[:TOKEN]
+                         accept only requests SigV4-signed with this key pair (and carrying
+                         this session token, if given); repeatable. Checked: the key, the
+                         scope (date/region/sqs/aws4_request), X-Amz-Date within 5 minutes,
+                         the signed headers, the body's SHA-256. Not checked: IAM, policies.
+limits (what any peer can make the server hold):
+  --max-connections N    connections served at once; more are answered 503 (default 1024)
+  --max-request-bytes N  largest request body, checked from Content-Length before reading
+                         (default 4194304)
+  --header-timeout S     seconds for a request head to arrive (default 10)
+  --body-timeout S       seconds for a request body to arrive (default 30)
+  --idle-timeout S       seconds a kept-alive connection may wait for a request (default 60)";
 
 fn parse() -> Result<sqs_local::Config, String> {
     let mut config = sqs_local::Config::default();
@@ -21,18 +31,38 @@ fn parse() -> Result<sqs_local::Config, String> {
         if flag == "-h" || flag == "--help" {
             return Err(String::new());
         }
-        const FLAGS: [&str; 6] = [
+        const FLAGS: [&str; 11] = [
             "--port",
             "--host",
             "--region",
             "--account-id",
             "--public-host",
             "--verify",
+            "--max-connections",
+            "--max-request-bytes",
+            "--header-timeout",
+            "--body-timeout",
+            "--idle-timeout",
         ];
         if !FLAGS.contains(&flag.as_str()) {
             return Err(format!("unknown option {flag}"));
         }
         let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
+        let count = |what: &str| -> Result<usize, String> {
+            value
+                .parse::<usize>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| format!("{flag}: {value:?} is not {what}"))
+        };
+        let seconds = || -> Result<Duration, String> {
+            value
+                .parse::<f64>()
+                .ok()
+                .filter(|s| s.is_finite() && *s > 0.0 && *s <= 86_400.0)
+                .map(Duration::from_secs_f64)
+                .ok_or_else(|| format!("{flag}: {value:?} is not a number of seconds (0 to 86400)"))
+        };
         match flag.as_str() {
             "--port" => {
                 port = value
@@ -48,11 +78,27 @@ fn parse() -> Result<sqs_local::Config, String> {
             "--account-id" => config = config.account_id(value),
             "--public-host" => config = config.public_host(value),
             "--verify" => {
-                let (key, secret) = value
-                    .split_once(':')
-                    .ok_or_else(|| format!("--verify: {value:?} is not KEY:SECRET"))?;
-                config = config.verify_signatures(key, secret);
+                let mut fields = value.splitn(3, ':');
+                let (key, secret, token) = (fields.next(), fields.next(), fields.next());
+                config = match (key, secret, token) {
+                    (Some(key), Some(secret), None) if !key.is_empty() && !secret.is_empty() => {
+                        config.verify_signatures(key, secret)
+                    }
+                    (Some(key), Some(secret), Some(token))
+                        if !key.is_empty() && !secret.is_empty() && !token.is_empty() =>
+                    {
+                        config.verify_temporary_signatures(key, secret, token)
+                    }
+                    _ => return Err("--verify: the value is not KEY:SECRET[:TOKEN]".into()),
+                };
             }
+            "--max-connections" => config = config.max_connections(count("a positive count")?),
+            "--max-request-bytes" => {
+                config = config.max_request_bytes(count("a positive byte count")?)
+            }
+            "--header-timeout" => config = config.header_timeout(seconds()?),
+            "--body-timeout" => config = config.body_timeout(seconds()?),
+            "--idle-timeout" => config = config.idle_timeout(seconds()?),
             other => return Err(format!("unknown option {other}")),
         }
     }
@@ -71,6 +117,8 @@ async fn main() {
             std::process::exit(2);
         }
     };
+    let verifying = !config.signing_keys.is_empty();
+    let region = config.region.clone();
     let local = match sqs_local::start_with(config).await {
         Ok(l) => l,
         Err(e) => {
@@ -79,8 +127,13 @@ async fn main() {
         }
     };
     println!("sqs-local listening on {}", local.endpoint());
+    let credentials = if verifying {
+        "signed with a --verify key pair, for region"
+    } else {
+        "any credentials, any region; e.g. region"
+    };
     println!(
-        "  e.g. AWS_ENDPOINT_URL_SQS={} (any credentials)",
+        "  e.g. AWS_ENDPOINT_URL_SQS={} ({credentials} {region})",
         local.endpoint()
     );
     let _ = tokio::signal::ctrl_c().await;

@@ -39,12 +39,7 @@ pub(super) struct Accepted {
 }
 
 impl Service {
-    pub(super) fn prepare(
-        &self,
-        q: &Queue,
-        m: &Outgoing<'_>,
-        caller: &Caller,
-    ) -> Result<NewMessage, ApiError> {
+    pub(super) fn prepare(&self, q: &Queue, m: &Outgoing<'_>) -> Result<NewMessage, ApiError> {
         if m.body.is_empty() {
             return Err(ApiError::missing("MessageBody"));
         }
@@ -125,10 +120,7 @@ impl Service {
             delay: m.delay.map(|d| d as u32),
             group: m.group.map(str::to_owned),
             dedup_id,
-            sender_id: caller
-                .access_key
-                .clone()
-                .unwrap_or_else(|| format!("AIDA{}", self.account)),
+            sender_id: format!("AIDA{}", self.account),
         })
     }
 
@@ -136,10 +128,9 @@ impl Service {
         &self,
         q: &mut Queue,
         m: Outgoing<'_>,
-        caller: &Caller,
         now: u64,
     ) -> Result<Accepted, ApiError> {
-        let new = self.prepare(q, &m, caller)?;
+        let new = self.prepare(q, &m)?;
         let attributes_md5 = (!new.attributes.is_empty())
             .then(|| sqs_model::checks::attributes_md5(&new.attributes));
         let body_md5 = md5_hex(new.body.as_bytes());
@@ -161,7 +152,6 @@ impl Service {
     pub(crate) fn send_message(
         &self,
         input: SendMessageInput,
-        caller: &Caller,
     ) -> Result<SendMessageOutput, ApiError> {
         let name = self.name_from_url(&input.queue_url)?;
         let now = now_ms();
@@ -177,7 +167,6 @@ impl Service {
                 group: input.message_group_id.as_deref(),
                 dedup_id: input.message_deduplication_id.as_deref(),
             },
-            caller,
             now,
         )?;
         self.wake(&st, &name);
@@ -192,7 +181,6 @@ impl Service {
     pub(crate) fn send_message_batch(
         &self,
         input: SendMessageBatchInput,
-        caller: &Caller,
     ) -> Result<SendMessageBatchOutput, ApiError> {
         check_batch(
             input.entries.iter().map(|e| e.id.as_str()),
@@ -229,7 +217,6 @@ impl Service {
                     group: e.message_group_id.as_deref(),
                     dedup_id: e.message_deduplication_id.as_deref(),
                 },
-                caller,
                 now,
             );
             match result {

@@ -20,12 +20,11 @@ pub(crate) fn now_ms() -> u64 {
         .map_or(0, |d| d.as_millis() as u64)
 }
 
-/// Who sent a request, as far as the service can tell.
-#[derive(Debug, Clone)]
-pub(crate) struct Caller {
-    /// The access key id of the request's signature, if signed.
-    pub(crate) access_key: Option<String>,
-}
+/// Who sent a request. The service has one principal, its account: a signature only tells that
+/// the sender holds one of the configured key pairs, so messages' `SenderId` names the account
+/// (as AWS names the principal), never an access key id.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Caller;
 
 /// The whole service.
 #[derive(Debug)]
@@ -33,8 +32,10 @@ pub(crate) struct Service {
     pub(crate) base_url: String,
     pub(crate) region: String,
     pub(crate) account: String,
-    /// Secrets by access key id, when signatures are checked.
-    pub(crate) signing_keys: Option<HashMap<String, String>>,
+    /// The signature check, when signatures are checked.
+    pub(crate) verifier: Option<crate::auth::Verifier>,
+    /// What a peer can make the service hold.
+    pub(crate) limits: crate::config::Limits,
     pub(crate) state: Mutex<State>,
 }
 
@@ -66,7 +67,8 @@ impl Service {
             base_url,
             region,
             account,
-            signing_keys: None,
+            verifier: None,
+            limits: crate::config::Limits::default(),
             state: Mutex::new(State::default()),
         }
     }

@@ -57,17 +57,26 @@ pub struct Form {
 
 impl Form {
     /// Reads an `application/x-www-form-urlencoded` body or URL query string. A repeated key keeps
-    /// its last value.
-    pub fn parse(encoded: &[u8]) -> Self {
-        Self {
-            pairs: form_urlencoded::parse(encoded).into_owned().collect(),
-        }
+    /// its last value. Bytes that do not decode to UTF-8 (raw or percent-encoded) are refused,
+    /// never replaced.
+    pub fn parse(encoded: &[u8]) -> Result<Self, RequestError> {
+        let mut form = Self::default();
+        form.extend(encoded)?;
+        Ok(form)
     }
 
     /// Adds the parameters of another encoded string (a URL query added to a form body).
-    pub fn extend(&mut self, encoded: &[u8]) {
-        self.pairs
-            .extend(form_urlencoded::parse(encoded).into_owned());
+    pub fn extend(&mut self, encoded: &[u8]) -> Result<(), RequestError> {
+        for pair in encoded.split(|&b| b == b'&').filter(|p| !p.is_empty()) {
+            let (key, value) = match pair.iter().position(|&b| b == b'=') {
+                Some(at) => (&pair[..at], &pair[at + 1..]),
+                None => (pair, &[][..]),
+            };
+            let key = form_text(key, None)?;
+            let value = form_text(value, Some(&key))?;
+            self.pairs.insert(key, value);
+        }
+        Ok(())
     }
 
     /// Sets one parameter (a service fills in what older clients put elsewhere, such as the
@@ -91,6 +100,22 @@ impl Form {
             .range(nested.clone()..)
             .next()
             .is_some_and(|(k, _)| k.starts_with(&nested))
+    }
+}
+
+/// One form-encoded key or value (of `key`, for a value) as text: `+` is a space, `%XX` a byte,
+/// and the bytes must be UTF-8.
+fn form_text(encoded: &[u8], key: Option<&str>) -> Result<String, RequestError> {
+    let spaced: Vec<u8> = encoded
+        .iter()
+        .map(|&b| if b == b'+' { b' ' } else { b })
+        .collect();
+    match percent_encoding::percent_decode(&spaced).decode_utf8() {
+        Ok(text) => Ok(text.into_owned()),
+        Err(_) => Err(match key {
+            Some(key) => invalid(key, "the value is not valid UTF-8"),
+            None => RequestError::Malformed("a parameter name is not valid UTF-8".into()),
+        }),
     }
 }
 
@@ -405,14 +430,14 @@ mod tests {
 
     #[test]
     fn form_lookups_see_nested_keys_only_under_a_dot() {
-        let form = Form::parse(b"Entries.1.Id=a&Entries.10.Id=b&EntriesX=1&Tag=");
+        let form = Form::parse(b"Entries.1.Id=a&Entries.10.Id=b&EntriesX=1&Tag=").unwrap();
         assert!(form.has("Entries.1"));
         assert!(form.has("Entries.10"));
         assert!(!form.has("Entries.2"));
         assert!(form.has("Tag"));
         assert_eq!(form.get("Tag"), Some(""));
         assert_eq!(
-            number::<i32>(&Form::parse(b"N=x"), "N"),
+            number::<i32>(&Form::parse(b"N=x").unwrap(), "N"),
             Err(invalid("N", "\"x\" is not a valid number"))
         );
     }
