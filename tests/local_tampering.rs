@@ -17,10 +17,7 @@ async fn requests_botocore_signed_then_tampered_are_refused() {
     )
     .await
     .unwrap();
-    let script = format!(
-        "{}/tests/peers/tamper.py",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let script = format!("{}/tests/peers/tamper.py", env!("CARGO_MANIFEST_DIR"));
     let endpoint = local.endpoint().to_owned();
     let run = tokio::task::spawn_blocking(move || {
         Command::new(venv.join("bin/python"))

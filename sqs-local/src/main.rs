@@ -1,5 +1,6 @@
 //! `sqs-local`: the SQS-compatible service as a standalone program.
 
+use std::io::Write as _;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
@@ -126,16 +127,20 @@ async fn main() {
             std::process::exit(1);
         }
     };
-    println!("sqs-local listening on {}", local.endpoint());
+    // Whoever started the server may close its end of stdout: the server keeps serving.
+    let mut out = std::io::stdout();
+    let _ = writeln!(out, "sqs-local listening on {}", local.endpoint());
     let credentials = if verifying {
         "signed with a --verify key pair, for region"
     } else {
         "any credentials, any region; e.g. region"
     };
-    println!(
+    let _ = writeln!(
+        out,
         "  e.g. AWS_ENDPOINT_URL_SQS={} ({credentials} {region})",
         local.endpoint()
     );
+    let _ = out.flush();
     let _ = tokio::signal::ctrl_c().await;
     local.shutdown().await;
 }
