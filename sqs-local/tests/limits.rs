@@ -137,7 +137,7 @@ fn slow_heads_and_idle_connections_are_closed() {
     let head = read_head(&mut kept);
     assert!(head.starts_with("HTTP/1.1 200"), "{head}");
     let start = Instant::now();
-    let mut closed = |s: &mut TcpStream| {
+    let closed = |s: &mut TcpStream| {
         read_until_closed(s);
         start.elapsed()
     };
