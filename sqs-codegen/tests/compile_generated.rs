@@ -71,6 +71,7 @@ serde_json = { version = "1", default-features = false, features = ["std"] }
 quick-xml = { version = "0.41", default-features = false }
 base64 = { version = "0.22", default-features = false, features = ["std"] }
 form_urlencoded = "1"
+percent-encoding = { version = "2.3", default-features = false, features = ["std"] }
 
 [features]
 default = ["server"]

@@ -81,6 +81,42 @@ impl ApiError {
     }
 }
 
+/// The characters SQS accepts in a message body, and here in every string a request carries:
+/// those XML 1.0 can hold, so that no answer is ever written that a Query client cannot parse.
+pub(crate) fn allowed_char(c: char) -> bool {
+    matches!(c as u32, 0x9 | 0xA | 0xD | 0x20..=0xD7FF | 0xE000..=0xFFFD | 0x10000..=0x10FFFF)
+}
+
+/// Refuses a string parameter holding a character outside [`allowed_char`] (NUL and the other
+/// control characters but tab, line feed and carriage return; U+FFFE, U+FFFF).
+pub(crate) fn check_text(parameter: &str, value: &str) -> Result<(), ApiError> {
+    match value.chars().find(|c| !allowed_char(*c)) {
+        None => Ok(()),
+        Some(c) => Err(ApiError::invalid_parameter(format!(
+            "Value for parameter {parameter} is invalid. Reason: it contains the character U+{:04X}; \
+             valid characters are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF.",
+            c as u32
+        ))),
+    }
+}
+
+/// An error message as it can be written in any answer: characters XML cannot hold (echoed from
+/// a request) become `U+XXXX`.
+pub(crate) fn printable(message: &str) -> std::borrow::Cow<'_, str> {
+    if message.chars().all(allowed_char) {
+        return message.into();
+    }
+    let mut out = String::with_capacity(message.len() + 8);
+    for c in message.chars() {
+        if allowed_char(c) {
+            out.push(c);
+        } else {
+            out.push_str(&format!("U+{:04X}", c as u32));
+        }
+    }
+    out.into()
+}
+
 impl From<RequestError> for ApiError {
     fn from(e: RequestError) -> Self {
         match &e {

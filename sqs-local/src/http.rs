@@ -13,7 +13,7 @@ use hyper::{Request, Response, StatusCode};
 use sqs_model::server::{Form, RequestBody, dispatch, xml_error};
 
 use crate::conn::Busy;
-use crate::error::ApiError;
+use crate::error::{ApiError, printable};
 use crate::handler::Api;
 use crate::service::{Caller, Service};
 
@@ -158,11 +158,12 @@ fn answer(
 
 fn error_answer(protocol: Protocol, e: &ApiError, request_id: &str) -> Answer {
     let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST);
+    let message = printable(&e.message);
     match protocol {
         Protocol::Json => {
             let body = serde_json::json!({
                 "__type": format!("com.amazonaws.sqs#{}", e.shape_name()),
-                "message": e.message,
+                "message": message,
             });
             let mut r = answer(
                 status,
@@ -180,7 +181,7 @@ fn error_answer(protocol: Protocol, e: &ApiError, request_id: &str) -> Answer {
             let body = xml_error(
                 e.fault,
                 e.query_code(),
-                &e.message,
+                &message,
                 sqs_model::wire::XML_NAMESPACE,
                 request_id,
             );

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use sqs_model::types::{MessageAttributeValue, QueueAttributeName as A};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, check_text};
 
 /// Seconds a FIFO deduplication id is remembered.
 pub(crate) const DEDUP_WINDOW_MS: u64 = 5 * 60 * 1000;
@@ -71,6 +71,7 @@ impl Settings {
     ) -> Result<(), ApiError> {
         let mut next = self.clone();
         for (name, value) in attributes {
+            check_text(name.as_str(), value)?;
             next.set(name, value, creating)?;
         }
         if !next.fifo

@@ -34,7 +34,14 @@ impl Service {
             ));
         }
         let attributes = input.attributes.unwrap_or_default();
-        if attributes.get(&A::FifoQueue).map(String::as_str) == Some("true") && !fifo {
+        let fifo_attribute = attributes.get(&A::FifoQueue).map(String::as_str) == Some("true");
+        if fifo && !fifo_attribute {
+            // A standard queue's name cannot hold a dot: `.fifo` asks for FifoQueue=true.
+            return Err(ApiError::invalid_parameter(
+                "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length (a name ending in .fifo needs the attribute FifoQueue=true).",
+            ));
+        }
+        if fifo_attribute && !fifo {
             return Err(ApiError::invalid_parameter(
                 "The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must end with .fifo suffix and be 1 to 80 in length.",
             ));

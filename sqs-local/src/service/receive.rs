@@ -51,8 +51,16 @@ impl Service {
         let start = now_ms();
         let mut deadline = None;
         loop {
+            // Registered for a wake-up before the queue is looked at: a message sent after the
+            // look wakes this receiver (a Notify only wakes the waiters it already has).
+            let Some(notify) = self.lock().waiters.get(&name).cloned() else {
+                return Err(ApiError::no_queue());
+            };
+            let notified = notify.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
             let now = now_ms();
-            let (notify, wake_at) = {
+            let wake_at = {
                 let mut st = self.lock();
                 let q = st.queues.get_mut(&name).ok_or_else(ApiError::no_queue)?;
                 q.expire(now);
@@ -80,14 +88,10 @@ impl Service {
                     }
                     return Ok(out);
                 }
-                let wake_at = q.next_visible_ms(now).map_or(deadline, |t| t.min(deadline));
-                (st.waiters.get(&name).cloned(), wake_at)
-            };
-            let Some(notify) = notify else {
-                return Err(ApiError::no_queue());
+                q.next_visible_ms(now).map_or(deadline, |t| t.min(deadline))
             };
             let sleep = Duration::from_millis(wake_at.saturating_sub(now_ms()).max(1));
-            let _ = tokio::time::timeout(sleep, notify.notified()).await;
+            let _ = tokio::time::timeout(sleep, notified).await;
         }
     }
 

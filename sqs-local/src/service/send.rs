@@ -9,7 +9,7 @@ use sqs_model::types::{
     MessageAttributeValue, MessageSystemAttributeNameForSends, SendMessageBatchResultEntry,
 };
 
-use crate::error::ApiError;
+use crate::error::{ApiError, allowed_char, check_text};
 use crate::queue::{NewMessage, Queue, md5_hex};
 
 use super::batch::*;
@@ -236,9 +236,6 @@ impl Service {
         Ok(out)
     }
 }
-pub(super) fn allowed_char(c: char) -> bool {
-    matches!(c as u32, 0x9 | 0xA | 0xD | 0x20..=0xD7FF | 0xE000..=0xFFFD | 0x10000..=0x10FFFF)
-}
 
 pub(super) fn check_attributes(
     attributes: &HashMap<String, MessageAttributeValue>,
@@ -265,6 +262,10 @@ pub(super) fn check_attributes(
             return Err(ApiError::invalid_parameter(format!(
                 "Message attribute name '{name}' is invalid."
             )));
+        }
+        check_text(&format!("MessageAttribute {name} DataType"), &v.data_type)?;
+        if let Some(text) = &v.string_value {
+            check_text(&format!("MessageAttribute {name} StringValue"), text)?;
         }
         let base = v.data_type.split('.').next().unwrap_or_default();
         let value_ok = match base {

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use sqs_model::operation::*;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, check_text};
 use crate::queue::Queue;
 
 use super::state::*;
@@ -55,6 +55,13 @@ impl Service {
         }
         if input.actions.is_empty() {
             return Err(ApiError::missing("ActionName"));
+        }
+        check_text("Label", &input.label)?;
+        for id in &input.aws_account_ids {
+            check_text("AWSAccountId", id)?;
+        }
+        for action in &input.actions {
+            check_text("ActionName", action)?;
         }
         let mut st = self.lock();
         let q = st.queues.get_mut(&name).ok_or_else(ApiError::no_queue)?;
@@ -118,6 +125,8 @@ pub(super) fn check_tags(tags: &HashMap<String, String>) -> Result<(), ApiError>
         ));
     }
     for (k, v) in tags {
+        check_text("TagKey", k)?;
+        check_text(&format!("Tag {k} value"), v)?;
         if k.is_empty() || k.chars().count() > 128 || v.chars().count() > 256 {
             return Err(ApiError::invalid_parameter(format!(
                 "Tag {k}: keys are 1 to 128 characters, values at most 256."
