@@ -38,7 +38,7 @@ async fn what_xml_cannot_hold_or_is_not_utf8_is_refused() {
     let url = local.queue_url("clean");
     let form = |text: String| text.into_bytes();
     tokio::task::spawn_blocking(move || {
-        let (status, _) = post(addr, None, &form(format!("Action=CreateQueue&QueueName=clean")));
+        let (status, _) = post(addr, None, &form("Action=CreateQueue&QueueName=clean".into()));
         assert_eq!(status, 200);
         let refused = |status: u16, body: &str, code: &str| {
             assert_eq!(status, 400, "{body}");
