@@ -34,7 +34,11 @@ async fn ids_are_ours_and_results_come_back_by_id() {
     for (i, r) in results.iter().enumerate() {
         if i == 3 {
             let err = r.as_ref().unwrap_err();
-            assert_eq!(err.raw_code(), Some("MissingResult"), "{err}");
+            assert_eq!(
+                err.raw_code(),
+                Some(sqs_client::INCOMPLETE_ANSWER_CODE),
+                "{err}"
+            );
         } else {
             assert_eq!(
                 r.as_ref().unwrap().message_id.as_deref(),

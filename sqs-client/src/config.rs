@@ -81,6 +81,8 @@ pub(crate) struct Config {
     pub(crate) timeouts: Timeouts,
     pub(crate) max_message_size: usize,
     pub(crate) verify_checksums: bool,
+    /// Largest answer body read (see [`ClientBuilder::max_response_bytes`]).
+    pub(crate) max_response_bytes: usize,
 }
 
 /// Builds a [`Client`](crate::Client). Everything has a default except the region, which
@@ -94,6 +96,7 @@ pub struct ClientBuilder {
     retry: RetryConfig,
     timeouts: Timeouts,
     max_message_size: Option<usize>,
+    max_response_bytes: Option<usize>,
     skip_checksums: bool,
     problems: Vec<String>,
     region_error: Option<String>,
@@ -169,6 +172,15 @@ impl ClientBuilder {
     /// 1,048,576; set the queue's `MaximumMessageSize` when it is lower).
     pub fn max_message_size(mut self, bytes: usize) -> Self {
         self.max_message_size = Some(bytes);
+        self
+    }
+    /// Largest answer body the client reads; a larger one (by its `Content-Length`, or counted
+    /// as it arrives) fails the attempt with [`ErrorKind::ResponseTooLarge`](crate::ErrorKind)
+    /// and is not read further. The default fits the largest legitimate answer of the protocol
+    /// in use: ten messages of the maximum message size, written as the protocol may escape
+    /// them (three bytes per byte in AWS JSON, six in AWS Query's XML), plus 1 MiB.
+    pub fn max_response_bytes(mut self, bytes: usize) -> Self {
+        self.max_response_bytes = Some(bytes);
         self
     }
     /// Turns off MD5 verification of sent and received messages.
@@ -323,6 +335,7 @@ impl ClientBuilder {
                 "no credentials provider: set one, or use load_env()",
             )
         })?;
+        let max_message_size = self.max_message_size.unwrap_or(1_048_576);
         Ok(Config {
             region,
             endpoint: self.endpoint,
@@ -330,8 +343,17 @@ impl ClientBuilder {
             protocol: self.protocol,
             retry: self.retry,
             timeouts: self.timeouts,
-            max_message_size: self.max_message_size.unwrap_or(1_048_576),
+            max_message_size,
             verify_checksums: !self.skip_checksums,
+            max_response_bytes: self.max_response_bytes.unwrap_or_else(|| {
+                let escaping = match self.protocol {
+                    Protocol::AwsJson1_0 => 3,
+                    Protocol::AwsQuery => 6,
+                };
+                max_message_size
+                    .saturating_mul(10 * escaping)
+                    .saturating_add(1 << 20)
+            }),
         })
     }
 }

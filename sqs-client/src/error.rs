@@ -31,6 +31,10 @@ pub enum ErrorKind {
     Payload,
     /// The client is misconfigured (no region, a bad endpoint, ...).
     Config,
+    /// The answer's body is larger than the client reads (see
+    /// [`ClientBuilder::max_response_bytes`](crate::ClientBuilder::max_response_bytes)); it was
+    /// not read further.
+    ResponseTooLarge,
 }
 
 /// The error of every client operation: what failed, with the service's code, message and
@@ -51,6 +55,26 @@ struct Inner {
     validation: Option<ValidationError>,
     attempts: u32,
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+/// The longest error message kept (a message read from an answer may be as long as the answer).
+const MAX_MESSAGE: usize = 1024;
+/// The longest error code kept.
+const MAX_CODE: usize = 256;
+
+/// `text` cut to at most `max` bytes (on a character boundary), saying how long it was.
+fn bounded(mut text: String, max: usize) -> String {
+    if text.len() <= max {
+        return text;
+    }
+    let total = text.len();
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.truncate(end);
+    text.push_str(&format!("... ({total} bytes in all)"));
+    text
 }
 
 /// Codes that mean "slow down", whichever protocol or server sent them.
@@ -82,7 +106,7 @@ impl Error {
             inner: Box::new(Inner {
                 kind,
                 operation,
-                message: message.into(),
+                message: bounded(message.into(), MAX_MESSAGE),
                 code: None,
                 raw_code: None,
                 fault: None,
@@ -107,7 +131,8 @@ impl Error {
         wire: WireError,
         request_id: Option<String>,
     ) -> Self {
-        let code = ErrorCode::from_code(&wire.code);
+        let raw_code = bounded(wire.code.clone(), MAX_CODE);
+        let code = ErrorCode::from_code(&raw_code);
         let message = wire
             .message
             .clone()
@@ -119,8 +144,10 @@ impl Error {
             None
         });
         err.inner.code = Some(code);
-        err.inner.raw_code = Some(wire.code);
-        err.inner.request_id = request_id.or(wire.request_id);
+        err.inner.raw_code = Some(raw_code);
+        err.inner.request_id = request_id
+            .or(wire.request_id)
+            .map(|id| bounded(id, MAX_CODE));
         err.inner.status = Some(status);
         err
     }
@@ -175,6 +202,24 @@ impl Error {
         err.inner.request_id = request_id;
         err.inner.source = Some(Box::new(e));
         err
+    }
+
+    /// An answer body over the client's limit (`declared` when its Content-Length said so).
+    pub(crate) fn too_large(operation: &'static str, max: usize, declared: Option<u64>) -> Self {
+        let message = match declared {
+            Some(n) => format!(
+                "the answer declares {n} bytes, more than the {max} this client reads (max_response_bytes)"
+            ),
+            None => format!(
+                "the answer is longer than the {max} bytes this client reads (max_response_bytes); it was not read further"
+            ),
+        };
+        Self::new(ErrorKind::ResponseTooLarge, operation, message)
+    }
+
+    /// A decoded answer that lacks what the protocol always returns (a message id, ...).
+    pub(crate) fn incomplete(operation: &'static str, why: String) -> Self {
+        Self::new(ErrorKind::MalformedResponse, operation, why)
     }
 
     pub(crate) fn checksum(

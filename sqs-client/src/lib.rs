@@ -96,7 +96,9 @@ pub use credentials::Credentials;
 pub use error::{Error, ErrorKind};
 pub use receive::DamagedMessage;
 pub use retry::{RetryConfig, RetryMode};
-pub use sqs_model::checks::{CHECKSUM_MISMATCH_CODE, attributes_md5, message_size};
+pub use sqs_model::checks::{
+    CHECKSUM_MISMATCH_CODE, INCOMPLETE_ANSWER_CODE, attributes_md5, message_size,
+};
 pub use sqs_model::{
     DecodeError, EncodeError, ErrorCode, Fault, LengthUnit, Operation, Paginated, ValidationError,
     ValidationProblem,

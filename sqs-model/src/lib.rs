@@ -81,7 +81,9 @@ pub mod types {
 pub mod wire {
     pub use crate::codec::wire_error::{WireError, decode_json_error, decode_xml_error};
     pub use crate::codec::xml::{XmlNode, parse as parse_xml};
-    pub use crate::generated::{API_VERSION, SERVICE_NAME, SIGNING_NAME, XML_NAMESPACE};
+    pub use crate::generated::{
+        API_VERSION, SERVICE_NAME, SIGNING_NAME, XML_NAMESPACE, read_answer,
+    };
     pub use crate::hex::{hex, push_hex};
 }
 
@@ -92,5 +94,5 @@ pub mod wire {
 #[cfg(feature = "server")]
 pub mod server {
     pub use crate::codec::{Form, RequestBody, RequestError, Served, xml_error};
-    pub use crate::generated::server::{Handler, dispatch};
+    pub use crate::generated::server::{Handler, dispatch, read_request};
 }

@@ -63,6 +63,9 @@ impl ClientBuilder {
     }
 }
 
+/// How long an idle pooled connection is kept.
+pub(crate) const POOL_IDLE: Duration = Duration::from_secs(20);
+
 impl Client {
     /// A builder with nothing set.
     pub fn builder() -> ClientBuilder {
@@ -100,7 +103,11 @@ impl Client {
         crate::tls::install_crypto_provider();
         let http = reqwest::Client::builder()
             .connect_timeout(config.timeouts.connect)
-            .pool_idle_timeout(Duration::from_secs(50))
+            // Below the keep-alive timeouts of common servers (sqs-local 60 s, load balancers
+            // 60 s, nginx 75 s): a pooled connection is dropped before the server drops it.
+            // When a server closes one just as a request goes out anyway, the attempt fails
+            // as a transport error and is sent again on a fresh connection.
+            .pool_idle_timeout(POOL_IDLE)
             .tcp_nodelay(true)
             // SQS never redirects; following a redirect would also re-send a signed body elsewhere.
             .redirect(reqwest::redirect::Policy::none())
@@ -194,6 +201,10 @@ impl Client {
         let mut output = self
             .attempts::<O>(&url, body, &payload_hash, attempt_timeout, deadline)
             .await?;
+        // What the protocol always returns is checked whether digests are or not.
+        input
+            .complete(&mut output)
+            .map_err(|why| Error::incomplete(O::NAME, why))?;
         if verifying {
             input
                 .verify(&sent_digests, &mut output)

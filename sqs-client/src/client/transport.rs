@@ -29,6 +29,51 @@ pub(super) struct Answer {
     pub(super) body: Bytes,
 }
 
+/// Reads an answer's body, refusing one over `max` bytes: from its `Content-Length` before
+/// reading, else as its chunks arrive (an endless chunked body stops at `max`).
+async fn read_capped<O: Operation>(
+    mut response: reqwest::Response,
+    max: usize,
+) -> Result<Bytes, Error> {
+    if let Some(declared) = response.content_length()
+        && declared > max as u64
+    {
+        return Err(Error::too_large(O::NAME, max, Some(declared)));
+    }
+    // Most answers come in one chunk: that chunk is the body, without a copy.
+    let Some(first) = response
+        .chunk()
+        .await
+        .map_err(|e| Client::transport_error::<O>(e))?
+    else {
+        return Ok(Bytes::new());
+    };
+    if first.len() > max {
+        return Err(Error::too_large(O::NAME, max, None));
+    }
+    let Some(second) = response
+        .chunk()
+        .await
+        .map_err(|e| Client::transport_error::<O>(e))?
+    else {
+        return Ok(first);
+    };
+    let mut body = bytes::BytesMut::with_capacity(first.len() + second.len());
+    body.extend_from_slice(&first);
+    let mut next = Some(second);
+    while let Some(chunk) = next {
+        if body.len() + chunk.len() > max {
+            return Err(Error::too_large(O::NAME, max, None));
+        }
+        body.extend_from_slice(&chunk);
+        next = response
+            .chunk()
+            .await
+            .map_err(|e| Client::transport_error::<O>(e))?;
+    }
+    Ok(body.freeze())
+}
+
 impl Client {
     pub(super) async fn attempts<O: Operation>(
         &self,
@@ -191,10 +236,7 @@ impl Client {
             let request_id = header("x-amzn-requestid").or_else(|| header("x-amz-request-id"));
             let query_error = header("x-amzn-query-error");
             let error_type = header("x-amzn-errortype");
-            let body = response
-                .bytes()
-                .await
-                .map_err(|e| Self::transport_error::<O>(e))?;
+            let body = read_capped::<O>(response, config.max_response_bytes).await?;
             Ok::<_, Error>(Answer {
                 status,
                 request_id,

@@ -172,6 +172,16 @@ fn module(svc: &Service) -> TokenStream {
         }
     });
     let names = svc.operations.iter().map(|op| &op.name);
+    let answers = svc.operations.iter().map(|op| {
+        let (name, input) = (&op.name, tokens::ident(&op.input));
+        quote! {
+            #name => if json {
+                operations::#input::output_from_json(body).map(drop)
+            } else {
+                operations::#input::output_from_xml(body).map(drop)
+            },
+        }
+    });
     quote! {
         pub(crate) mod errors;
         pub(crate) mod operations;
@@ -182,6 +192,20 @@ fn module(svc: &Service) -> TokenStream {
         /// The names of every operation of the service, sorted (the Query `Action`, and the part of
         /// the JSON `X-Amz-Target` after the service name).
         pub const OPERATION_NAMES: &[&str] = &[#(#names),*];
+        /// Decodes an answer of the operation `name` (AWS JSON 1.0 when `json`, else AWS Query
+        /// XML) and drops it: every operation's response decoder by name, for fuzzing and tests.
+        /// `None` when the service has no operation of that name.
+        pub fn read_answer(
+            name: &str,
+            json: bool,
+            body: &[u8],
+        ) -> Option<Result<(), crate::codec::DecodeError>> {
+            use crate::codec::Operation as _;
+            Some(match name {
+                #(#answers)*
+                _ => return None,
+            })
+        }
         /// The API version, sent as `Version` in AWS Query requests.
         pub const API_VERSION: &str = #version;
         /// The service name, the prefix of the AWS JSON 1.0 `X-Amz-Target` header.

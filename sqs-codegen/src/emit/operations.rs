@@ -127,6 +127,13 @@ pub(super) fn hooks(op: &Operation, svc: &Service) -> Result<TokenStream, Error>
             }
         });
     }
+    if let Some(f) = op.hooks.complete.as_ref().map(name) {
+        out.extend(quote! {
+            fn complete(&self, output: &mut Self::Output) -> Result<(), String> {
+                crate::checks::#f(self, output)
+            }
+        });
+    }
     if let Some(poll) = &op.long_poll {
         let member = svc
             .structures

@@ -19,6 +19,7 @@ fn method(name: &str) -> Ident {
 pub(super) fn server(svc: &Service) -> TokenStream {
     let mut handlers = TokenStream::new();
     let mut arms = TokenStream::new();
+    let mut reads = TokenStream::new();
     for op in &svc.operations {
         let (input, output, m, name) = (
             ident(&op.input),
@@ -43,6 +44,9 @@ pub(super) fn server(svc: &Service) -> TokenStream {
                 handler.#m(input, caller)
             })
             .await,
+        });
+        reads.extend(quote! {
+            #name => crate::codec::serve::read::<#input>(body),
         });
     }
     quote! {
@@ -78,6 +82,19 @@ pub(super) fn server(svc: &Service) -> TokenStream {
         ) -> Option<Result<Vec<u8>, H::Error>> {
             Some(match name {
                 #arms
+                _ => return None,
+            })
+        }
+
+        /// Reads a request of the operation `name` into its input and drops it, running
+        /// nothing: every operation's request decoder by name, for fuzzing and tests. `None`
+        /// when the service has no operation of that name.
+        pub fn read_request(
+            name: &str,
+            body: crate::codec::RequestBody<'_>,
+        ) -> Option<Result<(), crate::codec::RequestError>> {
+            Some(match name {
+                #reads
                 _ => return None,
             })
         }

@@ -115,6 +115,7 @@ pub fn resolve(ast: &Ast) -> Result<Service, Error> {
             check: hook("check")?,
             sent_digests: hook("sentDigests")?,
             verify: hook("verify")?,
+            complete: hook("complete")?,
         };
         let long_poll = op
             .traits

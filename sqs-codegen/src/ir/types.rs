@@ -70,6 +70,8 @@ pub struct Hooks {
     pub sent_digests: Option<String>,
     /// `verify(input, sent_digests, output)`, after decoding the answer.
     pub verify: Option<String>,
+    /// `complete(input, output)`, after decoding the answer, whether digests are checked or not.
+    pub complete: Option<String>,
 }
 
 /// How long the server may hold a request.

@@ -21,6 +21,10 @@ use crate::types::{
     MessageSystemAttributeValue,
 };
 
+mod complete;
+pub use complete::INCOMPLETE_ANSWER_CODE;
+pub(crate) use complete::*;
+
 /// The code given to a batch entry whose digest did not match (it is moved to `failed`).
 pub const CHECKSUM_MISMATCH_CODE: &str = "ChecksumMismatch";
 
@@ -349,18 +353,21 @@ fn system_attributes_md5(
     out
 }
 
-/// Compares a digest the server returned with ours. A digest the server left out is not an
-/// error (some compatible servers omit them); a different one is.
+/// Compares a digest the server returned with ours. A digest the server left out cannot be
+/// checked, so the check fails (turn digest checks off for a server that never sends them).
 fn compare<T: AsRef<str>>(
     what: &str,
     returned: Option<&str>,
     ours: impl FnOnce() -> T,
 ) -> Result<(), String> {
     match returned {
-        Some(theirs) if !theirs.eq_ignore_ascii_case(ours().as_ref()) => Err(format!(
+        Some(theirs) if theirs.eq_ignore_ascii_case(ours().as_ref()) => Ok(()),
+        Some(theirs) => Err(format!(
             "{what}: the service computed {theirs}, which is not the digest of what was sent"
         )),
-        _ => Ok(()),
+        None => Err(format!(
+            "{what}: the answer has no digest, so what was sent cannot be checked"
+        )),
     }
 }
 

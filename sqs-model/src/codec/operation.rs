@@ -100,6 +100,14 @@ pub trait Operation: sealed::Sealed + fmt::Debug + Clone + Send + Sync + 'static
         let _ = (sent, output);
         Ok(())
     }
+    /// Checks that an answer has what the protocol always returns (a message id for each sent
+    /// message, an entry for each entry of a batch, a receipt handle for each received message),
+    /// whether digests are checked or not. A batch entry the answer leaves out is added to the
+    /// failed entries; anything else missing is returned.
+    fn complete(&self, output: &mut Self::Output) -> Result<(), String> {
+        let _ = output;
+        Ok(())
+    }
 }
 
 /// An operation whose results come in pages linked by a continuation token.

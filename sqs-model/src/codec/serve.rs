@@ -393,6 +393,14 @@ where
     })
 }
 
+/// Reads the input of `I` from `body` and drops it (the generated `read_request` calls this).
+pub(crate) fn read<I: Served>(body: RequestBody<'_>) -> Result<(), RequestError> {
+    match body {
+        RequestBody::Json(bytes) => I::from_json(bytes).map(drop),
+        RequestBody::Query(form) => I::from_form(form).map(drop),
+    }
+}
+
 /// Reads a JSON request body, telling a missing member apart from a malformed document.
 pub(crate) fn json_request<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, RequestError> {
     let body = if body.iter().all(u8::is_ascii_whitespace) {

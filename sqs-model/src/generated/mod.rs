@@ -33,6 +33,194 @@ pub const OPERATION_NAMES: &[&str] = &[
     "TagQueue",
     "UntagQueue",
 ];
+/// Decodes an answer of the operation `name` (AWS JSON 1.0 when `json`, else AWS Query
+/// XML) and drops it: every operation's response decoder by name, for fuzzing and tests.
+/// `None` when the service has no operation of that name.
+pub fn read_answer(
+    name: &str,
+    json: bool,
+    body: &[u8],
+) -> Option<Result<(), crate::codec::DecodeError>> {
+    use crate::codec::Operation as _;
+    Some(
+        match name {
+            "AddPermission" => {
+                if json {
+                    operations::AddPermissionInput::output_from_json(body).map(drop)
+                } else {
+                    operations::AddPermissionInput::output_from_xml(body).map(drop)
+                }
+            }
+            "CancelMessageMoveTask" => {
+                if json {
+                    operations::CancelMessageMoveTaskInput::output_from_json(body)
+                        .map(drop)
+                } else {
+                    operations::CancelMessageMoveTaskInput::output_from_xml(body)
+                        .map(drop)
+                }
+            }
+            "ChangeMessageVisibility" => {
+                if json {
+                    operations::ChangeMessageVisibilityInput::output_from_json(body)
+                        .map(drop)
+                } else {
+                    operations::ChangeMessageVisibilityInput::output_from_xml(body)
+                        .map(drop)
+                }
+            }
+            "ChangeMessageVisibilityBatch" => {
+                if json {
+                    operations::ChangeMessageVisibilityBatchInput::output_from_json(body)
+                        .map(drop)
+                } else {
+                    operations::ChangeMessageVisibilityBatchInput::output_from_xml(body)
+                        .map(drop)
+                }
+            }
+            "CreateQueue" => {
+                if json {
+                    operations::CreateQueueInput::output_from_json(body).map(drop)
+                } else {
+                    operations::CreateQueueInput::output_from_xml(body).map(drop)
+                }
+            }
+            "DeleteMessage" => {
+                if json {
+                    operations::DeleteMessageInput::output_from_json(body).map(drop)
+                } else {
+                    operations::DeleteMessageInput::output_from_xml(body).map(drop)
+                }
+            }
+            "DeleteMessageBatch" => {
+                if json {
+                    operations::DeleteMessageBatchInput::output_from_json(body).map(drop)
+                } else {
+                    operations::DeleteMessageBatchInput::output_from_xml(body).map(drop)
+                }
+            }
+            "DeleteQueue" => {
+                if json {
+                    operations::DeleteQueueInput::output_from_json(body).map(drop)
+                } else {
+                    operations::DeleteQueueInput::output_from_xml(body).map(drop)
+                }
+            }
+            "GetQueueAttributes" => {
+                if json {
+                    operations::GetQueueAttributesInput::output_from_json(body).map(drop)
+                } else {
+                    operations::GetQueueAttributesInput::output_from_xml(body).map(drop)
+                }
+            }
+            "GetQueueUrl" => {
+                if json {
+                    operations::GetQueueUrlInput::output_from_json(body).map(drop)
+                } else {
+                    operations::GetQueueUrlInput::output_from_xml(body).map(drop)
+                }
+            }
+            "ListDeadLetterSourceQueues" => {
+                if json {
+                    operations::ListDeadLetterSourceQueuesInput::output_from_json(body)
+                        .map(drop)
+                } else {
+                    operations::ListDeadLetterSourceQueuesInput::output_from_xml(body)
+                        .map(drop)
+                }
+            }
+            "ListMessageMoveTasks" => {
+                if json {
+                    operations::ListMessageMoveTasksInput::output_from_json(body)
+                        .map(drop)
+                } else {
+                    operations::ListMessageMoveTasksInput::output_from_xml(body)
+                        .map(drop)
+                }
+            }
+            "ListQueueTags" => {
+                if json {
+                    operations::ListQueueTagsInput::output_from_json(body).map(drop)
+                } else {
+                    operations::ListQueueTagsInput::output_from_xml(body).map(drop)
+                }
+            }
+            "ListQueues" => {
+                if json {
+                    operations::ListQueuesInput::output_from_json(body).map(drop)
+                } else {
+                    operations::ListQueuesInput::output_from_xml(body).map(drop)
+                }
+            }
+            "PurgeQueue" => {
+                if json {
+                    operations::PurgeQueueInput::output_from_json(body).map(drop)
+                } else {
+                    operations::PurgeQueueInput::output_from_xml(body).map(drop)
+                }
+            }
+            "ReceiveMessage" => {
+                if json {
+                    operations::ReceiveMessageInput::output_from_json(body).map(drop)
+                } else {
+                    operations::ReceiveMessageInput::output_from_xml(body).map(drop)
+                }
+            }
+            "RemovePermission" => {
+                if json {
+                    operations::RemovePermissionInput::output_from_json(body).map(drop)
+                } else {
+                    operations::RemovePermissionInput::output_from_xml(body).map(drop)
+                }
+            }
+            "SendMessage" => {
+                if json {
+                    operations::SendMessageInput::output_from_json(body).map(drop)
+                } else {
+                    operations::SendMessageInput::output_from_xml(body).map(drop)
+                }
+            }
+            "SendMessageBatch" => {
+                if json {
+                    operations::SendMessageBatchInput::output_from_json(body).map(drop)
+                } else {
+                    operations::SendMessageBatchInput::output_from_xml(body).map(drop)
+                }
+            }
+            "SetQueueAttributes" => {
+                if json {
+                    operations::SetQueueAttributesInput::output_from_json(body).map(drop)
+                } else {
+                    operations::SetQueueAttributesInput::output_from_xml(body).map(drop)
+                }
+            }
+            "StartMessageMoveTask" => {
+                if json {
+                    operations::StartMessageMoveTaskInput::output_from_json(body)
+                        .map(drop)
+                } else {
+                    operations::StartMessageMoveTaskInput::output_from_xml(body)
+                        .map(drop)
+                }
+            }
+            "TagQueue" => {
+                if json {
+                    operations::TagQueueInput::output_from_json(body).map(drop)
+                } else {
+                    operations::TagQueueInput::output_from_xml(body).map(drop)
+                }
+            }
+            "UntagQueue" => {
+                if json {
+                    operations::UntagQueueInput::output_from_json(body).map(drop)
+                } else {
+                    operations::UntagQueueInput::output_from_xml(body).map(drop)
+                }
+            }
+            _ => return None,
+        },
+    )
+}
 /// The API version, sent as `Version` in AWS Query requests.
 pub const API_VERSION: &str = "2012-11-05";
 /// The service name, the prefix of the AWS JSON 1.0 `X-Amz-Target` header.

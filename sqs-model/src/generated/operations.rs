@@ -4190,6 +4190,9 @@ impl crate::codec::Operation for ChangeMessageVisibilityBatchInput {
     ) -> Result<(), crate::codec::ValidationError> {
         crate::checks::check_visibility_batch(self, limits)
     }
+    fn complete(&self, output: &mut Self::Output) -> Result<(), String> {
+        crate::checks::complete_visibility_batch(self, output)
+    }
 }
 #[cfg(feature = "server")]
 impl crate::codec::serve::Served for ChangeMessageVisibilityBatchInput {
@@ -4387,6 +4390,9 @@ impl crate::codec::Operation for DeleteMessageBatchInput {
         limits: &crate::codec::Limits,
     ) -> Result<(), crate::codec::ValidationError> {
         crate::checks::check_delete_batch(self, limits)
+    }
+    fn complete(&self, output: &mut Self::Output) -> Result<(), String> {
+        crate::checks::complete_delete_batch(self, output)
     }
 }
 #[cfg(feature = "server")]
@@ -4975,6 +4981,9 @@ impl crate::codec::Operation for ReceiveMessageInput {
     ) -> Result<(), String> {
         crate::checks::verify_received(self, sent, output)
     }
+    fn complete(&self, output: &mut Self::Output) -> Result<(), String> {
+        crate::checks::complete_received(self, output)
+    }
     fn long_poll(&self) -> Option<::std::time::Duration> {
         Some(
             ::std::time::Duration::from_secs(
@@ -5125,6 +5134,9 @@ impl crate::codec::Operation for SendMessageInput {
     ) -> Result<(), String> {
         crate::checks::verify_send(self, sent, output)
     }
+    fn complete(&self, output: &mut Self::Output) -> Result<(), String> {
+        crate::checks::complete_send(self, output)
+    }
 }
 #[cfg(feature = "server")]
 impl crate::codec::serve::Served for SendMessageInput {
@@ -5213,6 +5225,9 @@ impl crate::codec::Operation for SendMessageBatchInput {
         output: &mut Self::Output,
     ) -> Result<(), String> {
         crate::checks::verify_send_batch(self, sent, output)
+    }
+    fn complete(&self, output: &mut Self::Output) -> Result<(), String> {
+        crate::checks::complete_send_batch(self, output)
     }
 }
 #[cfg(feature = "server")]

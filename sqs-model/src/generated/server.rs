@@ -442,3 +442,61 @@ pub async fn dispatch<H: Handler>(
         },
     )
 }
+/// Reads a request of the operation `name` into its input and drops it, running
+/// nothing: every operation's request decoder by name, for fuzzing and tests. `None`
+/// when the service has no operation of that name.
+pub fn read_request(
+    name: &str,
+    body: crate::codec::RequestBody<'_>,
+) -> Option<Result<(), crate::codec::RequestError>> {
+    Some(
+        match name {
+            "AddPermission" => crate::codec::serve::read::<AddPermissionInput>(body),
+            "CancelMessageMoveTask" => {
+                crate::codec::serve::read::<CancelMessageMoveTaskInput>(body)
+            }
+            "ChangeMessageVisibility" => {
+                crate::codec::serve::read::<ChangeMessageVisibilityInput>(body)
+            }
+            "ChangeMessageVisibilityBatch" => {
+                crate::codec::serve::read::<ChangeMessageVisibilityBatchInput>(body)
+            }
+            "CreateQueue" => crate::codec::serve::read::<CreateQueueInput>(body),
+            "DeleteMessage" => crate::codec::serve::read::<DeleteMessageInput>(body),
+            "DeleteMessageBatch" => {
+                crate::codec::serve::read::<DeleteMessageBatchInput>(body)
+            }
+            "DeleteQueue" => crate::codec::serve::read::<DeleteQueueInput>(body),
+            "GetQueueAttributes" => {
+                crate::codec::serve::read::<GetQueueAttributesInput>(body)
+            }
+            "GetQueueUrl" => crate::codec::serve::read::<GetQueueUrlInput>(body),
+            "ListDeadLetterSourceQueues" => {
+                crate::codec::serve::read::<ListDeadLetterSourceQueuesInput>(body)
+            }
+            "ListMessageMoveTasks" => {
+                crate::codec::serve::read::<ListMessageMoveTasksInput>(body)
+            }
+            "ListQueueTags" => crate::codec::serve::read::<ListQueueTagsInput>(body),
+            "ListQueues" => crate::codec::serve::read::<ListQueuesInput>(body),
+            "PurgeQueue" => crate::codec::serve::read::<PurgeQueueInput>(body),
+            "ReceiveMessage" => crate::codec::serve::read::<ReceiveMessageInput>(body),
+            "RemovePermission" => {
+                crate::codec::serve::read::<RemovePermissionInput>(body)
+            }
+            "SendMessage" => crate::codec::serve::read::<SendMessageInput>(body),
+            "SendMessageBatch" => {
+                crate::codec::serve::read::<SendMessageBatchInput>(body)
+            }
+            "SetQueueAttributes" => {
+                crate::codec::serve::read::<SetQueueAttributesInput>(body)
+            }
+            "StartMessageMoveTask" => {
+                crate::codec::serve::read::<StartMessageMoveTaskInput>(body)
+            }
+            "TagQueue" => crate::codec::serve::read::<TagQueueInput>(body),
+            "UntagQueue" => crate::codec::serve::read::<UntagQueueInput>(body),
+            _ => return None,
+        },
+    )
+}
