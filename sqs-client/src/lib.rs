@@ -60,7 +60,20 @@
 //! not match is moved to `failed` with the code [`CHECKSUM_MISMATCH_CODE`]. A ReceiveMessage
 //! with one damaged message fails as a whole through [`Client::execute`];
 //! [`Client::receive_each`] (and the consumer) checks each message on its own and gives a
-//! damaged one as a [`DamagedMessage`] in its place.
+//! damaged one as a [`DamagedMessage`] in its place. An answer that lacks what the protocol
+//! always returns is an error too ([`Operation::complete`]): a send without a message id, a
+//! batch entry the answer does not mention (moved to `failed` with [`INCOMPLETE_ANSWER_CODE`]).
+//!
+//! # What a server can make the client do
+//!
+//! Answer bodies are read up to [`ClientBuilder::max_response_bytes`] (by `Content-Length`
+//! before reading, and counted as they arrive); error messages taken from answers keep 1 KiB;
+//! redirects are not followed; every attempt has a timeout, and retries a budget. Pooled
+//! connections are dropped after 20 s idle, below common servers' keep-alive timeouts; a request
+//! sent on a pooled connection the server closed just then fails as a transport error and is
+//! sent again on a fresh connection, within the retry budget. For a send that means
+//! at-least-once, as SQS is: if the server had stored the message before the connection broke,
+//! it is stored twice, never lost.
 //!
 //! # Cancel safety
 //!

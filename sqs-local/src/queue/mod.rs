@@ -550,9 +550,11 @@ fn receipt_handle(queue: &str, key: u64) -> String {
 
 fn check_handle(queue: &str, handle: &str) -> Result<(), ApiError> {
     let invalid = || {
+        // The handle is echoed as sent, up to 128 characters: a peer cannot grow the answer.
+        let shown: String = handle.chars().take(128).collect();
         ApiError::modeled(
             sqs_model::ErrorCode::ReceiptHandleIsInvalid,
-            format!("The input receipt handle \"{handle}\" is not a valid receipt handle."),
+            format!("The input receipt handle \"{shown}\" is not a valid receipt handle."),
         )
     };
     let mut parts = handle.split('.');
