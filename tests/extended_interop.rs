@@ -6,42 +6,18 @@
 
 mod common;
 
-use std::process::Command;
-use std::sync::Arc;
-
 use md5::Digest as _;
-use object_store::aws::AmazonS3Builder;
+use object_store::ObjectStoreExt;
 use object_store::path::Path;
-use object_store::{ObjectStore, ObjectStoreExt};
 use serde_json::Value;
 use sqs_client::operation::{ReceiveMessageInput, SendMessageInput};
 use sqs_client::types::MessageAttributeValue;
-use sqs_client::{Client, Credentials};
 use sqs_extended::{ExtendedClient, ExtendedConfig};
 
 const BUCKET: &str = "interop-bucket";
 
 fn python(moto: &common::Moto, args: &[&str]) -> Value {
-    let script = format!(
-        "{}/tests/peers/extended_interop.py",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let out = Command::new(common::venv().join("bin/python"))
-        .arg(script)
-        .arg(args[0])
-        .arg(moto.url())
-        .arg(BUCKET)
-        .args(&args[1..])
-        .env("AWS_CONFIG_FILE", "/dev/null")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-        .output()
-        .expect("python runs");
-    assert!(
-        out.status.success(),
-        "python {args:?} failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("one JSON line")
+    common::extended::python(moto, BUCKET, args[0], &args[1..])
 }
 
 fn payload(n: usize) -> String {
@@ -59,23 +35,8 @@ async fn python_and_rust_read_each_others_offloaded_messages() {
         .as_str()
         .unwrap()
         .to_owned();
-    let client = Client::builder()
-        .endpoint_url(moto.url())
-        .region("us-east-1")
-        .credentials_provider(Credentials::new("test", "test"))
-        .build()
-        .unwrap();
-    let store: Arc<dyn ObjectStore> = Arc::new(
-        AmazonS3Builder::new()
-            .with_endpoint(moto.url())
-            .with_allow_http(true)
-            .with_region("us-east-1")
-            .with_bucket_name(BUCKET)
-            .with_access_key_id("test")
-            .with_secret_access_key("test")
-            .build()
-            .unwrap(),
-    );
+    let client = common::extended::sqs(&moto);
+    let store = common::extended::s3(&moto, BUCKET);
     let ext = ExtendedClient::new(client.clone(), store.clone(), BUCKET);
     let receive = || {
         ReceiveMessageInput::default()

@@ -23,6 +23,25 @@ pub enum Error {
     /// A pointer names a bucket this client may not read; nothing was fetched or deleted.
     #[error("the pointer names bucket {:?}, which is not allowed (key {:?}); nothing was fetched", .0.bucket, .0.key)]
     BucketNotAllowed(PayloadLocation),
+    /// A pointer names a key that no store path can hold as it is (see
+    /// [`PayloadLocation::object_path`]); nothing was read or deleted.
+    #[error("{why} (bucket {:?}); nothing was read or deleted", .location.bucket)]
+    UnsupportedKey {
+        /// The object the pointer names.
+        location: PayloadLocation,
+        /// Why the key cannot be used.
+        why: String,
+    },
+    /// A deleted message's pointer names a key outside the prefix this client may delete in that
+    /// bucket ([`ExtendedClient::delete_only_under`](crate::ExtendedClient::delete_only_under)):
+    /// the message was deleted, the object left in place.
+    #[error("the object {:?} in bucket {:?} is outside {prefix:?}, the prefix this client may delete; the message was deleted, the object kept", .location.key, .location.bucket)]
+    DeleteNotAllowed {
+        /// The object the pointer names.
+        location: PayloadLocation,
+        /// The prefix deletes are restricted to in that bucket.
+        prefix: String,
+    },
     /// A message carries the size attribute but its body is not a pointer (or its payload is not
     /// UTF-8 text).
     #[error("malformed offloaded message: {0}")]

@@ -18,8 +18,35 @@
 //! - [`s3_credentials`] lets object_store's S3 backend sign with the same credentials provider
 //!   as the SQS client, so one configuration serves both.
 //!
-//! PurgeQueue (through [`ExtendedClient::client`]) removes the messages but not their objects:
-//! give the bucket a lifecycle rule, as with the other extended clients.
+//! # Objects that outlive their messages
+//!
+//! Give the bucket a lifecycle rule (expire objects some days after the queue's retention, and
+//! abort incomplete multipart uploads), as with the other extended clients, because some objects
+//! are never deleted by a client:
+//!
+//! - PurgeQueue (through [`ExtendedClient::client`]) removes the messages, not their objects;
+//! - a message that expires (retention) or is moved by a dead-letter redrive and never deleted;
+//! - a FIFO send that SQS deduplicates: SQS answers it as a success (with the first message's
+//!   id), so the client cannot tell that its freshly uploaded object has no message. Keys are
+//!   random on purpose: content-addressed keys would let two messages with the same payload
+//!   share one object, and deleting the first would take it from the second.
+//!
+//! # Object keys
+//!
+//! A pointer's key is used exactly as written, byte for byte, for reads and deletes, so keys the
+//! Java and Python clients write (`a~b`, `a#b`, `a%41b`, `x[1]`, `é.bin`, up to 1,024 bytes)
+//! name the same object here. Keys that no `object_store` path can hold unchanged are refused
+//! with [`Error::UnsupportedKey`], for that message alone, and nothing is read or deleted: the
+//! empty key, a leading or trailing `/`, an empty segment (`a//b`), a `.` or `..` segment, ASCII
+//! control characters, more than 1,024 bytes. A pointer whose bucket or key contains a receipt
+//! handle marker (`-..s3BucketName..-`, `-..s3Key..-`) is refused too. Keys this client makes
+//! are the key prefix and a UUID, valid in every store.
+//!
+//! # Who may delete a payload
+//!
+//! The bucket allow-list ([`ExtendedClient::with_bucket`]) bounds what pointers can name; within
+//! an allowed bucket any sender to the queue can name any key, and deleting the message deletes
+//! that object. [`ExtendedClient::delete_only_under`] limits deletes to a key prefix per bucket.
 //!
 //! ```no_run
 //! # fn run() -> Result<(), Box<dyn std::error::Error>> {

@@ -49,10 +49,54 @@ impl PayloadLocation {
                 .map(str::to_owned)
                 .ok_or_else(|| format!("the pointer has no {name}"))
         };
-        Ok(Self {
+        let location = Self {
             bucket: text("s3BucketName")?,
             key: text("s3Key")?,
-        })
+        };
+        // A marker inside a name would make the wrapped receipt handle unwrap to another object.
+        for (field, value) in [("s3BucketName", &location.bucket), ("s3Key", &location.key)] {
+            if let Some(marker) = [BUCKET_MARKER, KEY_MARKER]
+                .into_iter()
+                .find(|m| value.contains(m))
+            {
+                return Err(format!(
+                    "the pointer's {field} {value:?} contains {marker:?}, which receipt handles use as a separator"
+                ));
+            }
+        }
+        Ok(location)
+    }
+
+    /// The object's path in an `object_store` store: exactly the key, byte for byte. S3 keys are
+    /// any UTF-8 of up to 1,024 bytes; an `object_store` path cannot hold some of them, and
+    /// those are refused rather than changed into another key: the empty key, a key over 1,024
+    /// bytes, a leading or trailing `/`, an empty segment (`//`), a `.` or `..` segment, and
+    /// ASCII control characters. (A backend may refuse more: the local file system refuses
+    /// names over 255 bytes and names ending in `#` and digits; its error names the key.)
+    pub fn object_path(&self) -> Result<object_store::path::Path, String> {
+        let key = self.key.as_str();
+        let why = if key.is_empty() {
+            Some("it is empty")
+        } else if key.len() > 1024 {
+            Some("it is longer than S3's 1,024 bytes")
+        } else if key.starts_with('/') || key.ends_with('/') {
+            Some("it starts or ends with '/'")
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            return Err(format!("the object key {key:?} cannot be used: {why}"));
+        }
+        match object_store::path::Path::parse(key) {
+            Ok(path) if path.as_ref() == key => Ok(path),
+            Ok(path) => Err(format!(
+                "the object key {key:?} cannot be used: the store would read it as {:?}",
+                path.as_ref()
+            )),
+            Err(e) => Err(format!(
+                "the object key {key:?} cannot be used: {e} (empty, '.' and '..' segments and control characters have no object_store path)"
+            )),
+        }
     }
 
     /// The receipt handle handed out for an offloaded message, as the Java client writes it.

@@ -7,6 +7,7 @@
 pub mod batching;
 pub mod behaviour;
 pub mod credentials;
+pub mod extended;
 pub mod fake;
 
 use std::io::{Read, Write};

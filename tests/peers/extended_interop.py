@@ -4,6 +4,11 @@ Usage:
   python extended_interop.py setup ENDPOINT BUCKET QUEUE        -> prints the queue URL
   python extended_interop.py send ENDPOINT BUCKET QUEUE_URL N [legacy]
   python extended_interop.py receive ENDPOINT BUCKET QUEUE_URL
+  python extended_interop.py put_pointer ENDPOINT BUCKET QUEUE_URL KEY N
+      -> puts the payload at exactly KEY (boto3) and sends the pointer to it with the size
+         attribute, as the Java and Python clients write them
+  python extended_interop.py objects ENDPOINT BUCKET   -> the keys in the bucket
+  python extended_interop.py uploads ENDPOINT BUCKET   -> the multipart uploads in progress
 Each prints one JSON line. The payload sent is "interop ü " repeated N times.
 """
 
@@ -22,11 +27,36 @@ if mode == "setup":
     print(json.dumps({"queue_url": boto3.client("sqs", **kwargs).create_queue(QueueName=sys.argv[4])["QueueUrl"]}))
     sys.exit(0)
 
+if mode == "put_pointer":
+    queue_url, key, n = sys.argv[4], sys.argv[5], int(sys.argv[6])
+    data = ("interop ü " * n).encode()
+    boto3.client("s3", **kwargs).put_object(Bucket=bucket, Key=key, Body=data)
+    pointer = json.dumps(["software.amazon.payloadoffloading.PayloadS3Pointer",
+                          {"s3BucketName": bucket, "s3Key": key}])
+    boto3.client("sqs", **kwargs).send_message(
+        QueueUrl=queue_url, MessageBody=pointer,
+        MessageAttributes={"ExtendedPayloadSize": {"DataType": "Number", "StringValue": str(len(data))}})
+    print(json.dumps({"len": len(data), "md5": hashlib.md5(data).hexdigest()}))
+    sys.exit(0)
+
+if mode == "objects":
+    s3 = boto3.client("s3", **kwargs)
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
+    print(json.dumps(keys))
+    sys.exit(0)
+
+if mode == "uploads":
+    s3 = boto3.client("s3", **kwargs)
+    uploads = s3.list_multipart_uploads(Bucket=bucket).get("Uploads", [])
+    print(json.dumps([u["Key"] for u in uploads]))
+    sys.exit(0)
+
 import sqs_extended_client  # noqa: E402,F401  (patches boto3)
 
 sqs = boto3.client("sqs", **kwargs)
 sqs.large_payload_support = bucket
 sqs.s3_client = boto3.client("s3", **kwargs)
+sqs.delete_payload_from_s3 = True
 queue_url = sys.argv[4]
 
 if mode == "send":

@@ -38,6 +38,8 @@ pub struct ExtendedClient {
     pub(super) bucket: String,
     /// Stores by the bucket name pointers may name: the allow-list.
     pub(super) stores: Arc<HashMap<String, Arc<dyn ObjectStore>>>,
+    /// Per bucket, the key prefix deletes are restricted to (none unless configured).
+    pub(super) delete_prefixes: Arc<HashMap<String, String>>,
     pub(super) config: ExtendedConfig,
 }
 
@@ -51,13 +53,34 @@ impl ExtendedClient {
             client,
             bucket,
             stores: Arc::new(stores),
+            delete_prefixes: Arc::default(),
             config: ExtendedConfig::default(),
         }
     }
 
     /// Also reads (and cleans up) payloads that pointers place in `bucket`, from `store`.
+    ///
+    /// The allow-list decides what a pointer can make this client read and, with cleanup on,
+    /// delete: anyone who may send to the queue can write a pointer to any key of an allowed
+    /// bucket, and deleting that message deletes that object, even one of another application.
+    /// [`delete_only_under`](Self::delete_only_under) limits deletes to a key prefix.
     pub fn with_bucket(mut self, bucket: impl Into<String>, store: Arc<dyn ObjectStore>) -> Self {
         Arc::make_mut(&mut self.stores).insert(bucket.into(), store);
+        self
+    }
+
+    /// Deletes objects of `bucket` only under `prefix`: a deleted message whose pointer names a
+    /// key outside it is deleted from SQS, and its object kept (reported as
+    /// [`Error::DeleteNotAllowed`]). Reads are not restricted, so producers without a prefix
+    /// (the Java and Python clients by default) still work. Off unless configured; give the
+    /// producers of your own application a [`key_prefix`](ExtendedConfig::key_prefix) and the
+    /// same prefix here.
+    pub fn delete_only_under(
+        mut self,
+        bucket: impl Into<String>,
+        prefix: impl Into<String>,
+    ) -> Self {
+        Arc::make_mut(&mut self.delete_prefixes).insert(bucket.into(), prefix.into());
         self
     }
 
@@ -94,9 +117,14 @@ impl ExtendedClient {
         !body.is_empty() && (self.config.always_offload || size > self.config.threshold)
     }
 
+    /// The extended client's rules for a message's attributes: no reserved name; when the body
+    /// is offloaded, at most 9 (one is reserved), and no more than `threshold` bytes of them
+    /// (names, types and values, as the Java and Python clients count): attributes are never
+    /// offloaded, so SQS would refuse the message anyway.
     pub(crate) fn check_attributes(
         attributes: Option<&HashMap<String, MessageAttributeValue>>,
         offloading: bool,
+        threshold: usize,
     ) -> Result<(), Error> {
         let Some(attributes) = attributes else {
             return Ok(());
@@ -112,6 +140,13 @@ impl ExtendedClient {
             return Err(Error::InvalidRequest(format!(
                 "an offloaded message may carry at most 9 attributes (one is reserved); it has {}",
                 attributes.len()
+            )));
+        }
+        let size = sqs_client::message_size("", Some(attributes));
+        if offloading && size > threshold {
+            return Err(Error::InvalidRequest(format!(
+                "the message attributes take {size} bytes, more than the offloading threshold of \
+                 {threshold}: attributes are not offloaded; move that data into the body"
             )));
         }
         Ok(())
@@ -137,10 +172,7 @@ impl ExtendedClient {
             key: new_key(&self.config.key_prefix),
         };
         self.home()
-            .put(
-                &Path::from(location.key.as_str()),
-                PutPayload::from(payload),
-            )
+            .put(&path_of(&location)?, PutPayload::from(payload))
             .await
             .map_err(|e| Error::store("upload", &location, e))?;
         *body = location.to_pointer();
@@ -158,11 +190,27 @@ impl ExtendedClient {
             .stores
             .get(&location.bucket)
             .ok_or_else(|| Error::BucketNotAllowed(location.clone()))?;
-        match store.delete(&Path::from(location.key.as_str())).await {
+        if let Some(prefix) = self.delete_prefixes.get(&location.bucket)
+            && !location.key.starts_with(prefix.as_str())
+        {
+            return Err(Error::DeleteNotAllowed {
+                location: location.clone(),
+                prefix: prefix.clone(),
+            });
+        }
+        match store.delete(&path_of(location)?).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(e) => Err(Error::store("delete", location, e)),
         }
     }
+}
+
+/// The store path of exactly the pointer's key, or the error that names it.
+pub(super) fn path_of(location: &PayloadLocation) -> Result<Path, Error> {
+    location.object_path().map_err(|why| Error::UnsupportedKey {
+        location: location.clone(),
+        why,
+    })
 }
 
 pub(super) fn sha256_hex(bytes: &[u8]) -> String {

@@ -2,7 +2,6 @@
 
 use futures_util::StreamExt;
 use object_store::ObjectStoreExt;
-use object_store::path::Path;
 use sqs_client::operation::*;
 use sqs_client::types::Message;
 
@@ -109,7 +108,11 @@ impl ExtendedClient {
                 error: Error::BucketNotAllowed(location),
             }));
         };
-        let fetched = match store.get(&Path::from(location.key.as_str())).await {
+        let path = match path_of(&location) {
+            Ok(path) => path,
+            Err(error) => return Some(Err(PayloadFailure { message: m, error })),
+        };
+        let fetched = match store.get(&path).await {
             Ok(got) => got.bytes().await,
             Err(e) => Err(e),
         };
@@ -136,7 +139,9 @@ impl ExtendedClient {
                 }));
             }
         };
-        let text = match String::from_utf8(bytes.to_vec()) {
+        // The downloaded buffer becomes the body without a copy (when the store hands it over
+        // whole, as the S3 and file backends do): a payload is held once.
+        let text = match String::from_utf8(Vec::from(bytes)) {
             Ok(t) => t,
             Err(_) => {
                 return Some(Err(PayloadFailure {

@@ -7,7 +7,7 @@ use sqs_client::message_size;
 use sqs_client::operation::*;
 
 use crate::error::Error;
-use crate::pointer::PayloadLocation;
+use crate::pointer::{PayloadLocation, new_key};
 
 use super::extended::*;
 
@@ -41,7 +41,11 @@ impl ExtendedClient {
         }
         let size = message_size(&input.message_body, input.message_attributes.as_ref());
         let offloading = self.should_offload(size, &input.message_body);
-        Self::check_attributes(input.message_attributes.as_ref(), offloading)?;
+        Self::check_attributes(
+            input.message_attributes.as_ref(),
+            offloading,
+            self.config.threshold,
+        )?;
         if !offloading {
             return Ok(send(input).await?);
         }
@@ -83,12 +87,29 @@ impl ExtendedClient {
             .zip(&sizes)
             .map(|(e, s)| self.should_offload(*s, &e.message_body))
             .collect();
-        // Plan: what stays inline must fit the batch total, with room for the pointers.
-        let pointer_cost = 200;
+        // Plan: what stays inline must fit the batch total, with room for the pointers. An
+        // offloaded entry costs its pointer (whose bucket name and key prefix can make it over
+        // 1 KiB), its attributes and the size attribute, counted exactly.
+        let pointer = PayloadLocation {
+            bucket: self.bucket.clone(),
+            key: new_key(&self.config.key_prefix),
+        }
+        .to_pointer();
+        let offloaded: Vec<usize> = input
+            .entries
+            .iter()
+            .map(|e| {
+                message_size(&pointer, e.message_attributes.as_ref())
+                    + self.size_attribute().len()
+                    + "Number".len()
+                    + e.message_body.len().to_string().len()
+            })
+            .collect();
         let mut total: usize = sizes
             .iter()
             .zip(&offload)
-            .map(|(s, o)| if *o { pointer_cost } else { *s })
+            .zip(&offloaded)
+            .map(|((s, o), cost)| if *o { *cost } else { *s })
             .sum();
         while total > MAX_BATCH_BYTES {
             let Some((i, _)) = sizes
@@ -100,7 +121,7 @@ impl ExtendedClient {
                 break;
             };
             offload[i] = true;
-            total = total - sizes[i] + pointer_cost;
+            total = total - sizes[i] + offloaded[i];
         }
         for (e, o) in input.entries.iter().zip(&offload) {
             if e.message_body.is_empty() {
@@ -109,7 +130,7 @@ impl ExtendedClient {
                     e.id
                 )));
             }
-            Self::check_attributes(e.message_attributes.as_ref(), *o)?;
+            Self::check_attributes(e.message_attributes.as_ref(), *o, self.config.threshold)?;
         }
         let queue = input.queue_url.clone();
         let mut uploaded: HashMap<String, PayloadLocation> = HashMap::new();
