@@ -384,3 +384,46 @@ async fn a_batch_with_long_pointers_still_fits() {
     assert!(!got.is_empty());
     assert!(got.values().all(|len| *len == 300_000 || *len == inline));
 }
+
+#[tokio::test]
+async fn keys_the_local_file_store_cannot_hold_fail_their_own_message() {
+    let (_local, client, queue) = local().await;
+    let dir = std::env::temp_dir().join(format!("sqs-ext-keys-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let store = Arc::new(object_store::local::LocalFileSystem::new_with_prefix(&dir).unwrap());
+    store
+        .put(&Path::from("fine"), "payload".into())
+        .await
+        .unwrap();
+    let ext = ExtendedClient::new(client.clone(), store, "files");
+    let too_long = "n".repeat(300);
+    for key in ["a#1", too_long.as_str(), "fine"] {
+        send_pointer(&client, &queue, "files", key).await;
+    }
+    let mut failed = Vec::new();
+    let mut fine = 0;
+    for _ in 0..5 {
+        for m in ext.execute(receive(&queue)).await.unwrap().messages {
+            match m {
+                Ok(m) => {
+                    assert_eq!(m.message.body.as_deref(), Some("payload"));
+                    fine += 1;
+                }
+                Err(f) => match &f.error {
+                    Error::Store { location, .. } => {
+                        assert!(f.error.to_string().contains(&location.key), "{}", f.error);
+                        failed.push(location.key.clone());
+                    }
+                    other => panic!("{other}"),
+                },
+            }
+        }
+        if failed.len() == 2 && fine == 1 {
+            break;
+        }
+    }
+    failed.sort();
+    assert_eq!(failed, ["a#1".to_owned(), too_long]);
+    assert_eq!(fine, 1);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -262,6 +262,48 @@ mod tests {
     }
 
     #[test]
+    fn keys_are_paths_exactly_or_refused() {
+        let at = |key: &str| {
+            PayloadLocation {
+                bucket: "b".into(),
+                key: key.into(),
+            }
+            .object_path()
+        };
+        for key in [
+            "a~b", "a#b", "a%41b", "a+b", "x[1]", "sp ace", "é.bin", "d/e/f", "a\\b",
+        ] {
+            assert_eq!(at(key).unwrap().as_ref(), key);
+        }
+        assert!(at(&"k".repeat(1024)).is_ok());
+        for key in [
+            "",
+            "/lead",
+            "trail/",
+            "a//b",
+            "./x",
+            "a/../b",
+            "..",
+            "ctl\u{1}x",
+            "tab\tx",
+            &"k".repeat(1025),
+        ] {
+            let why = at(key).unwrap_err();
+            assert!(why.contains("cannot be used"), "{key:?}: {why}");
+        }
+        // A pointer whose names carry a handle marker is refused.
+        for (bucket, key) in [("b-..s3BucketName..-c", "k"), ("b", "k-..s3Key..-x")] {
+            let pointer = PayloadLocation {
+                bucket: bucket.into(),
+                key: key.into(),
+            }
+            .to_pointer();
+            let why = PayloadLocation::from_pointer(&pointer).unwrap_err();
+            assert!(why.contains("separator"), "{why}");
+        }
+    }
+
+    #[test]
     fn key_prefixes_follow_the_java_rules() {
         check_key_prefix("payloads/2026_11-").unwrap();
         assert!(check_key_prefix(".hidden").is_err());
