@@ -311,9 +311,11 @@ async fn batched_sends(
             tokio::spawn(async move {
                 for _ in 0..per_worker {
                     b.send_message(
-                        sqs_client::operation::SendMessageInput::default()
+                        sqs_client::operation::SendMessageInput::builder()
                             .queue_url(QUEUE)
-                            .message_body(&*body),
+                            .message_body(&*body)
+                            .build()
+                            .unwrap(),
                     )
                     .await
                     .unwrap();

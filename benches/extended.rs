@@ -44,9 +44,11 @@ fn extended(endpoint: &str, dir: &str) -> ExtendedClient {
 /// The child: one receive of one payload, in `mode`; prints what it measured.
 async fn receive(mode: &str, endpoint: &str, dir: &str, queue: &str) {
     let ext = extended(endpoint, dir);
-    let input = ReceiveMessageInput::default()
+    let input = ReceiveMessageInput::builder()
         .queue_url(queue)
-        .message_attribute_names("All");
+        .message_attribute_names("All")
+        .build()
+        .unwrap();
     let before = status_kib("VmHWM:");
     let started = Instant::now();
     let bytes = match mode {
@@ -123,7 +125,7 @@ async fn main() {
         let chunks = futures_util::stream::iter(
             (0..mb).map(|_| Ok::<_, std::io::Error>(Bytes::from(vec![b'x'; 1_000_000]))),
         );
-        ext.send_message_streaming(SendMessageInput::default().queue_url(&queue), chunks)
+        ext.send_message_streaming(SendMessageInput::builder().queue_url(&queue), chunks)
             .await
             .expect("the payload is sent");
         // Waited for off the runtime, which keeps serving the child's requests.

@@ -74,14 +74,16 @@ async fn cycle(c: &Client, url: &str, per_request: usize, run: Duration) -> f64 
                 } else {
                     let entries = (0..per_request)
                         .map(|i| {
-                            SendMessageBatchRequestEntry::default()
+                            SendMessageBatchRequestEntry::builder()
                                 .id(format!("w{w}m{i}"))
                                 .message_body(&body)
+                                .build()
+                                .unwrap()
                         })
                         .collect();
                     c.send_message_batch()
                         .queue_url(&url)
-                        .set_entries(entries)
+                        .set_entries(Some(entries))
                         .send()
                         .await
                         .expect("SendMessageBatch");
@@ -113,14 +115,16 @@ async fn cycle(c: &Client, url: &str, per_request: usize, run: Duration) -> f64 
                         .into_iter()
                         .enumerate()
                         .map(|(i, m)| {
-                            DeleteMessageBatchRequestEntry::default()
+                            DeleteMessageBatchRequestEntry::builder()
                                 .id(format!("d{i}"))
                                 .receipt_handle(m.receipt_handle.unwrap_or_default())
+                                .build()
+                                .unwrap()
                         })
                         .collect();
                     c.delete_message_batch()
                         .queue_url(&url)
-                        .set_entries(entries)
+                        .set_entries(Some(entries))
                         .send()
                         .await
                         .expect("DeleteMessageBatch");

@@ -29,9 +29,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(|i| {
             let (batcher, queue) = (batcher.clone(), queue.clone());
             tokio::spawn(async move {
-                let input = SendMessageInput::default()
+                let input = SendMessageInput::builder()
                     .queue_url(queue)
-                    .message_body(format!("event {i}"));
+                    .message_body(format!("event {i}"))
+                    .build()?;
                 batcher.send_message(input).await
             })
         })

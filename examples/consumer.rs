@@ -26,15 +26,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     for chunk in 0..3 {
         let entries = (0..10)
             .map(|i| {
-                SendMessageBatchRequestEntry::default()
+                SendMessageBatchRequestEntry::builder()
                     .id(format!("j{i}"))
                     .message_body(format!("job {}", chunk * 10 + i))
+                    .build()
             })
-            .collect();
+            .collect::<Result<Vec<_>, _>>()?;
         client
             .send_message_batch()
             .queue_url(&queue)
-            .set_entries(entries)
+            .set_entries(Some(entries))
             .send()
             .await?;
     }

@@ -39,9 +39,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // 1. A 2 MB document: over the threshold, so it is offloaded.
     let document = "lorem ipsum ".repeat(170_000);
     sqs.execute(
-        SendMessageInput::default()
+        SendMessageInput::builder()
             .queue_url(&queue)
-            .message_body(&document),
+            .message_body(&document)
+            .build()?,
     )
     .await?;
     let raw = client
@@ -62,9 +63,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let received = sqs
         .execute(
-            ReceiveMessageInput::default()
+            ReceiveMessageInput::builder()
                 .queue_url(&queue)
-                .wait_time_seconds(1),
+                .wait_time_seconds(1)
+                .build()?,
         )
         .await?;
     for r in received.messages {
@@ -76,9 +78,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             m.message.body.as_deref() == Some(document.as_str())
         );
         sqs.execute(
-            DeleteMessageInput::default()
+            DeleteMessageInput::builder()
                 .queue_url(&queue)
-                .receipt_handle(m.message.receipt_handle.unwrap_or_default()),
+                .receipt_handle(m.message.receipt_handle.unwrap_or_default())
+                .build()?,
         )
         .await?;
         println!("   deleted the message, then its object");
@@ -90,14 +93,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         futures_util::stream::iter((0..mib).map(move |_| Ok::<_, std::io::Error>(chunk.clone())));
     let started = Instant::now();
     let (_, location) = sqs
-        .send_message_streaming(SendMessageInput::default().queue_url(&queue), source)
+        .send_message_streaming(SendMessageInput::builder().queue_url(&queue), source)
         .await?;
     let up = started.elapsed();
     let pointers = sqs
         .receive_message_pointers(
-            ReceiveMessageInput::default()
+            ReceiveMessageInput::builder()
                 .queue_url(&queue)
-                .wait_time_seconds(1),
+                .wait_time_seconds(1)
+                .build()?,
         )
         .await?;
     let started = Instant::now();
@@ -112,9 +116,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         }
         sqs.execute(
-            DeleteMessageInput::default()
+            DeleteMessageInput::builder()
                 .queue_url(&queue)
-                .receipt_handle(p.message.receipt_handle.clone().unwrap_or_default()),
+                .receipt_handle(p.message.receipt_handle.clone().unwrap_or_default())
+                .build()?,
         )
         .await?;
     }

@@ -88,9 +88,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .message_body("order #1042 paid")
         .message_attributes(
             "customer",
-            MessageAttributeValue::default()
+            MessageAttributeValue::builder()
                 .data_type("String")
-                .string_value("c-7"),
+                .string_value("c-7")
+                .build()?,
         )
         .send()
         .await?;
@@ -112,15 +113,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // Single sends from anywhere in the program, gathered into batch requests.
     let batcher = Batcher::new(client.clone());
-    let lines: Vec<_> = (1..=5)
-        .map(|i| {
-            batcher.send_message(
-                SendMessageInput::default()
-                    .queue_url(&queue)
-                    .message_body(format!("order #1042 line {i}")),
-            )
-        })
-        .collect();
+    let mut lines = Vec::new();
+    for i in 1..=5 {
+        let line = SendMessageInput::builder()
+            .queue_url(&queue)
+            .message_body(format!("order #1042 line {i}"))
+            .build()?;
+        lines.push(batcher.send_message(line));
+    }
     let accepted = futures_util::future::join_all(lines)
         .await
         .into_iter()
@@ -138,11 +138,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     while done < 7 && Instant::now() < deadline {
         let received = sqs
             .execute(
-                ReceiveMessageInput::default()
+                ReceiveMessageInput::builder()
                     .queue_url(&queue)
                     .max_number_of_messages(10)
                     .wait_time_seconds(2)
-                    .message_attribute_names("All"),
+                    .message_attribute_names("All")
+                    .build()?,
             )
             .await?;
         let mut deletes = Vec::new();
@@ -170,17 +171,19 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 }
             }
             deletes.push(
-                DeleteMessageBatchRequestEntry::default()
+                DeleteMessageBatchRequestEntry::builder()
                     .id(format!("m{i}"))
-                    .receipt_handle(m.receipt_handle.clone().unwrap_or_default()),
+                    .receipt_handle(m.receipt_handle.clone().unwrap_or_default())
+                    .build()?,
             );
         }
         if !deletes.is_empty() {
             let deleted = sqs
                 .execute(
-                    DeleteMessageBatchInput::default()
+                    DeleteMessageBatchInput::builder()
                         .queue_url(&queue)
-                        .set_entries(deletes),
+                        .set_entries(Some(deletes))
+                        .build()?,
                 )
                 .await?;
             done += deleted.output.successful.len();

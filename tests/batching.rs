@@ -66,12 +66,17 @@ async fn batches_respect_the_byte_limit_counting_attributes() {
     let futures: Vec<_> = (0..7)
         .map(|i| {
             let b = b.clone();
-            let m = msg(QUEUE, &format!("{i}{}", "x".repeat(299))).message_attributes(
-                "attr",
-                MessageAttributeValue::default()
-                    .data_type("String")
-                    .string_value("v".repeat(34)),
-            );
+            let m = msg(QUEUE, &format!("{i}{}", "x".repeat(299)))
+                .message_attributes(
+                    "attr",
+                    MessageAttributeValue::builder()
+                        .data_type("String")
+                        .string_value("v".repeat(34))
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+                .unwrap();
             tokio::spawn(async move { b.send_message(m).await })
         })
         .collect();
@@ -93,7 +98,7 @@ async fn batches_respect_the_byte_limit_counting_attributes() {
     );
     // A single message over the limit is refused before anything is queued.
     let err = b
-        .send_message(msg(QUEUE, &"y".repeat(1_001)))
+        .send_message(msg(QUEUE, &"y".repeat(1_001)).build().unwrap())
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidRequest, "{err}");
@@ -332,7 +337,9 @@ async fn fifo_groups_keep_their_order_under_partial_failure() {
             for i in 0..20 {
                 let m = msg(FIFO, &format!("g{g}-{i:02}"))
                     .message_group_id(format!("g{g}"))
-                    .message_deduplication_id(format!("g{g}-{i}"));
+                    .message_deduplication_id(format!("g{g}-{i}"))
+                    .build()
+                    .unwrap();
                 let b = b.clone();
                 pending.push(tokio::spawn(async move { b.send_message(m).await }));
                 tokio::task::yield_now().await;

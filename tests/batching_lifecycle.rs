@@ -30,14 +30,17 @@ async fn a_full_buffer_makes_callers_wait() {
     let handles: Vec<_> = (0..8)
         .map(|i| {
             let b = b.clone();
-            tokio::spawn(async move { b.send_message(msg(QUEUE, &format!("w{i}"))).await })
+            tokio::spawn(async move {
+                b.send_message(msg(QUEUE, &format!("w{i}")).build().unwrap())
+                    .await
+            })
         })
         .collect();
     tokio::time::sleep(Duration::from_millis(50)).await;
     // One in flight, two buffered: the others wait (no error, no panic), then all succeed.
     let extra = tokio::time::timeout(
         Duration::from_millis(20),
-        b.send_message(msg(QUEUE, "late")),
+        b.send_message(msg(QUEUE, "late").build().unwrap()),
     )
     .await;
     assert!(extra.is_err(), "the caller waits for room");
@@ -54,7 +57,10 @@ async fn flush_and_close_lose_nothing() {
     let sends: Vec<_> = (0..25)
         .map(|i| {
             let b = b.clone();
-            tokio::spawn(async move { b.send_message(msg(QUEUE, &format!("f{i}"))).await })
+            tokio::spawn(async move {
+                b.send_message(msg(QUEUE, &format!("f{i}")).build().unwrap())
+                    .await
+            })
         })
         .collect();
     let deletes: Vec<_> = (0..3)
@@ -87,7 +93,10 @@ async fn flush_and_close_lose_nothing() {
     vis.await.unwrap().unwrap();
     assert_eq!(fake.requests("DeleteMessageBatch").len(), 1);
     assert_eq!(fake.requests("ChangeMessageVisibilityBatch").len(), 1);
-    let err = b.send_message(msg(QUEUE, "after")).await.unwrap_err();
+    let err = b
+        .send_message(msg(QUEUE, "after").build().unwrap())
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Closed);
 }
 
@@ -122,7 +131,10 @@ async fn close_returns_what_it_could_not_send() {
     let waiting: Vec<_> = (0..3)
         .map(|i| {
             let b = b.clone();
-            tokio::spawn(async move { b.send_message(msg(QUEUE, &format!("u{i}"))).await })
+            tokio::spawn(async move {
+                b.send_message(msg(QUEUE, &format!("u{i}")).build().unwrap())
+                    .await
+            })
         })
         .collect();
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -191,7 +203,7 @@ async fn a_lone_message_waits_for_the_linger_time_then_goes() {
     let b = lingering(&fake, Duration::from_millis(300));
     let one = {
         let b = b.clone();
-        tokio::spawn(async move { b.send_message(msg(QUEUE, "alone")).await })
+        tokio::spawn(async move { b.send_message(msg(QUEUE, "alone").build().unwrap()).await })
     };
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert!(
@@ -217,8 +229,8 @@ async fn requests_carry_the_queue_url_and_entries_only() {
     let b = lingering(&fake, Duration::from_millis(30));
     let other = "http://127.0.0.1:1/000000000000/other";
     let (r1, r2, r3) = tokio::join!(
-        b.send_message(msg(QUEUE, "a").delay_seconds(3)),
-        b.send_message(msg(other, "b")),
+        b.send_message(msg(QUEUE, "a").delay_seconds(3).build().unwrap()),
+        b.send_message(msg(other, "b").build().unwrap()),
         b.delete_message(QUEUE, "handle-1"),
     );
     r1.unwrap();
@@ -260,8 +272,10 @@ async fn entries_for_several_queues_in_turn_each_reach_their_own_queue() {
                         msg(queue, &body)
                             .message_group_id("g")
                             .message_deduplication_id(i.to_string())
+                            .build()
+                            .unwrap()
                     } else {
-                        msg(queue, &body)
+                        msg(queue, &body).build().unwrap()
                     };
                     b.send_message(m).await.map(|_| ())
                 } else {
@@ -321,6 +335,7 @@ async fn queues_used_one_after_another_each_get_their_own_messages() {
                     } else {
                         m
                     };
+                    let m = m.build().unwrap();
                     b.send_message(m).await
                 })
             })
@@ -351,7 +366,7 @@ async fn a_dropped_call_and_a_dropped_batcher_still_send_what_was_handed_over() 
     let b = lingering(&fake, Duration::from_secs(600));
     let gave_up = tokio::time::timeout(
         Duration::from_millis(20),
-        b.send_message(msg(QUEUE, "handed over")),
+        b.send_message(msg(QUEUE, "handed over").build().unwrap()),
     )
     .await;
     assert!(

@@ -26,21 +26,27 @@ async fn standard_queue_round_trip_in_both_protocols(server: &Server) {
             .message_body("héllo & <world>\r\n")
             .message_attributes(
                 "kind",
-                MessageAttributeValue::default()
+                MessageAttributeValue::builder()
                     .data_type("String")
-                    .string_value("greeting"),
+                    .string_value("greeting")
+                    .build()
+                    .unwrap(),
             )
             .message_attributes(
                 "n",
-                MessageAttributeValue::default()
+                MessageAttributeValue::builder()
                     .data_type("Number.int")
-                    .string_value("42"),
+                    .string_value("42")
+                    .build()
+                    .unwrap(),
             )
             .message_attributes(
                 "raw",
-                MessageAttributeValue::default()
+                MessageAttributeValue::builder()
                     .data_type("Binary")
-                    .binary_value(Blob::new(vec![0u8, 255, 7])),
+                    .binary_value(Blob::new(vec![0u8, 255, 7]))
+                    .build()
+                    .unwrap(),
             )
             .send()
             .await
@@ -141,15 +147,17 @@ async fn batches_with_partial_failure(server: &Server) {
     let url = common::queue(&c, "batch").await;
     let entries: Vec<_> = (0..10)
         .map(|i| {
-            SendMessageBatchRequestEntry::default()
+            SendMessageBatchRequestEntry::builder()
                 .id(format!("e{i}"))
                 .message_body(format!("body {i}"))
+                .build()
+                .unwrap()
         })
         .collect();
     let sent = c
         .send_message_batch()
         .queue_url(&url)
-        .set_entries(entries)
+        .set_entries(Some(entries))
         .send()
         .await
         .unwrap();
@@ -160,16 +168,20 @@ async fn batches_with_partial_failure(server: &Server) {
         .change_message_visibility_batch()
         .queue_url(&url)
         .entries(
-            ChangeMessageVisibilityBatchRequestEntry::default()
+            ChangeMessageVisibilityBatchRequestEntry::builder()
                 .id("good")
                 .receipt_handle(got[0].receipt_handle.clone().unwrap())
-                .visibility_timeout(60),
+                .visibility_timeout(60)
+                .build()
+                .unwrap(),
         )
         .entries(
-            ChangeMessageVisibilityBatchRequestEntry::default()
+            ChangeMessageVisibilityBatchRequestEntry::builder()
                 .id("bad")
                 .receipt_handle("bogus")
-                .visibility_timeout(60),
+                .visibility_timeout(60)
+                .build()
+                .unwrap(),
         )
         .send()
         .await
@@ -193,15 +205,17 @@ async fn batches_with_partial_failure(server: &Server) {
         .iter()
         .enumerate()
         .map(|(i, m)| {
-            DeleteMessageBatchRequestEntry::default()
+            DeleteMessageBatchRequestEntry::builder()
                 .id(format!("d{i}"))
                 .receipt_handle(m.receipt_handle.clone().unwrap())
+                .build()
+                .unwrap()
         })
         .collect();
     let deleted = c
         .delete_message_batch()
         .queue_url(&url)
-        .set_entries(deletes)
+        .set_entries(Some(deletes))
         .send()
         .await
         .unwrap();

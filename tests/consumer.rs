@@ -72,9 +72,11 @@ async fn moto_a_thousand_messages_batched_and_consumed_by_eight() {
         &batcher,
         (0..1000)
             .map(|i| {
-                SendMessageInput::default()
+                SendMessageInput::builder()
                     .queue_url(&url)
                     .message_body(format!("n{i}"))
+                    .build()
+                    .unwrap()
             })
             .collect(),
     )
@@ -172,11 +174,13 @@ async fn moto_a_fifo_queue_keeps_each_group_in_order() {
         producers.push(tokio::spawn(async move {
             for i in 0..30 {
                 b.send_message(
-                    SendMessageInput::default()
+                    SendMessageInput::builder()
                         .queue_url(&url)
                         .message_body(format!("{i:02}"))
                         .message_group_id(format!("g{g}"))
-                        .message_deduplication_id(format!("g{g}-{i}")),
+                        .message_deduplication_id(format!("g{g}-{i}"))
+                        .build()
+                        .unwrap(),
                 )
                 .await
                 .unwrap();
@@ -301,9 +305,11 @@ async fn shutdown_gives_held_messages_back_at_once() {
         &batcher,
         (0..10)
             .map(|i| {
-                SendMessageInput::default()
+                SendMessageInput::builder()
                     .queue_url(&url)
                     .message_body(format!("h{i}"))
+                    .build()
+                    .unwrap()
             })
             .collect(),
     )
@@ -419,9 +425,11 @@ async fn ten_thousand_messages_through_faults_none_lost() {
                 let body = format!("m{i}");
                 let r = b
                     .send_message(
-                        SendMessageInput::default()
+                        SendMessageInput::builder()
                             .queue_url("http://127.0.0.1:1/000000000000/faults")
-                            .message_body(&body),
+                            .message_body(&body)
+                            .build()
+                            .unwrap(),
                     )
                     .await;
                 (body, r)

@@ -133,7 +133,7 @@ fn xml(op: &str, result: &str) -> String {
 #[tokio::test]
 async fn add_permission() {
     contract(
-        AddPermissionInput::default().queue_url(Q).label("grant1").aws_account_ids("111122223333").actions("SendMessage").actions("ReceiveMessage"),
+        AddPermissionInput::builder().queue_url(Q).label("grant1").aws_account_ids("111122223333").actions("SendMessage").actions("ReceiveMessage").build().unwrap(),
         json!({"QueueUrl": Q, "Label": "grant1", "AWSAccountIds": ["111122223333"], "Actions": ["SendMessage", "ReceiveMessage"]}),
         &format!("&QueueUrl={QE}&Label=grant1&AWSAccountId.1=111122223333&ActionName.1=SendMessage&ActionName.2=ReceiveMessage"),
         "{}",
@@ -146,7 +146,10 @@ async fn add_permission() {
 #[tokio::test]
 async fn cancel_message_move_task() {
     contract(
-        CancelMessageMoveTaskInput::default().task_handle("th-1"),
+        CancelMessageMoveTaskInput::builder()
+            .task_handle("th-1")
+            .build()
+            .unwrap(),
         json!({"TaskHandle": "th-1"}),
         "&TaskHandle=th-1",
         r#"{"ApproximateNumberOfMessagesMoved": 42}"#,
@@ -162,10 +165,12 @@ async fn cancel_message_move_task() {
 #[tokio::test]
 async fn change_message_visibility() {
     contract(
-        ChangeMessageVisibilityInput::default()
+        ChangeMessageVisibilityInput::builder()
             .queue_url(Q)
             .receipt_handle("rh")
-            .visibility_timeout(0),
+            .visibility_timeout(0)
+            .build()
+            .unwrap(),
         json!({"QueueUrl": Q, "ReceiptHandle": "rh", "VisibilityTimeout": 0}),
         &format!("&QueueUrl={QE}&ReceiptHandle=rh&VisibilityTimeout=0"),
         "{}",
@@ -178,10 +183,10 @@ async fn change_message_visibility() {
 #[tokio::test]
 async fn change_message_visibility_batch() {
     contract(
-        ChangeMessageVisibilityBatchInput::default()
+        ChangeMessageVisibilityBatchInput::builder()
             .queue_url(Q)
-            .entries(ChangeMessageVisibilityBatchRequestEntry::default().id("a").receipt_handle("rh1").visibility_timeout(30))
-            .entries(ChangeMessageVisibilityBatchRequestEntry::default().id("b").receipt_handle("rh2")),
+            .entries(ChangeMessageVisibilityBatchRequestEntry::builder().id("a").receipt_handle("rh1").visibility_timeout(30).build().unwrap())
+            .entries(ChangeMessageVisibilityBatchRequestEntry::builder().id("b").receipt_handle("rh2").build().unwrap()).build().unwrap(),
         json!({"QueueUrl": Q, "Entries": [{"Id": "a", "ReceiptHandle": "rh1", "VisibilityTimeout": 30}, {"Id": "b", "ReceiptHandle": "rh2"}]}),
         &format!("&QueueUrl={QE}&ChangeMessageVisibilityBatchRequestEntry.1.Id=a&ChangeMessageVisibilityBatchRequestEntry.1.ReceiptHandle=rh1&ChangeMessageVisibilityBatchRequestEntry.1.VisibilityTimeout=30&ChangeMessageVisibilityBatchRequestEntry.2.Id=b&ChangeMessageVisibilityBatchRequestEntry.2.ReceiptHandle=rh2"),
         r#"{"Successful": [{"Id": "a"}], "Failed": [{"Id": "b", "SenderFault": true, "Code": "ReceiptHandleIsInvalid", "Message": "bad"}]}"#,
@@ -197,7 +202,7 @@ async fn change_message_visibility_batch() {
 #[tokio::test]
 async fn create_queue() {
     contract(
-        CreateQueueInput::default().queue_name("jobs.fifo").attributes(QueueAttributeName::FifoQueue, "true").tags("team", "core"),
+        CreateQueueInput::builder().queue_name("jobs.fifo").attributes(QueueAttributeName::FifoQueue, "true").tags("team", "core").build().unwrap(),
         json!({"QueueName": "jobs.fifo", "Attributes": {"FifoQueue": "true"}, "tags": {"team": "core"}}),
         "&QueueName=jobs.fifo&Attribute.1.Name=FifoQueue&Attribute.1.Value=true&Tag.1.Key=team&Tag.1.Value=core",
         r#"{"QueueUrl": "http://127.0.0.1:9/123456789012/jobs.fifo"}"#,
@@ -210,9 +215,11 @@ async fn create_queue() {
 #[tokio::test]
 async fn delete_message() {
     contract(
-        DeleteMessageInput::default()
+        DeleteMessageInput::builder()
             .queue_url(Q)
-            .receipt_handle("AQEB+/=="),
+            .receipt_handle("AQEB+/==")
+            .build()
+            .unwrap(),
         json!({"QueueUrl": Q, "ReceiptHandle": "AQEB+/=="}),
         &format!("&QueueUrl={QE}&ReceiptHandle=AQEB%2B%2F%3D%3D"),
         "{}",
@@ -225,7 +232,7 @@ async fn delete_message() {
 #[tokio::test]
 async fn delete_message_batch() {
     contract(
-        DeleteMessageBatchInput::default().queue_url(Q).entries(DeleteMessageBatchRequestEntry::default().id("a").receipt_handle("rh1")),
+        DeleteMessageBatchInput::builder().queue_url(Q).entries(DeleteMessageBatchRequestEntry::builder().id("a").receipt_handle("rh1").build().unwrap()).build().unwrap(),
         json!({"QueueUrl": Q, "Entries": [{"Id": "a", "ReceiptHandle": "rh1"}]}),
         &format!("&QueueUrl={QE}&DeleteMessageBatchRequestEntry.1.Id=a&DeleteMessageBatchRequestEntry.1.ReceiptHandle=rh1"),
         r#"{"Successful": [{"Id": "a"}]}"#,
@@ -241,7 +248,7 @@ async fn delete_message_batch() {
 #[tokio::test]
 async fn delete_queue() {
     contract(
-        DeleteQueueInput::default().queue_url(Q),
+        DeleteQueueInput::builder().queue_url(Q).build().unwrap(),
         json!({"QueueUrl": Q}),
         &format!("&QueueUrl={QE}"),
         "{}",
@@ -254,7 +261,7 @@ async fn delete_queue() {
 #[tokio::test]
 async fn get_queue_attributes() {
     contract(
-        GetQueueAttributesInput::default().queue_url(Q).attribute_names(QueueAttributeName::All),
+        GetQueueAttributesInput::builder().queue_url(Q).attribute_names(QueueAttributeName::All).build().unwrap(),
         json!({"QueueUrl": Q, "AttributeNames": ["All"]}),
         &format!("&QueueUrl={QE}&AttributeName.1=All"),
         r#"{"Attributes": {"VisibilityTimeout": "30", "DelaySeconds": "0", "SomethingNew": "x"}}"#,
@@ -271,9 +278,11 @@ async fn get_queue_attributes() {
 #[tokio::test]
 async fn get_queue_url() {
     contract(
-        GetQueueUrlInput::default()
+        GetQueueUrlInput::builder()
             .queue_name("jobs")
-            .queue_owner_aws_account_id("123456789012"),
+            .queue_owner_aws_account_id("123456789012")
+            .build()
+            .unwrap(),
         json!({"QueueName": "jobs", "QueueOwnerAWSAccountId": "123456789012"}),
         "&QueueName=jobs&QueueOwnerAWSAccountId=123456789012",
         &format!(r#"{{"QueueUrl": "{Q}"}}"#),
@@ -286,9 +295,11 @@ async fn get_queue_url() {
 #[tokio::test]
 async fn list_dead_letter_source_queues() {
     contract(
-        ListDeadLetterSourceQueuesInput::default()
+        ListDeadLetterSourceQueuesInput::builder()
             .queue_url(Q)
-            .max_results(10),
+            .max_results(10)
+            .build()
+            .unwrap(),
         json!({"QueueUrl": Q, "MaxResults": 10}),
         &format!("&QueueUrl={QE}&MaxResults=10"),
         &format!(r#"{{"queueUrls": ["{Q}-src"], "NextToken": "t2"}}"#),
@@ -308,7 +319,7 @@ async fn list_dead_letter_source_queues() {
 async fn list_message_move_tasks() {
     let arn = "arn:aws:sqs:eu-west-1:123456789012:jobs-dlq";
     contract(
-        ListMessageMoveTasksInput::default().source_arn(arn).max_results(5),
+        ListMessageMoveTasksInput::builder().source_arn(arn).max_results(5).build().unwrap(),
         json!({"SourceArn": arn, "MaxResults": 5}),
         "&SourceArn=arn%3Aaws%3Asqs%3Aeu-west-1%3A123456789012%3Ajobs-dlq&MaxResults=5",
         &format!(r#"{{"Results": [{{"TaskHandle": "th", "Status": "RUNNING", "SourceArn": "{arn}", "ApproximateNumberOfMessagesMoved": 3, "ApproximateNumberOfMessagesToMove": 10, "StartedTimestamp": 1700000000000}}]}}"#),
@@ -326,7 +337,7 @@ async fn list_message_move_tasks() {
 #[tokio::test]
 async fn list_queue_tags() {
     contract(
-        ListQueueTagsInput::default().queue_url(Q),
+        ListQueueTagsInput::builder().queue_url(Q).build().unwrap(),
         json!({"QueueUrl": Q}),
         &format!("&QueueUrl={QE}"),
         r#"{"Tags": {"team": "core"}}"#,
@@ -342,9 +353,10 @@ async fn list_queue_tags() {
 #[tokio::test]
 async fn list_queues() {
     contract(
-        ListQueuesInput::default()
+        ListQueuesInput::builder()
             .queue_name_prefix("jo")
-            .max_results(2),
+            .max_results(2)
+            .build(),
         json!({"QueueNamePrefix": "jo", "MaxResults": 2}),
         "&QueueNamePrefix=jo&MaxResults=2",
         &format!(r#"{{"QueueUrls": ["{Q}", "{Q}2"], "NextToken": "n"}}"#),
@@ -363,7 +375,7 @@ async fn list_queues() {
 #[tokio::test]
 async fn purge_queue() {
     contract(
-        PurgeQueueInput::default().queue_url(Q),
+        PurgeQueueInput::builder().queue_url(Q).build().unwrap(),
         json!({"QueueUrl": Q}),
         &format!("&QueueUrl={QE}"),
         "{}",
@@ -376,14 +388,14 @@ async fn purge_queue() {
 #[tokio::test]
 async fn receive_message() {
     contract(
-        ReceiveMessageInput::default()
+        ReceiveMessageInput::builder()
             .queue_url(Q)
             .message_system_attribute_names(MessageSystemAttributeName::All)
             .message_attribute_names("All")
             .max_number_of_messages(10)
             .visibility_timeout(30)
             .wait_time_seconds(0)
-            .receive_request_attempt_id("try-1"),
+            .receive_request_attempt_id("try-1").build().unwrap(),
         json!({"QueueUrl": Q, "MessageSystemAttributeNames": ["All"], "MessageAttributeNames": ["All"], "MaxNumberOfMessages": 10, "VisibilityTimeout": 30, "WaitTimeSeconds": 0, "ReceiveRequestAttemptId": "try-1"}),
         &format!("&QueueUrl={QE}&AttributeName.1=All&MessageAttributeName.1=All&MaxNumberOfMessages=10&VisibilityTimeout=30&WaitTimeSeconds=0&ReceiveRequestAttemptId=try-1"),
         r#"{"Messages": [{"MessageId": "m1", "ReceiptHandle": "rh1", "MD5OfBody": "3eeebf6b04a9821afe3b68830b7038f9", "Body": "hello wire", "Attributes": {"ApproximateReceiveCount": "2"}, "MD5OfMessageAttributes": "8a571d1c4ce3c1b73fb70f737796d1c8", "MessageAttributes": {"attr1": {"StringValue": "v1", "DataType": "String"}, "bin": {"BinaryValue": "AAEC", "DataType": "Binary"}}}]}"#,
@@ -401,9 +413,11 @@ async fn receive_message() {
 #[tokio::test]
 async fn remove_permission() {
     contract(
-        RemovePermissionInput::default()
+        RemovePermissionInput::builder()
             .queue_url(Q)
-            .label("grant1"),
+            .label("grant1")
+            .build()
+            .unwrap(),
         json!({"QueueUrl": Q, "Label": "grant1"}),
         &format!("&QueueUrl={QE}&Label=grant1"),
         "{}",
@@ -416,12 +430,12 @@ async fn remove_permission() {
 #[tokio::test]
 async fn send_message() {
     contract(
-        SendMessageInput::default()
+        SendMessageInput::builder()
             .queue_url(Q)
             .message_body("hello wire")
             .delay_seconds(5)
-            .message_attributes("attr1", MessageAttributeValue::default().data_type("String").string_value("v1"))
-            .message_attributes("bin", MessageAttributeValue::default().data_type("Binary").binary_value(Blob::new(vec![0u8, 1, 2]))),
+            .message_attributes("attr1", MessageAttributeValue::builder().data_type("String").string_value("v1").build().unwrap())
+            .message_attributes("bin", MessageAttributeValue::builder().data_type("Binary").binary_value(Blob::new(vec![0u8, 1, 2])).build().unwrap()).build().unwrap(),
         json!({"QueueUrl": Q, "MessageBody": "hello wire", "DelaySeconds": 5, "MessageAttributes": {"attr1": {"DataType": "String", "StringValue": "v1"}, "bin": {"DataType": "Binary", "BinaryValue": "AAEC"}}}),
         &format!("&QueueUrl={QE}&MessageBody=hello+wire&DelaySeconds=5&MessageAttribute.1.Name=attr1&MessageAttribute.1.Value.DataType=String&MessageAttribute.1.Value.StringValue=v1&MessageAttribute.2.Name=bin&MessageAttribute.2.Value.DataType=Binary&MessageAttribute.2.Value.BinaryValue=AAEC"),
         r#"{"MD5OfMessageBody": "3eeebf6b04a9821afe3b68830b7038f9", "MD5OfMessageAttributes": "8a571d1c4ce3c1b73fb70f737796d1c8", "MessageId": "m1"}"#,
@@ -434,10 +448,10 @@ async fn send_message() {
 #[tokio::test]
 async fn send_message_batch() {
     contract(
-        SendMessageBatchInput::default()
+        SendMessageBatchInput::builder()
             .queue_url(Q)
-            .entries(SendMessageBatchRequestEntry::default().id("a").message_body("one").message_group_id("g").message_deduplication_id("d1"))
-            .entries(SendMessageBatchRequestEntry::default().id("b").message_body("two").message_group_id("g").message_deduplication_id("d2")),
+            .entries(SendMessageBatchRequestEntry::builder().id("a").message_body("one").message_group_id("g").message_deduplication_id("d1").build().unwrap())
+            .entries(SendMessageBatchRequestEntry::builder().id("b").message_body("two").message_group_id("g").message_deduplication_id("d2").build().unwrap()).build().unwrap(),
         json!({"QueueUrl": Q, "Entries": [
             {"Id": "a", "MessageBody": "one", "MessageGroupId": "g", "MessageDeduplicationId": "d1"},
             {"Id": "b", "MessageBody": "two", "MessageGroupId": "g", "MessageDeduplicationId": "d2"}]}),
@@ -455,9 +469,11 @@ async fn send_message_batch() {
 #[tokio::test]
 async fn set_queue_attributes() {
     contract(
-        SetQueueAttributesInput::default()
+        SetQueueAttributesInput::builder()
             .queue_url(Q)
-            .attributes(QueueAttributeName::VisibilityTimeout, "60"),
+            .attributes(QueueAttributeName::VisibilityTimeout, "60")
+            .build()
+            .unwrap(),
         json!({"QueueUrl": Q, "Attributes": {"VisibilityTimeout": "60"}}),
         &format!("&QueueUrl={QE}&Attribute.1.Name=VisibilityTimeout&Attribute.1.Value=60"),
         "{}",
@@ -470,7 +486,7 @@ async fn set_queue_attributes() {
 #[tokio::test]
 async fn start_message_move_task() {
     contract(
-        StartMessageMoveTaskInput::default().source_arn("arn:aws:sqs:eu-west-1:1:dlq").destination_arn("arn:aws:sqs:eu-west-1:1:jobs").max_number_of_messages_per_second(50),
+        StartMessageMoveTaskInput::builder().source_arn("arn:aws:sqs:eu-west-1:1:dlq").destination_arn("arn:aws:sqs:eu-west-1:1:jobs").max_number_of_messages_per_second(50).build().unwrap(),
         json!({"SourceArn": "arn:aws:sqs:eu-west-1:1:dlq", "DestinationArn": "arn:aws:sqs:eu-west-1:1:jobs", "MaxNumberOfMessagesPerSecond": 50}),
         "&SourceArn=arn%3Aaws%3Asqs%3Aeu-west-1%3A1%3Adlq&DestinationArn=arn%3Aaws%3Asqs%3Aeu-west-1%3A1%3Ajobs&MaxNumberOfMessagesPerSecond=50",
         r#"{"TaskHandle": "th-9"}"#,
@@ -483,7 +499,11 @@ async fn start_message_move_task() {
 #[tokio::test]
 async fn tag_queue() {
     contract(
-        TagQueueInput::default().queue_url(Q).tags("env", "prod"),
+        TagQueueInput::builder()
+            .queue_url(Q)
+            .tags("env", "prod")
+            .build()
+            .unwrap(),
         json!({"QueueUrl": Q, "Tags": {"env": "prod"}}),
         &format!("&QueueUrl={QE}&Tag.1.Key=env&Tag.1.Value=prod"),
         "{}",
@@ -496,7 +516,11 @@ async fn tag_queue() {
 #[tokio::test]
 async fn untag_queue() {
     contract(
-        UntagQueueInput::default().queue_url(Q).tag_keys("env"),
+        UntagQueueInput::builder()
+            .queue_url(Q)
+            .tag_keys("env")
+            .build()
+            .unwrap(),
         json!({"QueueUrl": Q, "TagKeys": ["env"]}),
         &format!("&QueueUrl={QE}&TagKey.1=env"),
         "{}",
@@ -548,7 +572,7 @@ async fn fluent_builders_and_paginators() {
     // A whole input struct goes through the same path.
     let out = client
         .list_queues()
-        .set_input(ListQueuesInput::default().queue_name_prefix("x"))
+        .set_input(ListQueuesInput::builder().queue_name_prefix("x").build())
         .send()
         .await
         .unwrap();

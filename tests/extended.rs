@@ -41,8 +41,8 @@ async fn objects(store: &InMemory) -> Vec<String> {
         .await
 }
 
-fn receive(url: &str) -> ReceiveMessageInput {
-    ReceiveMessageInput::default()
+fn receive(url: &str) -> ReceiveMessageInputBuilder {
+    ReceiveMessageInput::builder()
         .queue_url(url)
         .max_number_of_messages(10)
         .message_attribute_names("All")
@@ -54,22 +54,28 @@ async fn large_bodies_go_to_the_store_and_come_back() {
     let url = common::queue(&c, "ext").await;
     let big = "é".repeat(150_000); // 300,000 bytes of UTF-8
     ext.execute(
-        SendMessageInput::default()
+        SendMessageInput::builder()
             .queue_url(&url)
             .message_body(&big)
             .message_attributes(
                 "kind",
-                MessageAttributeValue::default()
+                MessageAttributeValue::builder()
                     .data_type("String")
-                    .string_value("doc"),
-            ),
+                    .string_value("doc")
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+            .unwrap(),
     )
     .await
     .unwrap();
     ext.execute(
-        SendMessageInput::default()
+        SendMessageInput::builder()
             .queue_url(&url)
-            .message_body("small"),
+            .message_body("small")
+            .build()
+            .unwrap(),
     )
     .await
     .unwrap();
@@ -81,7 +87,7 @@ async fn large_bodies_go_to_the_store_and_come_back() {
 
     // A plain receive sees the pointer and the reserved attribute.
     let raw = c
-        .execute(receive(&url).visibility_timeout(0))
+        .execute(receive(&url).visibility_timeout(0).build().unwrap())
         .await
         .unwrap()
         .messages
@@ -104,7 +110,7 @@ async fn large_bodies_go_to_the_store_and_come_back() {
         Some("300000")
     );
 
-    let got = ext.execute(receive(&url)).await.unwrap();
+    let got = ext.execute(receive(&url).build().unwrap()).await.unwrap();
     let mut messages: Vec<_> = got.messages.into_iter().map(Result::unwrap).collect();
     messages.sort_by_key(|m| m.payload.is_none());
     let (large, small) = (&messages[0], &messages[1]);
@@ -118,9 +124,11 @@ async fn large_bodies_go_to_the_store_and_come_back() {
 
     // Deleting with the wrapped handle deletes the message, then the object.
     ext.execute(
-        DeleteMessageInput::default()
+        DeleteMessageInput::builder()
             .queue_url(&url)
-            .receipt_handle(handle),
+            .receipt_handle(handle)
+            .build()
+            .unwrap(),
     )
     .await
     .unwrap();
@@ -132,9 +140,11 @@ async fn a_refused_send_leaves_no_object_behind() {
     let (local, _c, store, ext) = setup().await;
     let err = ext
         .execute(
-            SendMessageInput::default()
+            SendMessageInput::builder()
                 .queue_url(local.queue_url("does-not-exist"))
-                .message_body("x".repeat(300_000)),
+                .message_body("x".repeat(300_000))
+                .build()
+                .unwrap(),
         )
         .await
         .unwrap_err();
@@ -149,15 +159,19 @@ async fn a_refused_send_leaves_no_object_behind() {
     // Reserved names and too many attributes are refused before anything is stored.
     let reserved = ext
         .execute(
-            SendMessageInput::default()
+            SendMessageInput::builder()
                 .queue_url(local.queue_url("q"))
                 .message_body("x")
                 .message_attributes(
                     "ExtendedPayloadSize",
-                    MessageAttributeValue::default()
+                    MessageAttributeValue::builder()
                         .data_type("Number")
-                        .string_value("1"),
-                ),
+                        .string_value("1")
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+                .unwrap(),
         )
         .await
         .unwrap_err();
@@ -179,19 +193,25 @@ async fn objects_of_failed_batch_entries_are_removed_and_batches_fit() {
     // The second entry has no group id: SQS fails that entry alone.
     let out = ext
         .execute(
-            SendMessageBatchInput::default()
+            SendMessageBatchInput::builder()
                 .queue_url(&url)
                 .entries(
-                    SendMessageBatchRequestEntry::default()
+                    SendMessageBatchRequestEntry::builder()
                         .id("ok")
                         .message_body("a".repeat(300_000))
-                        .message_group_id("g"),
+                        .message_group_id("g")
+                        .build()
+                        .unwrap(),
                 )
                 .entries(
-                    SendMessageBatchRequestEntry::default()
+                    SendMessageBatchRequestEntry::builder()
                         .id("bad")
-                        .message_body("b".repeat(300_000)),
-                ),
+                        .message_body("b".repeat(300_000))
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+                .unwrap(),
         )
         .await
         .unwrap();
@@ -208,23 +228,32 @@ async fn objects_of_failed_batch_entries_are_removed_and_batches_fit() {
     let std_url = common::queue(&c, "ext-plan").await;
     let entries: Vec<_> = (0..5)
         .map(|i| {
-            SendMessageBatchRequestEntry::default()
+            SendMessageBatchRequestEntry::builder()
                 .id(format!("e{i}"))
                 .message_body(format!("{i}").repeat(250_000))
+                .build()
+                .unwrap()
         })
         .collect();
     let out = ext
         .execute(
-            SendMessageBatchInput::default()
+            SendMessageBatchInput::builder()
                 .queue_url(&std_url)
-                .set_entries(entries),
+                .set_entries(Some(entries))
+                .build()
+                .unwrap(),
         )
         .await
         .unwrap();
     assert_eq!(out.successful.len(), 5, "{:?}", out.failed);
     let mut bodies = Vec::new();
     for _ in 0..5 {
-        for m in ext.execute(receive(&std_url)).await.unwrap().messages {
+        for m in ext
+            .execute(receive(&std_url).build().unwrap())
+            .await
+            .unwrap()
+            .messages
+        {
             bodies.push(m.unwrap().message.body.unwrap());
         }
         if bodies.len() == 5 {
@@ -246,9 +275,11 @@ async fn a_missing_object_or_a_foreign_bucket_fails_only_its_message() {
     let url = common::queue(&c, "ext-faults").await;
     for body in ["1", "2", "3"] {
         ext.execute(
-            SendMessageInput::default()
+            SendMessageInput::builder()
                 .queue_url(&url)
-                .message_body(body.repeat(300_000)),
+                .message_body(body.repeat(300_000))
+                .build()
+                .unwrap(),
         )
         .await
         .unwrap();
@@ -260,7 +291,7 @@ async fn a_missing_object_or_a_foreign_bucket_fails_only_its_message() {
     c.send_message()
         .queue_url(&url)
         .message_body(r#"["software.amazon.payloadoffloading.PayloadS3Pointer",{"s3BucketName":"secrets","s3Key":"prod/keys.json"}]"#)
-        .message_attributes("SQSLargePayloadSize", MessageAttributeValue::default().data_type("Number").string_value("10"))
+        .message_attributes("SQSLargePayloadSize", MessageAttributeValue::builder().data_type("Number").string_value("10").build().unwrap())
         .send()
         .await
         .unwrap();
@@ -269,7 +300,7 @@ async fn a_missing_object_or_a_foreign_bucket_fails_only_its_message() {
     let mut refused = 0;
     for _ in 0..5 {
         for r in ext
-            .execute(receive(&url).visibility_timeout(60))
+            .execute(receive(&url).visibility_timeout(60).build().unwrap())
             .await
             .unwrap()
             .messages
@@ -305,9 +336,11 @@ async fn a_damaged_message_fails_only_itself() {
     let pointer = r#"["software.amazon.payloadoffloading.PayloadS3Pointer",{"s3BucketName":"payloads","s3Key":"k1"}]"#;
     let size = HashMap::from([(
         "ExtendedPayloadSize".to_owned(),
-        MessageAttributeValue::default()
+        MessageAttributeValue::builder()
             .data_type("Number")
-            .string_value("17"),
+            .string_value("17")
+            .build()
+            .unwrap(),
     )]);
     // An offloaded message, intact; a plain one whose body is not what its digest says; one
     // marked offloaded whose body is no pointer.
@@ -346,13 +379,16 @@ async fn a_damaged_message_fails_only_itself() {
         assert!(matches!(third.error, Error::Pointer(_)), "{}", third.error);
     };
     let url = format!("{}/000000000000/q", server.uri());
-    let out = ext.execute(receive(&url)).await.unwrap();
+    let out = ext.execute(receive(&url).build().unwrap()).await.unwrap();
     let first = out.messages[0].as_ref().unwrap();
     assert_eq!(first.message.body.as_deref(), Some("the large payload"));
     check_failures(&out.messages);
 
     // The same through the receive that leaves payloads where they are.
-    let out = ext.receive_message_pointers(receive(&url)).await.unwrap();
+    let out = ext
+        .receive_message_pointers(receive(&url).build().unwrap())
+        .await
+        .unwrap();
     let first = out.messages[0].as_ref().unwrap();
     assert_eq!(first.payload.as_ref().unwrap().key, "k1");
     assert_eq!(first.message.body.as_deref(), Some(pointer));
@@ -364,14 +400,16 @@ async fn a_failed_message_delete_keeps_the_object() {
     let (_local, c, store, ext) = setup().await;
     let url = common::queue(&c, "ext-keep").await;
     ext.execute(
-        SendMessageInput::default()
+        SendMessageInput::builder()
             .queue_url(&url)
-            .message_body("k".repeat(300_000)),
+            .message_body("k".repeat(300_000))
+            .build()
+            .unwrap(),
     )
     .await
     .unwrap();
     let m = ext
-        .execute(receive(&url))
+        .execute(receive(&url).build().unwrap())
         .await
         .unwrap()
         .messages
@@ -383,9 +421,11 @@ async fn a_failed_message_delete_keeps_the_object() {
     let broken = loc.unwrap().wrap_handle("not-a-real-handle");
     let err = ext
         .execute(
-            DeleteMessageInput::default()
+            DeleteMessageInput::builder()
                 .queue_url(&url)
-                .receipt_handle(broken),
+                .receipt_handle(broken)
+                .build()
+                .unwrap(),
         )
         .await
         .unwrap_err();
@@ -412,10 +452,12 @@ async fn fifo_content_based_deduplication_still_works_when_offloaded() {
         .unwrap();
     let send = || {
         ext.execute(
-            SendMessageInput::default()
+            SendMessageInput::builder()
                 .queue_url(&url)
                 .message_body("same payload ".repeat(30_000))
-                .message_group_id("g"),
+                .message_group_id("g")
+                .build()
+                .unwrap(),
         )
     };
     let first = send().await.unwrap();
@@ -442,11 +484,14 @@ async fn payloads_stream_through_a_local_file_system() {
     let stream =
         futures_util::stream::iter((0..320).map(move |_| Ok::<_, std::io::Error>(chunk.clone())));
     let (_, location) = ext
-        .send_message_streaming(SendMessageInput::default().queue_url(&url), stream)
+        .send_message_streaming(SendMessageInput::builder().queue_url(&url), stream)
         .await
         .unwrap();
     assert!(location.key.starts_with("big/"));
-    let got = ext.receive_message_pointers(receive(&url)).await.unwrap();
+    let got = ext
+        .receive_message_pointers(receive(&url).build().unwrap())
+        .await
+        .unwrap();
     let got = got.messages[0].as_ref().unwrap();
     let payload = got.payload.clone().unwrap();
     let mut total = 0usize;
@@ -458,9 +503,11 @@ async fn payloads_stream_through_a_local_file_system() {
     }
     assert_eq!(total, 20 * 1024 * 1024);
     ext.execute(
-        DeleteMessageInput::default()
+        DeleteMessageInput::builder()
             .queue_url(&url)
-            .receipt_handle(got.message.receipt_handle.clone().unwrap()),
+            .receipt_handle(got.message.receipt_handle.clone().unwrap())
+            .build()
+            .unwrap(),
     )
     .await
     .unwrap();
@@ -480,21 +527,23 @@ async fn a_missing_payload_can_be_dropped_with_its_message_when_asked() {
         .unwrap();
     let url = common::queue(&c, "ext-ignore").await;
     ext.execute(
-        SendMessageInput::default()
+        SendMessageInput::builder()
             .queue_url(&url)
-            .message_body("g".repeat(300_000)),
+            .message_body("g".repeat(300_000))
+            .build()
+            .unwrap(),
     )
     .await
     .unwrap();
     let key = objects(&store).await.remove(0);
     store.delete(&Path::from(key.as_str())).await.unwrap();
-    let got = ext.execute(receive(&url)).await.unwrap();
+    let got = ext.execute(receive(&url).build().unwrap()).await.unwrap();
     assert!(
         got.messages.is_empty(),
         "the message without payload was dropped"
     );
     let left = c
-        .execute(receive(&url).visibility_timeout(0))
+        .execute(receive(&url).visibility_timeout(0).build().unwrap())
         .await
         .unwrap()
         .messages;
@@ -517,7 +566,15 @@ async fn the_batcher_and_the_consumer_work_over_the_extended_client() {
         .collect();
     let sends: Vec<_> = bodies
         .iter()
-        .map(|b| batcher.send_message(SendMessageInput::default().queue_url(&url).message_body(b)))
+        .map(|b| {
+            batcher.send_message(
+                SendMessageInput::builder()
+                    .queue_url(&url)
+                    .message_body(b)
+                    .build()
+                    .unwrap(),
+            )
+        })
         .collect();
     for r in futures_util::future::join_all(sends).await {
         r.unwrap();

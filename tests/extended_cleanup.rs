@@ -157,7 +157,7 @@ async fn a_failed_or_cancelled_streamed_upload_leaves_no_parts() {
         parts: parts.clone(),
     });
     let ext = ExtendedClient::new(client.clone(), faulty, BUCKET);
-    let input = SendMessageInput::default().queue_url(&queue);
+    let input = SendMessageInput::builder().queue_url(&queue);
     let err = ext
         .send_message_streaming(input.clone(), payload(3, false))
         .await
@@ -206,7 +206,7 @@ async fn a_failed_or_cancelled_streamed_upload_leaves_no_parts() {
     }
     // And a whole streamed send still works.
     let ext = ExtendedClient::new(client, s3, BUCKET);
-    let queue_input = SendMessageInput::default().queue_url(&queue);
+    let queue_input = SendMessageInput::builder().queue_url(&queue);
     let (_, location) = ext
         .send_message_streaming(queue_input, payload(2, false))
         .await
@@ -229,10 +229,12 @@ async fn local() -> (sqs_local::LocalSqs, sqs_client::Client, String) {
 }
 
 fn receive(url: &str) -> ReceiveMessageInput {
-    ReceiveMessageInput::default()
+    ReceiveMessageInput::builder()
         .queue_url(url)
         .max_number_of_messages(10)
         .message_attribute_names("All")
+        .build()
+        .unwrap()
 }
 
 /// Sends a pointer to `key` in `bucket` as another producer would.
@@ -247,9 +249,11 @@ async fn send_pointer(client: &sqs_client::Client, queue: &str, bucket: &str, ke
         .message_body(location.to_pointer())
         .message_attributes(
             "ExtendedPayloadSize",
-            MessageAttributeValue::default()
+            MessageAttributeValue::builder()
                 .data_type("Number")
-                .string_value("7"),
+                .string_value("7")
+                .build()
+                .unwrap(),
         )
         .send()
         .await
@@ -273,9 +277,11 @@ async fn deletes_stay_under_their_prefix_and_markers_are_refused() {
         let key = m.payload.unwrap().key;
         let deleted = ext
             .execute(
-                DeleteMessageInput::default()
+                DeleteMessageInput::builder()
                     .queue_url(&queue)
-                    .receipt_handle(m.message.receipt_handle.unwrap()),
+                    .receipt_handle(m.message.receipt_handle.unwrap())
+                    .build()
+                    .unwrap(),
             )
             .await;
         outcomes.push((key, deleted.map_err(|e| e.to_string())));
@@ -316,15 +322,19 @@ async fn attributes_too_large_to_stay_inline_are_refused_before_anything_is_stor
         .unwrap();
     // Name, type and value bytes, as the Java client counts: 4 + 6 + value.
     let send = |value_len: usize| {
-        SendMessageInput::default()
+        SendMessageInput::builder()
             .queue_url(&queue)
             .message_body("b".repeat(2000))
             .message_attributes(
                 "attr",
-                MessageAttributeValue::default()
+                MessageAttributeValue::builder()
                     .data_type("String")
-                    .string_value("v".repeat(value_len)),
+                    .string_value("v".repeat(value_len))
+                    .build()
+                    .unwrap(),
             )
+            .build()
+            .unwrap()
     };
     ext.execute(send(990)).await.unwrap();
     let err = ext.execute(send(991)).await.unwrap_err();
@@ -349,9 +359,11 @@ async fn a_batch_with_long_pointers_still_fits() {
     let entries: Vec<SendMessageBatchRequestEntry> = (0..10)
         .map(|i| {
             let size = if i < 3 { 300_000 } else { inline };
-            SendMessageBatchRequestEntry::default()
+            SendMessageBatchRequestEntry::builder()
                 .id(format!("e{i}"))
                 .message_body("x".repeat(size))
+                .build()
+                .unwrap()
         })
         .collect();
     let pointer_len = PayloadLocation {
@@ -363,9 +375,11 @@ async fn a_batch_with_long_pointers_still_fits() {
     assert!(pointer_len > 1000, "{pointer_len}");
     let out = ext
         .execute(
-            SendMessageBatchInput::default()
+            SendMessageBatchInput::builder()
                 .queue_url(&queue)
-                .set_entries(entries),
+                .set_entries(Some(entries))
+                .build()
+                .unwrap(),
         )
         .await
         .unwrap();

@@ -39,11 +39,13 @@ async fn python_and_rust_read_each_others_offloaded_messages() {
     let store = common::extended::s3(&moto, BUCKET);
     let ext = ExtendedClient::new(client.clone(), store.clone(), BUCKET);
     let receive = || {
-        ReceiveMessageInput::default()
+        ReceiveMessageInput::builder()
             .queue_url(&queue)
             .wait_time_seconds(2)
             .max_number_of_messages(10)
             .message_attribute_names("All")
+            .build()
+            .unwrap()
     };
 
     // Python -> Rust, with the current and with the legacy size attribute.
@@ -64,9 +66,11 @@ async fn python_and_rust_read_each_others_offloaded_messages() {
         assert_eq!(attrs["user-attr"].string_value.as_deref(), Some("keep-me"));
         assert_eq!(m.payload.as_ref().unwrap().bucket, BUCKET);
         ext.execute(
-            sqs_client::operation::DeleteMessageInput::default()
+            sqs_client::operation::DeleteMessageInput::builder()
                 .queue_url(&queue)
-                .receipt_handle(m.message.receipt_handle.unwrap()),
+                .receipt_handle(m.message.receipt_handle.unwrap())
+                .build()
+                .unwrap(),
         )
         .await
         .unwrap();
@@ -80,15 +84,19 @@ async fn python_and_rust_read_each_others_offloaded_messages() {
             .unwrap();
         let body = payload(30_000);
         ext.execute(
-            SendMessageInput::default()
+            SendMessageInput::builder()
                 .queue_url(&queue)
                 .message_body(&body)
                 .message_attributes(
                     "user-attr",
-                    MessageAttributeValue::default()
+                    MessageAttributeValue::builder()
                         .data_type("String")
-                        .string_value("from-rust"),
-                ),
+                        .string_value("from-rust")
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+                .unwrap(),
         )
         .await
         .unwrap();
@@ -114,9 +122,9 @@ async fn python_and_rust_read_each_others_offloaded_messages() {
         ))
         .message_attributes(
             "SQSLargePayloadSize",
-            MessageAttributeValue::default()
+            MessageAttributeValue::builder()
                 .data_type("Number")
-                .string_value(body.len().to_string()),
+                .string_value(body.len().to_string()).build().unwrap(),
         )
         .send()
         .await

@@ -28,11 +28,13 @@ fn long_key() -> String {
 }
 
 fn receive(queue: &str) -> ReceiveMessageInput {
-    ReceiveMessageInput::default()
+    ReceiveMessageInput::builder()
         .queue_url(queue)
         .wait_time_seconds(2)
         .max_number_of_messages(10)
         .message_attribute_names("All")
+        .build()
+        .unwrap()
 }
 
 fn objects(moto: &common::Moto) -> Vec<String> {
@@ -75,9 +77,11 @@ async fn keys_name_the_same_object_for_both_clients() {
         let body = m.message.body.unwrap();
         assert_eq!(body.len() as u64, sent["len"].as_u64().unwrap(), "{key}");
         ext.execute(
-            DeleteMessageInput::default()
+            DeleteMessageInput::builder()
                 .queue_url(&queue)
-                .receipt_handle(m.message.receipt_handle.unwrap()),
+                .receipt_handle(m.message.receipt_handle.unwrap())
+                .build()
+                .unwrap(),
         )
         .await
         .unwrap();
@@ -103,9 +107,11 @@ async fn keys_name_the_same_object_for_both_clients() {
             .message_body(location.to_pointer())
             .message_attributes(
                 "ExtendedPayloadSize",
-                MessageAttributeValue::default()
+                MessageAttributeValue::builder()
                     .data_type("Number")
-                    .string_value(body.len().to_string()),
+                    .string_value(body.len().to_string())
+                    .build()
+                    .unwrap(),
             )
             .send()
             .await

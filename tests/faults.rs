@@ -41,8 +41,8 @@ fn ok_json(body: &str) -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_raw(body.to_owned(), JSON)
 }
 
-fn send() -> SendMessageInput {
-    SendMessageInput::default()
+fn send() -> SendMessageInputBuilder {
+    SendMessageInput::builder()
         .queue_url(Q)
         .message_body("hello wire")
 }
@@ -69,7 +69,7 @@ async fn server_errors_are_retried_until_success() {
             .mount(&server)
             .await;
         let out = client_for(&server.uri(), Protocol::AwsJson1_0, 3)
-            .execute(send())
+            .execute(send().build().unwrap())
             .await
             .unwrap();
         assert_eq!(out.message_id.as_deref(), Some("m1"));
@@ -111,7 +111,7 @@ async fn throttling_in_both_protocols_is_retried() {
             .mount(&server)
             .await;
         client_for(&server.uri(), protocol, 3)
-            .execute(send())
+            .execute(send().build().unwrap())
             .await
             .unwrap();
         assert_eq!(requests(&server).await, 2);
@@ -130,7 +130,7 @@ async fn throttling_that_persists_is_a_throttling_error() {
         .mount(&server)
         .await;
     let err = client_for(&server.uri(), Protocol::AwsJson1_0, 2)
-        .execute(send())
+        .execute(send().build().unwrap())
         .await
         .unwrap_err();
     assert!(err.is_throttling() && err.is_retryable());
@@ -150,7 +150,7 @@ async fn errors_that_are_not_transient_are_not_retried() {
         .mount(&server)
         .await;
     let err = client_for(&server.uri(), Protocol::AwsJson1_0, 5)
-        .execute(send())
+        .execute(send().build().unwrap())
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Service);
@@ -162,7 +162,7 @@ async fn errors_that_are_not_transient_are_not_retried() {
 
     // Invalid input is refused before anything is sent.
     let err = client_for(&server.uri(), Protocol::AwsJson1_0, 5)
-        .execute(send().delay_seconds(901))
+        .execute(send().delay_seconds(901).build().unwrap())
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidRequest);
@@ -182,7 +182,7 @@ async fn the_attempt_count_follows_the_configuration() {
             .mount(&server)
             .await;
         let err = client_for(&server.uri(), Protocol::AwsJson1_0, attempts)
-            .execute(send())
+            .execute(send().build().unwrap())
             .await
             .unwrap_err();
         assert_eq!(err.attempts(), attempts);
@@ -203,7 +203,7 @@ async fn an_answer_slower_than_the_attempt_timeout_is_retried() {
         .mount(&server)
         .await;
     client_for(&server.uri(), Protocol::AwsJson1_0, 3)
-        .execute(send())
+        .execute(send().build().unwrap())
         .await
         .unwrap();
 
@@ -213,7 +213,7 @@ async fn an_answer_slower_than_the_attempt_timeout_is_retried() {
         .mount(&slow)
         .await;
     let err = client_for(&slow.uri(), Protocol::AwsJson1_0, 2)
-        .execute(send())
+        .execute(send().build().unwrap())
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Timeout);
@@ -230,9 +230,11 @@ async fn long_polls_get_their_wait_time_on_top_of_the_attempt_timeout() {
     // 800 ms is past the 300 ms attempt timeout, but within it plus WaitTimeSeconds=1.
     let out = client_for(&server.uri(), Protocol::AwsJson1_0, 1)
         .execute(
-            ReceiveMessageInput::default()
+            ReceiveMessageInput::builder()
                 .queue_url(Q)
-                .wait_time_seconds(1),
+                .wait_time_seconds(1)
+                .build()
+                .unwrap(),
         )
         .await
         .unwrap();
@@ -257,7 +259,7 @@ async fn malformed_bodies_are_typed_errors() {
             .mount(&server)
             .await;
         let err = client_for(&server.uri(), protocol, 2)
-            .execute(send())
+            .execute(send().build().unwrap())
             .await
             .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::MalformedResponse, "{body}: {err}");
@@ -272,7 +274,7 @@ async fn malformed_bodies_are_typed_errors() {
         .mount(&server)
         .await;
     let err = client_for(&server.uri(), Protocol::AwsJson1_0, 2)
-        .execute(send())
+        .execute(send().build().unwrap())
         .await
         .unwrap_err();
     assert_eq!(
@@ -291,7 +293,7 @@ async fn wrong_digests_are_typed_errors() {
         .mount(&server)
         .await;
     let err = client_for(&server.uri(), Protocol::AwsJson1_0, 3)
-        .execute(send())
+        .execute(send().build().unwrap())
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::ChecksumMismatch);
@@ -302,12 +304,17 @@ async fn wrong_digests_are_typed_errors() {
         "a digest mismatch is not retried blindly"
     );
     // Attribute digests too.
-    let with_attr = send().message_attributes(
-        "a",
-        MessageAttributeValue::default()
-            .data_type("String")
-            .string_value("v"),
-    );
+    let with_attr = send()
+        .message_attributes(
+            "a",
+            MessageAttributeValue::builder()
+                .data_type("String")
+                .string_value("v")
+                .build()
+                .unwrap(),
+        )
+        .build()
+        .unwrap();
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .respond_with(ok_json(r#"{"MD5OfMessageBody": "3eeebf6b04a9821afe3b68830b7038f9", "MD5OfMessageAttributes": "00000000000000000000000000000000", "MessageId": "m1"}"#))
@@ -339,18 +346,24 @@ async fn a_wrong_digest_in_a_batch_fails_only_that_entry() {
         ))
         .mount(&server)
         .await;
-    let batch = SendMessageBatchInput::default()
+    let batch = SendMessageBatchInput::builder()
         .queue_url(Q)
         .entries(
-            SendMessageBatchRequestEntry::default()
+            SendMessageBatchRequestEntry::builder()
                 .id("a")
-                .message_body("one"),
+                .message_body("one")
+                .build()
+                .unwrap(),
         )
         .entries(
-            SendMessageBatchRequestEntry::default()
+            SendMessageBatchRequestEntry::builder()
                 .id("b")
-                .message_body("two"),
-        );
+                .message_body("two")
+                .build()
+                .unwrap(),
+        )
+        .build()
+        .unwrap();
     let out = client_for(&server.uri(), Protocol::AwsJson1_0, 1)
         .execute(batch)
         .await
@@ -381,9 +394,11 @@ async fn a_received_message_with_a_wrong_digest_is_reported() {
         ))
         .mount(&server)
         .await;
-    let input = ReceiveMessageInput::default()
+    let input = ReceiveMessageInput::builder()
         .queue_url(Q)
-        .wait_time_seconds(0);
+        .wait_time_seconds(0)
+        .build()
+        .unwrap();
     let client = client_for(&server.uri(), Protocol::AwsJson1_0, 1);
 
     // The whole call fails, naming the message.
@@ -474,14 +489,14 @@ async fn scripted(script: Vec<Step>) -> (String, Arc<AtomicUsize>) {
 async fn a_reset_connection_is_retried() {
     let (url, count) = scripted(vec![Step::Reset, Step::Answer]).await;
     client_for(&url, Protocol::AwsJson1_0, 3)
-        .execute(send())
+        .execute(send().build().unwrap())
         .await
         .unwrap();
     assert_eq!(count.load(Ordering::SeqCst), 2);
 
     let (url, count) = scripted(vec![Step::Reset]).await;
     let err = client_for(&url, Protocol::AwsJson1_0, 3)
-        .execute(send())
+        .execute(send().build().unwrap())
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Transport, "{err}");
@@ -492,14 +507,14 @@ async fn a_reset_connection_is_retried() {
 async fn a_truncated_body_is_retried() {
     let (url, count) = scripted(vec![Step::Truncate, Step::Answer]).await;
     client_for(&url, Protocol::AwsJson1_0, 3)
-        .execute(send())
+        .execute(send().build().unwrap())
         .await
         .unwrap();
     assert_eq!(count.load(Ordering::SeqCst), 2);
 
     let (url, _) = scripted(vec![Step::Truncate]).await;
     let err = client_for(&url, Protocol::AwsJson1_0, 2)
-        .execute(send())
+        .execute(send().build().unwrap())
         .await
         .unwrap_err();
     assert!(
@@ -518,7 +533,7 @@ async fn nothing_listening_is_a_transport_error() {
     let url = format!("http://{}", listener.local_addr().unwrap());
     drop(listener);
     let err = client_for(&url, Protocol::AwsJson1_0, 2)
-        .execute(send())
+        .execute(send().build().unwrap())
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Transport, "{err}");
@@ -543,7 +558,7 @@ async fn a_failing_credentials_provider_is_a_typed_error() {
         .credentials_provider(Broken)
         .build()
         .unwrap();
-    let err = client.execute(send()).await.unwrap_err();
+    let err = client.execute(send().build().unwrap()).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Credentials);
     assert!(err.to_string().contains("vault: sealed"), "{err}");
 }
@@ -582,7 +597,7 @@ async fn the_operation_timeout_bounds_retries_and_slow_answers() {
         .build()
         .unwrap();
     let started = std::time::Instant::now();
-    let err = client.execute(send()).await.unwrap_err();
+    let err = client.execute(send().build().unwrap()).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Timeout);
     assert!(err.message().contains("ran out of time"), "{err}");
     assert!(

@@ -28,8 +28,8 @@ fn client(url: &str) -> sqs_client::ClientBuilder {
         ))
 }
 
-fn send() -> SendMessageInput {
-    SendMessageInput::default()
+fn send() -> SendMessageInputBuilder {
+    SendMessageInput::builder()
         .queue_url(Q)
         .message_body("hello wire")
 }
@@ -105,7 +105,7 @@ async fn bodies_over_the_limit_are_refused_and_not_read() {
     })
     .await;
     let c = client(&url).build().unwrap();
-    let err = c.execute(send()).await.unwrap_err();
+    let err = c.execute(send().build().unwrap()).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::ResponseTooLarge, "{err}");
     assert!(err.message().contains("2147483648"), "{err}");
     assert!(!err.is_retryable());
@@ -139,7 +139,7 @@ async fn bodies_over_the_limit_are_refused_and_not_read() {
     .await;
     let before = rss_mib();
     let c = client(&url).build().unwrap();
-    let err = c.execute(send()).await.unwrap_err();
+    let err = c.execute(send().build().unwrap()).await.unwrap_err();
     let after = rss_mib();
     println!(
         "endless body: refused after the server wrote {} MiB; RSS {before} -> {after} MiB",
@@ -163,10 +163,10 @@ async fn bodies_over_the_limit_are_refused_and_not_read() {
     })
     .await;
     let small = client(&url).max_response_bytes(1024).build().unwrap();
-    let err = small.execute(send()).await.unwrap_err();
+    let err = small.execute(send().build().unwrap()).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::ResponseTooLarge, "{err}");
     let roomy = client(&url).build().unwrap();
-    roomy.execute(send()).await.unwrap();
+    roomy.execute(send().build().unwrap()).await.unwrap();
 }
 
 #[tokio::test]
@@ -188,7 +188,7 @@ async fn a_huge_error_body_is_refused_and_error_messages_stay_short() {
     let err = client(&url)
         .build()
         .unwrap()
-        .execute(send())
+        .execute(send().build().unwrap())
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::ResponseTooLarge, "{err}");
@@ -211,7 +211,7 @@ async fn a_huge_error_body_is_refused_and_error_messages_stay_short() {
     let err = client(&url)
         .build()
         .unwrap()
-        .execute(send())
+        .execute(send().build().unwrap())
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Service, "{err}");
@@ -248,7 +248,7 @@ async fn answers_without_what_the_protocol_always_returns_are_errors() {
     let err = client(&url)
         .build()
         .unwrap()
-        .execute(send())
+        .execute(send().build().unwrap())
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::MalformedResponse, "{err}");
@@ -258,7 +258,7 @@ async fn answers_without_what_the_protocol_always_returns_are_errors() {
     let err = client(&url)
         .build()
         .unwrap()
-        .execute(send())
+        .execute(send().build().unwrap())
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::MalformedResponse, "{err}");
@@ -269,13 +269,13 @@ async fn answers_without_what_the_protocol_always_returns_are_errors() {
     let err = client(&url)
         .build()
         .unwrap()
-        .execute(send())
+        .execute(send().build().unwrap())
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::ChecksumMismatch, "{err}");
     assert!(err.message().contains("MD5OfMessageBody"), "{err}");
     let unchecked = client(&url).skip_checksums(true).build().unwrap();
-    let out = unchecked.execute(send()).await.unwrap();
+    let out = unchecked.execute(send().build().unwrap()).await.unwrap();
     assert_eq!(out.message_id.as_deref(), Some("m1"));
 
     // A batch answer that mentions only one of three entries, and one without a message id.
@@ -285,13 +285,17 @@ async fn answers_without_what_the_protocol_always_returns_are_errors() {
     )
     .await;
     let entries = ["a", "b", "c"].map(|id| {
-        SendMessageBatchRequestEntry::default()
+        SendMessageBatchRequestEntry::builder()
             .id(id)
             .message_body(id)
+            .build()
+            .unwrap()
     });
-    let batch = SendMessageBatchInput::default()
+    let batch = SendMessageBatchInput::builder()
         .queue_url(Q)
-        .set_entries(entries.to_vec());
+        .set_entries(Some(entries.to_vec()))
+        .build()
+        .unwrap();
     let out = client(&url).build().unwrap().execute(batch).await.unwrap();
     let ok: Vec<&str> = out.successful.iter().map(|e| e.id.as_str()).collect();
     let mut failed: Vec<(&str, &str, bool)> = out
@@ -329,7 +333,7 @@ async fn redirects_are_not_followed_and_a_dripped_body_times_out() {
     let err = client(&url)
         .build()
         .unwrap()
-        .execute(send())
+        .execute(send().build().unwrap())
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Service, "{err}");
@@ -360,7 +364,7 @@ async fn redirects_are_not_followed_and_a_dripped_body_times_out() {
         .build()
         .unwrap();
     let started = std::time::Instant::now();
-    let err = c.execute(send()).await.unwrap_err();
+    let err = c.execute(send().build().unwrap()).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
     assert_eq!(count.load(Ordering::SeqCst), 2);
     assert!(started.elapsed() < Duration::from_secs(5));
@@ -384,8 +388,8 @@ async fn a_pooled_connection_closed_under_a_request_is_retried_on_a_fresh_one() 
     })
     .await;
     let c = client(&url).build().unwrap();
-    c.execute(send()).await.unwrap();
-    let out = c.execute(send()).await.unwrap();
+    c.execute(send().build().unwrap()).await.unwrap();
+    let out = c.execute(send().build().unwrap()).await.unwrap();
     assert_eq!(out.message_id.as_deref(), Some("m1"));
     assert_eq!(
         count.load(Ordering::SeqCst),

@@ -49,14 +49,18 @@ async fn moto_accepts_our_signatures_and_refuses_a_wrong_secret() {
             .send_message_batch()
             .queue_url(&url)
             .entries(
-                SendMessageBatchRequestEntry::default()
+                SendMessageBatchRequestEntry::builder()
                     .id("a")
-                    .message_body("one"),
+                    .message_body("one")
+                    .build()
+                    .unwrap(),
             )
             .entries(
-                SendMessageBatchRequestEntry::default()
+                SendMessageBatchRequestEntry::builder()
                     .id("b")
-                    .message_body("two"),
+                    .message_body("two")
+                    .build()
+                    .unwrap(),
             )
             .send()
             .await
@@ -73,14 +77,16 @@ async fn moto_accepts_our_signatures_and_refuses_a_wrong_secret() {
         let messages = received.messages.unwrap_or_default();
         assert!(!messages.is_empty(), "{protocol:?}");
         let entries = messages.iter().enumerate().map(|(i, m)| {
-            DeleteMessageBatchRequestEntry::default()
+            DeleteMessageBatchRequestEntry::builder()
                 .id(format!("d{i}"))
                 .receipt_handle(m.receipt_handle.clone().unwrap())
+                .build()
+                .unwrap()
         });
         let deleted = c
             .delete_message_batch()
             .queue_url(&url)
-            .set_entries(entries.collect())
+            .set_entries(Some(entries.collect()))
             .send()
             .await
             .unwrap();

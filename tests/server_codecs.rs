@@ -94,9 +94,11 @@ fn captured_requests_read_the_same_in_both_protocols() {
     );
     assert_eq!(
         attrs["attr1"],
-        MessageAttributeValue::default()
+        MessageAttributeValue::builder()
             .data_type("String")
             .string_value("v1")
+            .build()
+            .unwrap()
     );
 
     let create: CreateQueueInput = same_request("create-queue", |i| i);

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use sqs_client::operation::*;
 use sqs_client::types::{
     DeleteMessageBatchRequestEntry, MessageAttributeValue, SendMessageBatchRequestEntry,
+    SendMessageBatchRequestEntryBuilder,
 };
 use sqs_client::{LengthUnit, Operation, ValidationProblem};
 
@@ -22,22 +23,26 @@ fn limit<O: Operation>(ok: O, bad: O, field: &str, problem: ValidationProblem) {
     assert!(err.to_string().starts_with(field), "{err}");
 }
 
-fn send() -> SendMessageInput {
-    SendMessageInput::default()
+fn send() -> SendMessageInputBuilder {
+    SendMessageInput::builder()
         .queue_url(QUEUE)
         .message_body("x")
 }
 
-fn entry(id: &str) -> SendMessageBatchRequestEntry {
-    SendMessageBatchRequestEntry::default()
+fn entry(id: &str) -> SendMessageBatchRequestEntryBuilder {
+    SendMessageBatchRequestEntry::builder()
         .id(id)
         .message_body("x")
 }
 
 fn batch(n: usize) -> SendMessageBatchInput {
-    (0..n).fold(SendMessageBatchInput::default().queue_url(QUEUE), |b, i| {
-        b.entries(entry(&i.to_string()))
-    })
+    let b = SendMessageBatchInput::builder()
+        .queue_url(QUEUE)
+        .set_entries(Some(Vec::new()));
+    (0..n)
+        .fold(b, |b, i| b.entries(entry(&i.to_string()).build().unwrap()))
+        .build()
+        .unwrap()
 }
 
 #[test]
@@ -63,16 +68,21 @@ fn entries_per_batch() {
         },
     );
     let delete = |n: usize| {
-        (0..n).fold(
-            DeleteMessageBatchInput::default().queue_url(QUEUE),
-            |b, i| {
+        let b = DeleteMessageBatchInput::builder()
+            .queue_url(QUEUE)
+            .set_entries(Some(Vec::new()));
+        (0..n)
+            .fold(b, |b, i| {
                 b.entries(
-                    DeleteMessageBatchRequestEntry::default()
+                    DeleteMessageBatchRequestEntry::builder()
                         .id(i.to_string())
-                        .receipt_handle("h"),
+                        .receipt_handle("h")
+                        .build()
+                        .unwrap(),
                 )
-            },
-        )
+            })
+            .build()
+            .unwrap()
     };
     limit(
         delete(10),
@@ -89,9 +99,11 @@ fn entries_per_batch() {
 #[test]
 fn batch_entry_ids() {
     let with_id = |id: &str| {
-        SendMessageBatchInput::default()
+        SendMessageBatchInput::builder()
             .queue_url(QUEUE)
-            .entries(entry(id))
+            .entries(entry(id).build().unwrap())
+            .build()
+            .unwrap()
     };
     limit(
         with_id(&"a".repeat(80)),
@@ -117,9 +129,11 @@ fn batch_entry_ids() {
 #[test]
 fn wait_time_seconds() {
     let receive = |w: i32| {
-        ReceiveMessageInput::default()
+        ReceiveMessageInput::builder()
             .queue_url(QUEUE)
             .wait_time_seconds(w)
+            .build()
+            .unwrap()
     };
     limit(
         receive(20),
@@ -141,9 +155,11 @@ fn wait_time_seconds() {
 #[test]
 fn max_number_of_messages() {
     let receive = |n: i32| {
-        ReceiveMessageInput::default()
+        ReceiveMessageInput::builder()
             .queue_url(QUEUE)
             .max_number_of_messages(n)
+            .build()
+            .unwrap()
     };
     limit(
         receive(10),
@@ -165,10 +181,12 @@ fn max_number_of_messages() {
 #[test]
 fn visibility_timeout() {
     let change = |v: i32| {
-        ChangeMessageVisibilityInput::default()
+        ChangeMessageVisibilityInput::builder()
             .queue_url(QUEUE)
             .receipt_handle("h")
             .visibility_timeout(v)
+            .build()
+            .unwrap()
     };
     limit(
         change(43_200),
@@ -180,9 +198,11 @@ fn visibility_timeout() {
         },
     );
     let receive = |v: i32| {
-        ReceiveMessageInput::default()
+        ReceiveMessageInput::builder()
             .queue_url(QUEUE)
             .visibility_timeout(v)
+            .build()
+            .unwrap()
     };
     limit(
         receive(0),
@@ -195,8 +215,8 @@ fn visibility_timeout() {
 #[test]
 fn delay_seconds() {
     limit(
-        send().delay_seconds(900),
-        send().delay_seconds(901),
+        send().delay_seconds(900).build().unwrap(),
+        send().delay_seconds(901).build().unwrap(),
         "SendMessageInput.delay_seconds",
         ValidationProblem::AboveMaximum {
             max: 900,
@@ -204,10 +224,12 @@ fn delay_seconds() {
         },
     );
     let in_batch = |d: i32| {
-        SendMessageBatchInput::default()
+        SendMessageBatchInput::builder()
             .queue_url(QUEUE)
-            .entries(entry("a"))
-            .entries(entry("b").delay_seconds(d))
+            .entries(entry("a").build().unwrap())
+            .entries(entry("b").delay_seconds(d).build().unwrap())
+            .build()
+            .unwrap()
     };
     limit(
         in_batch(900),
@@ -222,7 +244,12 @@ fn delay_seconds() {
 
 #[test]
 fn queue_names() {
-    let create = |name: &str| CreateQueueInput::default().queue_name(name);
+    let create = |name: &str| {
+        CreateQueueInput::builder()
+            .queue_name(name)
+            .build()
+            .unwrap()
+    };
     limit(
         create(&"q".repeat(80)),
         create(&"q".repeat(81)),
@@ -252,7 +279,12 @@ fn queue_names() {
             unit: LengthUnit::Characters,
         },
     );
-    let lookup = |name: &str| GetQueueUrlInput::default().queue_name(name);
+    let lookup = |name: &str| {
+        GetQueueUrlInput::builder()
+            .queue_name(name)
+            .build()
+            .unwrap()
+    };
     limit(
         lookup("a"),
         lookup(""),
@@ -268,8 +300,8 @@ fn queue_names() {
 #[test]
 fn group_and_deduplication_ids() {
     limit(
-        send().message_group_id("g".repeat(128)),
-        send().message_group_id("g".repeat(129)),
+        send().message_group_id("g".repeat(128)).build().unwrap(),
+        send().message_group_id("g".repeat(129)).build().unwrap(),
         "SendMessageInput.message_group_id",
         ValidationProblem::TooLong {
             max: 128,
@@ -278,8 +310,11 @@ fn group_and_deduplication_ids() {
         },
     );
     limit(
-        send().message_deduplication_id("!~{}"),
-        send().message_deduplication_id("tab\there"),
+        send().message_deduplication_id("!~{}").build().unwrap(),
+        send()
+            .message_deduplication_id("tab\there")
+            .build()
+            .unwrap(),
         "SendMessageInput.message_deduplication_id",
         ValidationProblem::PatternMismatch {
             pattern: "^[!-~]+$",
@@ -287,8 +322,14 @@ fn group_and_deduplication_ids() {
         },
     );
     limit(
-        send().message_deduplication_id("d".repeat(128)),
-        send().message_deduplication_id("d".repeat(129)),
+        send()
+            .message_deduplication_id("d".repeat(128))
+            .build()
+            .unwrap(),
+        send()
+            .message_deduplication_id("d".repeat(129))
+            .build()
+            .unwrap(),
         "SendMessageInput.message_deduplication_id",
         ValidationProblem::TooLong {
             max: 128,
@@ -301,13 +342,21 @@ fn group_and_deduplication_ids() {
 #[test]
 fn message_attribute_names_and_count() {
     let value = || {
-        MessageAttributeValue::default()
+        MessageAttributeValue::builder()
             .data_type("String")
             .string_value("v")
+            .build()
+            .unwrap()
     };
     limit(
-        send().message_attributes("a".repeat(256), value()),
-        send().message_attributes("a".repeat(257), value()),
+        send()
+            .message_attributes("a".repeat(256), value())
+            .build()
+            .unwrap(),
+        send()
+            .message_attributes("a".repeat(257), value())
+            .build()
+            .unwrap(),
         &format!("SendMessageInput.message_attributes[{:?}]", "a".repeat(257)),
         ValidationProblem::TooLong {
             max: 256,
@@ -316,8 +365,14 @@ fn message_attribute_names_and_count() {
         },
     );
     limit(
-        send().message_attributes("trace.id-1_x", value()),
-        send().message_attributes("trace id", value()),
+        send()
+            .message_attributes("trace.id-1_x", value())
+            .build()
+            .unwrap(),
+        send()
+            .message_attributes("trace id", value())
+            .build()
+            .unwrap(),
         "SendMessageInput.message_attributes[\"trace id\"]",
         ValidationProblem::PatternMismatch {
             pattern: "^[A-Za-z0-9_.-]+$",
@@ -325,11 +380,14 @@ fn message_attribute_names_and_count() {
         },
     );
     let many = |n: usize| {
-        send().set_message_attributes(Some(
-            (0..n)
-                .map(|i| (format!("a{i}"), value()))
-                .collect::<HashMap<_, _>>(),
-        ))
+        send()
+            .set_message_attributes(Some(
+                (0..n)
+                    .map(|i| (format!("a{i}"), value()))
+                    .collect::<HashMap<_, _>>(),
+            ))
+            .build()
+            .unwrap()
     };
     limit(
         many(10),
@@ -343,12 +401,17 @@ fn message_attribute_names_and_count() {
     );
     // Limits inside the attribute value are checked too.
     let typed = |t: &str| {
-        send().message_attributes(
-            "a",
-            MessageAttributeValue::default()
-                .data_type(t)
-                .string_value("v"),
-        )
+        send()
+            .message_attributes(
+                "a",
+                MessageAttributeValue::builder()
+                    .data_type(t)
+                    .string_value("v")
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+            .unwrap()
     };
     limit(
         typed("String"),
@@ -364,7 +427,7 @@ fn message_attribute_names_and_count() {
 
 #[test]
 fn list_queues_max_results() {
-    let list = |n: i32| ListQueuesInput::default().max_results(n);
+    let list = |n: i32| ListQueuesInput::builder().max_results(n).build();
     limit(
         list(1000),
         list(1001),
@@ -381,9 +444,11 @@ fn list_queues_max_results() {
         ValidationProblem::BelowMinimum { min: 1, actual: 0 },
     );
     let dlq = |n: i32| {
-        ListDeadLetterSourceQueuesInput::default()
+        ListDeadLetterSourceQueuesInput::builder()
             .queue_url(QUEUE)
             .max_results(n)
+            .build()
+            .unwrap()
     };
     limit(
         dlq(1000),
@@ -399,8 +464,8 @@ fn list_queues_max_results() {
 #[test]
 fn empty_body_and_characters_counted_not_bytes() {
     limit(
-        send(),
-        send().message_body(""),
+        send().build().unwrap(),
+        send().message_body("").build().unwrap(),
         "SendMessageInput.message_body",
         ValidationProblem::TooShort {
             min: 1,
@@ -410,13 +475,15 @@ fn empty_body_and_characters_counted_not_bytes() {
     );
     // 80 four-byte characters are 80 characters, within the id limit.
     let id = "\u{1F600}".repeat(80);
-    let group = |g: &str| send().message_group_id(g);
+    let group = |g: &str| send().message_group_id(g).build().unwrap();
     group(&"é".repeat(128))
         .validate()
         .expect_err("é is outside printable ASCII");
-    let err = SendMessageBatchInput::default()
+    let err = SendMessageBatchInput::builder()
         .queue_url(QUEUE)
-        .entries(entry(&id))
+        .entries(entry(&id).build().unwrap())
+        .build()
+        .unwrap()
         .validate()
         .unwrap_err();
     assert!(
@@ -428,9 +495,13 @@ fn empty_body_and_characters_counted_not_bytes() {
 #[test]
 fn tags_and_move_tasks() {
     let tags = |n: usize| {
-        (0..n).fold(TagQueueInput::default().queue_url(QUEUE), |t, i| {
-            t.tags(format!("k{i}"), "v")
-        })
+        let t = TagQueueInput::builder()
+            .queue_url(QUEUE)
+            .set_tags(Some(Default::default()));
+        (0..n)
+            .fold(t, |t, i| t.tags(format!("k{i}"), "v"))
+            .build()
+            .unwrap()
     };
     limit(
         tags(50),
@@ -443,9 +514,11 @@ fn tags_and_move_tasks() {
         },
     );
     let mv = |n: i32| {
-        StartMessageMoveTaskInput::default()
+        StartMessageMoveTaskInput::builder()
             .source_arn("arn:aws:sqs:us-east-1:1:dlq")
             .max_number_of_messages_per_second(n)
+            .build()
+            .unwrap()
     };
     limit(
         mv(500),

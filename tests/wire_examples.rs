@@ -47,15 +47,19 @@ fn attributes() -> HashMap<String, MessageAttributeValue> {
     HashMap::from([
         (
             "attr1".to_owned(),
-            MessageAttributeValue::default()
+            MessageAttributeValue::builder()
                 .data_type("String")
-                .string_value("v1"),
+                .string_value("v1")
+                .build()
+                .unwrap(),
         ),
         (
             "bin".to_owned(),
-            MessageAttributeValue::default()
+            MessageAttributeValue::builder()
                 .data_type("Binary")
-                .binary_value(Blob::new(vec![0u8, 1, 2])),
+                .binary_value(Blob::new(vec![0u8, 1, 2]))
+                .build()
+                .unwrap(),
         ),
     ])
 }
@@ -65,10 +69,12 @@ fn attributes() -> HashMap<String, MessageAttributeValue> {
 #[test]
 fn send_message_with_string_and_binary_attributes() {
     let send = |body: &str| {
-        SendMessageInput::default()
+        SendMessageInput::builder()
             .queue_url(QUEUE)
             .message_body(body)
             .set_message_attributes(Some(attributes()))
+            .build()
+            .unwrap()
     };
     assert_json(
         &send("hello wire"),
@@ -90,19 +96,25 @@ fn send_message_with_string_and_binary_attributes() {
 
 #[test]
 fn send_message_batch() {
-    let input = SendMessageBatchInput::default()
+    let input = SendMessageBatchInput::builder()
         .queue_url(QUEUE)
         .entries(
-            SendMessageBatchRequestEntry::default()
+            SendMessageBatchRequestEntry::builder()
                 .id("a")
-                .message_body("one"),
+                .message_body("one")
+                .build()
+                .unwrap(),
         )
         .entries(
-            SendMessageBatchRequestEntry::default()
+            SendMessageBatchRequestEntry::builder()
                 .id("b")
                 .message_body("two")
-                .delay_seconds(1),
-        );
+                .delay_seconds(1)
+                .build()
+                .unwrap(),
+        )
+        .build()
+        .unwrap();
     assert_json(&input, json_fixture("json-send-message-batch.request.json"));
     assert_form(
         &input,
@@ -112,9 +124,11 @@ fn send_message_batch() {
 
 #[test]
 fn create_queue() {
-    let with_attributes = CreateQueueInput::default()
+    let with_attributes = CreateQueueInput::builder()
         .queue_name("wire-demo-q")
-        .attributes(QueueAttributeName::VisibilityTimeout, "5");
+        .attributes(QueueAttributeName::VisibilityTimeout, "5")
+        .build()
+        .unwrap();
     assert_json(
         &with_attributes,
         json_fixture("json-create-queue.request.json"),
@@ -124,7 +138,10 @@ fn create_queue() {
         &fixture("derived-query-create-queue-attributes.request.form"),
     );
 
-    let dlq = CreateQueueInput::default().queue_name("wire-demo-dlq");
+    let dlq = CreateQueueInput::builder()
+        .queue_name("wire-demo-dlq")
+        .build()
+        .unwrap();
     assert_form(&dlq, &fixture("query-create-queue.request.form"));
     assert_json(&dlq, json!({"QueueName": "wire-demo-dlq"}));
 }
@@ -132,10 +149,12 @@ fn create_queue() {
 #[test]
 fn set_queue_attributes_with_a_redrive_policy() {
     let policy = r#"{"deadLetterTargetArn": "arn:aws:sqs:us-east-1:123456789012:wire-demo-dlq", "maxReceiveCount": "3"}"#;
-    let input = SetQueueAttributesInput::default()
+    let input = SetQueueAttributesInput::builder()
         .queue_url(QUEUE)
         .attributes(QueueAttributeName::RedrivePolicy, policy)
-        .attributes(QueueAttributeName::MessageRetentionPeriod, "3600");
+        .attributes(QueueAttributeName::MessageRetentionPeriod, "3600")
+        .build()
+        .unwrap();
     // Map entries go out sorted by name, whatever order they were set in.
     assert_form(&input, &fixture("query-set-queue-attributes.request.form"));
     assert_json(
@@ -146,11 +165,13 @@ fn set_queue_attributes_with_a_redrive_policy() {
 
 #[test]
 fn get_queue_attributes() {
-    let input = GetQueueAttributesInput::default()
+    let input = GetQueueAttributesInput::builder()
         .queue_url(QUEUE)
         .attribute_names(QueueAttributeName::VisibilityTimeout)
         .attribute_names("ApproximateNumberOfMessages")
-        .attribute_names(QueueAttributeName::QueueArn);
+        .attribute_names(QueueAttributeName::QueueArn)
+        .build()
+        .unwrap();
     assert_json(
         &input,
         json_fixture("json-get-queue-attributes.request.json"),
@@ -160,10 +181,12 @@ fn get_queue_attributes() {
         &fixture("derived-query-get-queue-attributes-json-names.request.form"),
     );
 
-    let input = GetQueueAttributesInput::default()
+    let input = GetQueueAttributesInput::builder()
         .queue_url(QUEUE)
         .attribute_names(QueueAttributeName::VisibilityTimeout)
-        .attribute_names(QueueAttributeName::RedrivePolicy);
+        .attribute_names(QueueAttributeName::RedrivePolicy)
+        .build()
+        .unwrap();
     assert_form(&input, &fixture("query-get-queue-attributes.request.form"));
     assert_json(
         &input,
@@ -173,12 +196,14 @@ fn get_queue_attributes() {
 
 #[test]
 fn receive_delete_and_visibility_requests() {
-    let receive = ReceiveMessageInput::default()
+    let receive = ReceiveMessageInput::builder()
         .queue_url(QUEUE)
         .max_number_of_messages(10)
         .wait_time_seconds(1)
         .message_attribute_names("All")
-        .message_system_attribute_names(MessageSystemAttributeName::All);
+        .message_system_attribute_names(MessageSystemAttributeName::All)
+        .build()
+        .unwrap();
     assert_json(&receive, json_fixture("json-receive-message.request.json"));
     // The capture lists the parameters in another order than the description declares them;
     // the server reads them by name, so compare the sets.
@@ -190,35 +215,50 @@ fn receive_delete_and_visibility_requests() {
 
     let handle = "garbage";
     assert_json(
-        &DeleteMessageInput::default()
+        &DeleteMessageInput::builder()
             .queue_url(QUEUE)
-            .receipt_handle(handle),
+            .receipt_handle(handle)
+            .build()
+            .unwrap(),
         json_fixture("json-error-receipt-handle-is-invalid.request.json"),
     );
     assert_json(
-        &ChangeMessageVisibilityBatchInput::default()
+        &ChangeMessageVisibilityBatchInput::builder()
             .queue_url(QUEUE)
             .entries(
-                ChangeMessageVisibilityBatchRequestEntry::default()
+                ChangeMessageVisibilityBatchRequestEntry::builder()
                     .id("x")
                     .receipt_handle("bogus")
-                    .visibility_timeout(5),
-            ),
+                    .visibility_timeout(5)
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+            .unwrap(),
         json_fixture("json-change-visibility-batch-partial.request.json"),
     );
     assert_json(
-        &GetQueueUrlInput::default().queue_name("does-not-exist"),
+        &GetQueueUrlInput::builder()
+            .queue_name("does-not-exist")
+            .build()
+            .unwrap(),
         json_fixture("json-error-queue-does-not-exist.request.json"),
     );
     assert_json(
         &ListQueuesInput::default(),
         json_fixture("json-list-queues.request.json"),
     );
-    let delete_batch = DeleteMessageBatchInput::default().queue_url(QUEUE).entries(
-        DeleteMessageBatchRequestEntry::default()
-            .id("0")
-            .receipt_handle("h0"),
-    );
+    let delete_batch = DeleteMessageBatchInput::builder()
+        .queue_url(QUEUE)
+        .entries(
+            DeleteMessageBatchRequestEntry::builder()
+                .id("0")
+                .receipt_handle("h0")
+                .build()
+                .unwrap(),
+        )
+        .build()
+        .unwrap();
     assert_eq!(
         pairs(delete_batch.to_query().as_bytes())[2..],
         [
@@ -237,10 +277,12 @@ fn receive_delete_and_visibility_requests() {
 
 #[test]
 fn zero_values_are_sent_in_query_form() {
-    let input = ChangeMessageVisibilityInput::default()
+    let input = ChangeMessageVisibilityInput::builder()
         .queue_url(QUEUE)
         .receipt_handle("h")
-        .visibility_timeout(0);
+        .visibility_timeout(0)
+        .build()
+        .unwrap();
     assert!(
         pairs(input.to_query().as_bytes())
             .contains(&("VisibilityTimeout".to_owned(), "0".to_owned()))

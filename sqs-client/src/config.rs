@@ -3,10 +3,44 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::credentials::{
-    self, Credentials, ProvideCredentials, SharedCredentialsProvider, SharedFiles,
-};
+use crate::credentials::{self, ProvideCredentials, SharedCredentialsProvider, SharedFiles};
 use crate::retry::{RetryConfig, RetryMode};
+
+pub use crate::credentials::Credentials;
+
+/// A region's name (`eu-west-1`), at the path the official SDK gives it;
+/// [`ClientBuilder::region`] takes it or a plain string.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Region(std::borrow::Cow<'static, str>);
+
+impl Region {
+    /// A region of this name.
+    pub fn new(name: impl Into<std::borrow::Cow<'static, str>>) -> Self {
+        Self(name.into())
+    }
+    /// A region of this name, in a `const`.
+    pub const fn from_static(name: &'static str) -> Self {
+        Self(std::borrow::Cow::Borrowed(name))
+    }
+}
+
+impl AsRef<str> for Region {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Region {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<Region> for String {
+    fn from(region: Region) -> Self {
+        region.0.into_owned()
+    }
+}
 
 /// Which wire protocol requests use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

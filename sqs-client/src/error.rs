@@ -342,6 +342,23 @@ impl Error {
         self.inner.attempts
     }
 
+    /// The service's error, as the official SDK reaches it: `Some(self)` when the service
+    /// answered with an error (the `is_*` predicates then say which:
+    /// `err.as_service_error().is_some_and(|e| e.is_queue_does_not_exist())`), `None` when the
+    /// request failed before or on the way.
+    pub fn as_service_error(&self) -> Option<&Self> {
+        (self.inner.kind == ErrorKind::Service).then_some(self)
+    }
+    /// The error itself: there is one error type, so this is for code written as for the
+    /// official SDK (`err.into_service_error().is_over_limit()`).
+    pub fn into_service_error(self) -> Self {
+        self
+    }
+    /// Code, message and request id as the official SDK's `meta()` gives them, as text.
+    pub fn meta(&self) -> ErrorMetadata<'_> {
+        ErrorMetadata { error: self }
+    }
+
     /// Whether the service asked the client to slow down.
     pub fn is_throttling(&self) -> bool {
         self.inner.status == Some(429)
@@ -375,6 +392,27 @@ impl Error {
     }
 }
 
+/// What [`Error::meta`] gives: the service's code, message and request id as text.
+#[derive(Debug, Clone, Copy)]
+pub struct ErrorMetadata<'a> {
+    error: &'a Error,
+}
+
+impl<'a> ErrorMetadata<'a> {
+    /// The code exactly as the service sent it.
+    pub fn code(&self) -> Option<&'a str> {
+        self.error.raw_code()
+    }
+    /// The explanation.
+    pub fn message(&self) -> Option<&'a str> {
+        Some(self.error.message())
+    }
+    /// The request id the service gave.
+    pub fn request_id(&self) -> Option<&'a str> {
+        self.error.request_id()
+    }
+}
+
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let i = &self.inner;
@@ -387,6 +425,15 @@ impl fmt::Debug for Error {
             .field("request_id", &i.request_id)
             .field("attempts", &i.attempts)
             .finish()
+    }
+}
+
+/// A structure whose `build()` found a required member missing
+/// (`SendMessageBatchRequestEntry::builder().build()`): an [`ErrorKind::InvalidRequest`] naming
+/// the member, so `?` works in functions returning this crate's error.
+impl From<ValidationError> for Error {
+    fn from(e: ValidationError) -> Self {
+        Self::invalid("building a request", e)
     }
 }
 

@@ -87,7 +87,7 @@
 mod auth;
 mod batch;
 mod client;
-mod config;
+pub mod config;
 mod consumer;
 pub mod credentials;
 mod error;
@@ -100,13 +100,13 @@ mod generated {
 }
 
 pub use batch::{BatchConfig, BatchStats, Batcher, Unsent, UnsentRequest};
-pub use client::{Client, Execute, Items, Pages, Request};
+pub use client::{Client, Execute, ItemPaginator, Items, Pages, Paginator, Request};
 pub use config::{ClientBuilder, EndpointConfig, Protocol, Timeouts};
 pub use consumer::{
     Consumer, ConsumerBuilder, Delivery, HookFuture, MessageHook, ProcessSummary, ShutdownHandle,
 };
 pub use credentials::Credentials;
-pub use error::{Error, ErrorKind};
+pub use error::{Error, ErrorKind, ErrorMetadata};
 pub use receive::DamagedMessage;
 pub use retry::{RetryConfig, RetryMode};
 pub use sqs_model::checks::{
@@ -118,10 +118,15 @@ pub use sqs_model::{
 };
 pub use tls::install_crypto_provider;
 
-/// Inputs and outputs of the operations (`SendMessageInput`, `SendMessageOutput`, ...).
-pub mod operation {
-    pub use sqs_model::operation::*;
+/// This crate's version, at the path the official SDK gives it.
+pub mod meta {
+    /// The version of `sqs-client`.
+    pub const PKG_VERSION: &str = env!("CARGO_PKG_VERSION");
 }
+
+#[rustfmt::skip] // formatted by sqs-codegen (prettyplease); the freshness test compares it byte for byte
+#[path = "generated/operation.rs"]
+pub mod operation;
 
 /// Structures and enums used by several operations (`Message`, `MessageAttributeValue`,
 /// `QueueAttributeName`, ...), and [`Blob`](crate::types::Blob) for binary values.

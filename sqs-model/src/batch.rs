@@ -92,18 +92,22 @@ mod tests {
 
     #[test]
     fn a_lent_message_comes_back_whole() {
-        let original = SendMessageInput::default()
+        let original = SendMessageInput::builder()
             .queue_url("q")
             .message_body("body")
             .delay_seconds(3)
             .message_attributes(
                 "a",
-                crate::types::MessageAttributeValue::default()
+                crate::types::MessageAttributeValue::builder()
                     .data_type("String")
-                    .string_value("v"),
+                    .string_value("v")
+                    .build()
+                    .unwrap(),
             )
             .message_deduplication_id("d")
-            .message_group_id("g");
+            .message_group_id("g")
+            .build()
+            .unwrap();
         let mut message = original.clone();
         let lent = lend_send("7".into(), &mut message);
         assert_eq!(lent.message_body, "body");

@@ -9,9 +9,10 @@
 //! use sqs_model::Operation as _;
 //! use sqs_model::operation::SendMessageInput;
 //!
-//! let input = SendMessageInput::default()
+//! let input = SendMessageInput::builder()
 //!     .queue_url("http://127.0.0.1:9324/000000000000/jobs")
-//!     .message_body("hello");
+//!     .message_body("hello")
+//!     .build()?;
 //! input.validate()?;
 //! // AWS JSON 1.0 and AWS Query bodies of the same request.
 //! let json = input.to_json()?;
@@ -23,7 +24,10 @@
 //! # Main concepts
 //!
 //! - [`operation`] holds every operation's `*Input` and `*Output`; [`types`] the shapes several
-//!   operations share. Enums keep values they do not know.
+//!   operations share. Enums keep values they do not know. As in the official SDK, each
+//!   structure has read accessors named like its members (`message.body()`,
+//!   `output.messages()`) and is made with `Type::builder()...build()`, which names a required
+//!   member left unset.
 //! - [`Operation`], implemented by every input (and by nothing else: it is sealed), says how the
 //!   operation goes on the wire in either protocol and what a client must do around it: which
 //!   limits to check before sending ([`Operation::check`]), how long it may wait on the server

@@ -9,11 +9,14 @@ use sqs_model::{Limits, Operation};
 
 #[test]
 fn a_receive_says_how_long_the_server_may_hold_it() {
-    let receive = ReceiveMessageInput::default().queue_url("q");
+    let receive = ReceiveMessageInput::builder().queue_url("q");
     // Absent, the queue's own wait applies: up to twenty seconds.
-    assert_eq!(receive.long_poll(), Some(Duration::from_secs(20)));
     assert_eq!(
-        receive.wait_time_seconds(5).long_poll(),
+        receive.clone().build().unwrap().long_poll(),
+        Some(Duration::from_secs(20))
+    );
+    assert_eq!(
+        receive.wait_time_seconds(5).build().unwrap().long_poll(),
         Some(Duration::from_secs(5))
     );
     assert_eq!(SendMessageInput::default().long_poll(), None);
@@ -38,45 +41,59 @@ fn reads_and_idempotent_changes_may_be_sent_again_sends_may_not() {
 #[test]
 fn the_checks_the_description_cannot_state_run_through_the_operation() {
     let limits = Limits::default();
-    let bad_body = SendMessageInput::default()
+    let bad_body = SendMessageInput::builder()
         .queue_url("q")
-        .message_body("a\u{0}b");
+        .message_body("a\u{0}b")
+        .build()
+        .unwrap();
     let e = bad_body.check(&limits).unwrap_err();
     assert!(e.field().contains("message_body"), "{e}");
 
-    let too_big = SendMessageInput::default()
+    let too_big = SendMessageInput::builder()
         .queue_url("q")
-        .message_body("x".repeat(1_048_577));
+        .message_body("x".repeat(1_048_577))
+        .build()
+        .unwrap();
     assert!(too_big.check(&limits).is_err());
     assert!(too_big.check(&Limits::new(2 << 20)).is_ok());
 
     let entry = |id: &str| {
-        DeleteMessageBatchRequestEntry::default()
+        DeleteMessageBatchRequestEntry::builder()
             .id(id)
             .receipt_handle("r")
+            .build()
+            .unwrap()
     };
-    let twice = DeleteMessageBatchInput::default()
+    let twice = DeleteMessageBatchInput::builder()
         .queue_url("q")
         .entries(entry("a"))
-        .entries(entry("a"));
+        .entries(entry("a"))
+        .build()
+        .unwrap();
     let e = twice.check(&limits).unwrap_err();
     assert!(e.to_string().contains("distinct"), "{e}");
 }
 
 #[test]
 fn digests_are_taken_before_sending_and_checked_after() {
-    let batch = SendMessageBatchInput::default()
+    let batch = SendMessageBatchInput::builder()
         .queue_url("q")
         .entries(
-            SendMessageBatchRequestEntry::default()
+            SendMessageBatchRequestEntry::builder()
                 .id("a")
-                .message_body("hello"),
+                .message_body("hello")
+                .build()
+                .unwrap(),
         )
         .entries(
-            SendMessageBatchRequestEntry::default()
+            SendMessageBatchRequestEntry::builder()
                 .id("b")
-                .message_body("world"),
-        );
+                .message_body("world")
+                .build()
+                .unwrap(),
+        )
+        .build()
+        .unwrap();
     let digests = batch.sent_digests();
     assert_eq!(digests.len(), 2);
     assert_eq!(
@@ -85,16 +102,18 @@ fn digests_are_taken_before_sending_and_checked_after() {
     );
     assert!(SendMessageInput::default().sent_digests().is_empty());
 
-    let send = SendMessageInput::default()
+    let send = SendMessageInput::builder()
         .queue_url("q")
-        .message_body("hello");
-    let mut good = SendMessageOutput::default()
+        .message_body("hello")
+        .build()
+        .unwrap();
+    let good = SendMessageOutput::builder()
         .message_id("m")
         .md5_of_message_body("5d41402abc4b2a76b9719d911017c592");
-    assert!(send.verify(&[], &mut good).is_ok());
+    assert!(send.verify(&[], &mut good.clone().build()).is_ok());
     let mut bad = good
-        .clone()
-        .md5_of_message_body("00000000000000000000000000000000");
+        .md5_of_message_body("00000000000000000000000000000000")
+        .build();
     let why = send.verify(&[], &mut bad).unwrap_err();
     assert!(why.contains("MD5OfMessageBody"), "{why}");
 }

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use serde_json::Value;
-use sqs_client::operation::SendMessageInput;
+use sqs_client::operation::{SendMessageInput, SendMessageInputBuilder};
 use sqs_client::{BatchConfig, Batcher, Client, Credentials, RetryConfig};
 
 use super::fake::Fake;
@@ -30,8 +30,8 @@ pub fn lingering(fake: &Fake, linger: Duration) -> Batcher {
     Batcher::with_config(client(fake), BatchConfig::default().linger(linger))
 }
 
-pub fn msg(queue: &str, body: &str) -> SendMessageInput {
-    SendMessageInput::default()
+pub fn msg(queue: &str, body: &str) -> SendMessageInputBuilder {
+    SendMessageInput::builder()
         .queue_url(queue)
         .message_body(body)
 }
@@ -45,7 +45,7 @@ pub async fn send_all(
     let futures: Vec<_> = (0..n)
         .map(|i| {
             let b = b.clone();
-            let m = msg(queue, &format!("b{i}"));
+            let m = msg(queue, &format!("b{i}")).build().unwrap();
             tokio::spawn(async move { b.send_message(m).await })
         })
         .collect();

@@ -26,10 +26,12 @@ use super::planner::*;
 /// ```no_run
 /// # async fn run(client: sqs_client::Client, queue: String) -> Result<(), sqs_client::Error> {
 /// let batcher = sqs_client::Batcher::new(client);
-/// let sent = batcher
-///     .send_message(sqs_client::operation::SendMessageInput::default().queue_url(&queue).message_body("hi"))
-///     .await?;
-/// println!("message id {:?}", sent.message_id);
+/// let message = sqs_client::operation::SendMessageInput::builder()
+///     .queue_url(&queue)
+///     .message_body("hi")
+///     .build()?;
+/// let sent = batcher.send_message(message).await?;
+/// println!("message id {:?}", sent.message_id());
 /// batcher.close().await; // sends what is buffered
 /// # Ok(()) }
 /// ```

@@ -219,9 +219,9 @@ pub(super) async fn send_batch(
                     entries.push(sqs_model::batch::lend_send(scratch.lend_id(i), m));
                 }
             }
-            let mut input = SendMessageBatchInput::default()
-                .queue_url(&*key.queue_url)
-                .set_entries(entries);
+            let mut input = SendMessageBatchInput::default();
+            input.queue_url = key.queue_url.to_string();
+            input.entries = entries;
             let result = client.execute_ref(&input, Checks::AlreadyDone).await;
             let sends = batch
                 .iter_mut()
@@ -252,9 +252,9 @@ pub(super) async fn send_batch(
             let entries = lend_receipts(&mut batch, scratch, |id, receipt_handle, _| {
                 sqs_model::batch::delete_entry(id, receipt_handle)
             });
-            let mut input = DeleteMessageBatchInput::default()
-                .queue_url(&*key.queue_url)
-                .set_entries(entries);
+            let mut input = DeleteMessageBatchInput::default();
+            input.queue_url = key.queue_url.to_string();
+            input.entries = entries;
             let result = client.execute_ref(&input, Checks::All).await;
             let lent = input.entries.drain(..).map(|e| (e.id, e.receipt_handle));
             give_back_receipts(&mut batch, scratch, lent);
@@ -271,9 +271,9 @@ pub(super) async fn send_batch(
                 };
                 sqs_model::batch::visibility_entry(id, receipt_handle, timeout)
             });
-            let mut input = ChangeMessageVisibilityBatchInput::default()
-                .queue_url(&*key.queue_url)
-                .set_entries(entries);
+            let mut input = ChangeMessageVisibilityBatchInput::default();
+            input.queue_url = key.queue_url.to_string();
+            input.entries = entries;
             let result = client.execute_ref(&input, Checks::All).await;
             let lent = input.entries.drain(..).map(|e| (e.id, e.receipt_handle));
             give_back_receipts(&mut batch, scratch, lent);

@@ -3,9 +3,11 @@
 //! before it.
 
 mod execute;
+mod paginator;
 mod request;
 mod transport;
 
 pub(crate) use execute::Checks;
 pub use execute::Client;
+pub use paginator::{ItemPaginator, Paginator};
 pub use request::{Execute, Items, Pages, Request};

@@ -39,6 +39,7 @@ impl<O: Operation> Execute<O> for Client {
 /// (`client.send_message()`), sent with [`Request::send`]. `E` is who sends it (the client, or
 /// a layer over it).
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent: `.send().await`"]
 pub struct Request<O, E = Client> {
     pub(super) client: E,
     pub(crate) input: O,

@@ -1,12 +1,14 @@
 //! Any credentials provider of the official AWS SDK, used as ours (feature `aws-config`).
 //!
-//! ```ignore
-//! let sdk_config = aws_config::load_from_env().await;
-//! let provider = sdk_config.credentials_provider().expect("the SDK found a provider");
+//! ```no_run
+//! # fn run(sdk_config: &aws_types::SdkConfig) -> Result<(), Box<dyn std::error::Error>> {
+//! // sdk_config: what `aws_config::load_from_env().await` returns
+//! let provider = sdk_config.credentials_provider().ok_or("the SDK found no provider")?;
 //! let client = sqs_client::Client::builder()
 //!     .region("eu-west-1")
 //!     .credentials_provider(sqs_client::credentials::AwsSdkProvider::new(provider))
 //!     .build()?;
+//! # Ok(()) }
 //! ```
 
 use aws_credential_types::provider::ProvideCredentials as AwsProvide;

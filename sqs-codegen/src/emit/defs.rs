@@ -1,7 +1,7 @@
-//! Rust definitions: structures with serde attributes and builder-style setters, and enums with
-//! an `Unknown` variant.
+//! Rust definitions: structures with serde attributes, read accessors and a builder (see
+//! `builders`), and enums with an `Unknown` variant.
 
-use proc_macro2::{Ident, Span, TokenStream};
+use proc_macro2::TokenStream;
 use quote::quote;
 
 use crate::ir::{EnumDef, Member, Service, Structure, Ty};
@@ -59,78 +59,82 @@ pub(super) fn structure(s: &Structure, svc: &Service) -> TokenStream {
         };
         quote! { #doc #serde pub #field: #ty, }
     });
-    let setters = (!s.members.is_empty()).then(|| {
-        let setters = s.members.iter().map(setter);
-        quote!(impl #name { #(#setters)* })
-    });
+    let hashable = s.members.iter().all(|m| hashable(&m.ty, svc));
+    let eq_derive = hashable.then(|| quote!(Eq, Hash,));
+    let getters = s.members.iter().map(getter);
+    let builder = super::builders::builder(s);
+    let builder_name = ident(&format!("{}Builder", s.rust_name));
+    let builder_doc = doc_attr(&format!(
+        "A builder of [`{}`]: setters named like the members, then `build()`.",
+        s.rust_name
+    ));
     quote! {
         #doc
-        #[derive(Debug, Clone, PartialEq, #default_derive serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, #eq_derive #default_derive serde::Serialize, serde::Deserialize)]
         #[non_exhaustive]
         pub struct #name { #(#fields)* }
 
-        #setters
+        impl #name {
+            #(#getters)*
+            #builder_doc
+            pub fn builder() -> #builder_name {
+                #builder_name::default()
+            }
+        }
+
+        #builder
     }
 }
 
-fn setter(m: &Member) -> TokenStream {
+/// Whether values of the type can be compared with `Eq` and hashed (no maps, no floats).
+fn hashable(ty: &Ty, svc: &Service) -> bool {
+    match ty {
+        Ty::Float | Ty::Double | Ty::Map(_) => false,
+        Ty::List(l) => hashable(&l.member, svc),
+        Ty::Struct(name) => svc
+            .structures
+            .get(name)
+            .is_some_and(|s| s.members.iter().all(|m| hashable(&m.ty, svc))),
+        _ => true,
+    }
+}
+
+/// A read accessor named like the field, returning what the official SDK's accessor returns:
+/// text as `&str`, lists as slices (empty when absent), numbers and flags by value, anything
+/// else by reference; optional members wrapped in `Option`.
+fn getter(m: &Member) -> TokenStream {
     let field = ident(&m.rust_name);
-    let plain = m.rust_name.trim_start_matches("r#");
-    let set = Ident::new(&format!("set_{plain}"), Span::call_site());
+    let doc = doc_attr(&match (m.optional(), &m.ty) {
+        (_, Ty::List(_)) if m.optional() => format!("`{}` (an empty slice when absent).", m.name),
+        (true, _) => format!("`{}`, when present.", m.name),
+        (false, _) => format!("`{}`.", m.name),
+    });
     let ty = ty_tokens(&m.ty);
-    let full = field_ty(m);
-    let name = &m.name;
-    let set_doc = doc_attr(&format!("Replaces `{name}` as a whole."));
-    let setter_all = quote! {
-        #set_doc
-        pub fn #set(mut self, value: #full) -> Self { self.#field = value; self }
-    };
-    let one = match (&m.ty, m.optional()) {
+    let copy = matches!(
+        m.ty,
+        Ty::Bool | Ty::Byte | Ty::Short | Ty::Int | Ty::Long | Ty::Float | Ty::Double
+    );
+    let (ret, body) = match (&m.ty, m.optional()) {
+        (Ty::String, true) => (quote!(Option<&str>), quote!(self.#field.as_deref())),
+        (Ty::String, false) => (quote!(&str), quote!(&self.#field)),
         (Ty::List(l), optional) => {
             let item = ty_tokens(&l.member);
-            let doc = doc_attr(&format!("Appends one element to `{name}`."));
-            let target = if optional {
-                quote!(self.#field.get_or_insert_with(Vec::new))
+            let body = if optional {
+                quote!(self.#field.as_deref().unwrap_or_default())
             } else {
-                quote!(self.#field)
+                quote!(&self.#field)
             };
-            quote! {
-                #doc
-                pub fn #field(mut self, item: impl Into<#item>) -> Self { #target.push(item.into()); self }
-            }
+            (quote!(&[#item]), body)
         }
-        (Ty::Map(mt), optional) => {
-            let (k, v) = (ty_tokens(&mt.key), ty_tokens(&mt.value));
-            let doc = doc_attr(&format!("Sets one entry of `{name}`."));
-            let target = if optional {
-                quote!(self.#field.get_or_insert_with(::std::collections::HashMap::new))
-            } else {
-                quote!(self.#field)
-            };
-            quote! {
-                #doc
-                pub fn #field(mut self, key: impl Into<#k>, value: impl Into<#v>) -> Self {
-                    #target.insert(key.into(), value.into());
-                    self
-                }
-            }
-        }
-        (_, true) => {
-            let doc = doc_attr(&format!("Sets `{name}`."));
-            quote! {
-                #doc
-                pub fn #field(mut self, value: impl Into<#ty>) -> Self { self.#field = Some(value.into()); self }
-            }
-        }
-        (_, false) => {
-            let doc = doc_attr(&format!("Sets `{name}`."));
-            quote! {
-                #doc
-                pub fn #field(mut self, value: impl Into<#ty>) -> Self { self.#field = value.into(); self }
-            }
-        }
+        (_, true) if copy => (quote!(Option<#ty>), quote!(self.#field)),
+        (_, false) if copy => (ty, quote!(self.#field)),
+        (_, true) => (quote!(Option<&#ty>), quote!(self.#field.as_ref())),
+        (_, false) => (quote!(&#ty), quote!(&self.#field)),
     };
-    quote!(#one #setter_all)
+    quote! {
+        #doc
+        pub fn #field(&self) -> #ret { #body }
+    }
 }
 
 pub(super) fn enumeration(e: &EnumDef) -> TokenStream {

@@ -1,12 +1,56 @@
-//! Fluent builders on the client (`client.send_message().queue_url(..).send().await`), each
-//! setter forwarding to the input's own setter, so the input type stays the one source of truth.
+//! Fluent builders on the client (`client.send_message().queue_url(..).send().await`), with the
+//! official SDK's setters: one named like each member, `set_*` taking the whole `Option`, and
+//! `get_*` reading back what was set.
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
-use crate::ir::{Service, Ty, snake_case};
+use crate::ir::{Member, Service, Ty, snake_case};
 
+use super::defs::field_ty;
 use super::tokens::{doc_attr, ident, ty_tokens};
+
+/// The setter named like a required member: appends to the list, inserts into the map or sets
+/// the value of the input's field, which is not an `Option`.
+fn required_setter(m: &Member) -> TokenStream {
+    let field = ident(&m.rust_name);
+    let name = &m.name;
+    match &m.ty {
+        Ty::List(l) => {
+            let item = ty_tokens(&l.member);
+            let doc = doc_attr(&format!("Appends one element to `{name}`."));
+            quote! {
+                #doc
+                pub fn #field(mut self, item: impl Into<#item>) -> Self {
+                    self.input.#field.push(item.into());
+                    self
+                }
+            }
+        }
+        Ty::Map(mt) => {
+            let (k, v) = (ty_tokens(&mt.key), ty_tokens(&mt.value));
+            let doc = doc_attr(&format!("Sets one entry of `{name}`."));
+            quote! {
+                #doc
+                pub fn #field(mut self, key: impl Into<#k>, value: impl Into<#v>) -> Self {
+                    self.input.#field.insert(key.into(), value.into());
+                    self
+                }
+            }
+        }
+        ty => {
+            let ty = ty_tokens(ty);
+            let doc = doc_attr(&format!("Sets `{name}`."));
+            quote! {
+                #doc
+                pub fn #field(mut self, value: impl Into<#ty>) -> Self {
+                    self.input.#field = value.into();
+                    self
+                }
+            }
+        }
+    }
+}
 
 pub(super) fn fluent(svc: &Service) -> TokenStream {
     let mut out = TokenStream::new();
@@ -29,53 +73,37 @@ pub(super) fn fluent(svc: &Service) -> TokenStream {
         };
         let setters = s.members.iter().map(|m| {
             let field = ident(&m.rust_name);
-            let set = Ident::new(&format!("set_{}", m.rust_name.trim_start_matches("r#")), Span::call_site());
-            let full = {
-                let ty = ty_tokens(&m.ty);
-                if m.optional() { quote!(Option<#ty>) } else { ty }
-            };
+            let plain = m.rust_name.trim_start_matches("r#");
+            let set = Ident::new(&format!("set_{plain}"), Span::call_site());
+            let get = Ident::new(&format!("get_{plain}"), Span::call_site());
+            let ty = ty_tokens(&m.ty);
+            let full = field_ty(m);
             let name = &m.name;
-            let (one_doc, one) = match &m.ty {
-                Ty::List(l) => {
-                    let item = ty_tokens(&l.member);
-                    (
-                        format!("Appends one element to `{name}`."),
-                        quote!(pub fn #field(mut self, item: impl Into<#item>) -> Self {
-                            self.input = self.input.#field(item);
-                            self
-                        }),
-                    )
-                }
-                Ty::Map(mt) => {
-                    let (k, v) = (ty_tokens(&mt.key), ty_tokens(&mt.value));
-                    (
-                        format!("Sets one entry of `{name}`."),
-                        quote!(pub fn #field(mut self, key: impl Into<#k>, value: impl Into<#v>) -> Self {
-                            self.input = self.input.#field(key, value);
-                            self
-                        }),
-                    )
-                }
-                ty => {
-                    let ty = ty_tokens(ty);
-                    (
-                        format!("Sets `{name}`."),
-                        quote!(pub fn #field(mut self, value: impl Into<#ty>) -> Self {
-                            self.input = self.input.#field(value);
-                            self
-                        }),
-                    )
-                }
+            let one = if m.optional() {
+                super::builders::setter_one(m, quote!(self.input.#field))
+            } else {
+                required_setter(m)
             };
-            let one_doc = doc_attr(&one_doc);
-            let set_doc = doc_attr(&format!("Replaces `{name}` as a whole."));
+            let (set_doc, set_body) = if m.optional() {
+                (format!("Sets or clears `{name}` as a whole."), quote!(value))
+            } else {
+                (
+                    format!("Sets `{name}` as a whole (`None` leaves it empty, which the service refuses)."),
+                    quote!(value.unwrap_or_default()),
+                )
+            };
+            let set_doc = doc_attr(&set_doc);
+            let get_doc = doc_attr(&format!("`{name}` as set so far."));
             quote! {
-                #one_doc
                 #one
                 #set_doc
-                pub fn #set(mut self, value: #full) -> Self {
-                    self.input = self.input.#set(value);
+                pub fn #set(mut self, value: Option<#ty>) -> Self {
+                    self.input.#field = #set_body;
                     self
+                }
+                #get_doc
+                pub fn #get(&self) -> &#full {
+                    &self.input.#field
                 }
             }
         });

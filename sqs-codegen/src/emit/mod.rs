@@ -6,12 +6,14 @@
 //! builders) and `tables` (the service's dispatch, the extended client's entry points); `tokens`
 //! and `pattern` are what they share.
 
+mod builders;
 mod defs;
 mod errors;
 mod fluent;
 mod form;
 mod operations;
 mod pattern;
+mod porting;
 mod query;
 mod tables;
 mod tokens;
@@ -132,16 +134,28 @@ pub(crate) fn emit(svc: &Service, opts: &Options) -> Result<Vec<GeneratedFile>, 
     Ok(files)
 }
 
-/// The client's file: its fluent builders.
+/// The client's files: its fluent builders and error predicates, and its `operation` module.
 pub(crate) fn client_layer(svc: &Service, opts: &Options) -> Result<Vec<GeneratedFile>, Error> {
-    Ok(vec![format_file(
-        fluent::fluent(svc),
-        header(
-            opts,
-            "Fluent request builders on the client, one per operation.",
-        ),
-        "fluent.rs",
-    )?])
+    let mut fluent = fluent::fluent(svc);
+    fluent.extend(porting::error_predicates(svc));
+    Ok(vec![
+        format_file(
+            fluent,
+            header(
+                opts,
+                "Fluent request builders on the client, one per operation, and a predicate per modeled error.",
+            ),
+            "fluent.rs",
+        )?,
+        format_file(
+            porting::operation_modules(svc),
+            header(
+                opts,
+                "Inputs and outputs of the operations, and a module per operation (`operation::send_message`) as the official SDK has them.",
+            ),
+            "operation.rs",
+        )?,
+    ])
 }
 
 /// The extended client's file: its fluent entry points, and the operations it passes through.

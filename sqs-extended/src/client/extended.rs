@@ -176,12 +176,9 @@ impl ExtendedClient {
             .await
             .map_err(|e| Error::store("upload", &location, e))?;
         *body = location.to_pointer();
-        attributes.get_or_insert_with(HashMap::new).insert(
-            self.size_attribute().to_owned(),
-            MessageAttributeValue::default()
-                .data_type("Number")
-                .string_value(size.to_string()),
-        );
+        attributes
+            .get_or_insert_with(HashMap::new)
+            .insert(self.size_attribute().to_owned(), number_value(size));
         Ok(location)
     }
 
@@ -236,4 +233,12 @@ impl Sha256Stream {
             .map(|b| format!("{b:02x}"))
             .collect()
     }
+}
+
+/// A `Number` message attribute holding `value` (the payload size attribute).
+pub(crate) fn number_value(value: impl ToString) -> MessageAttributeValue {
+    let mut attribute = MessageAttributeValue::default();
+    attribute.data_type = "Number".to_owned();
+    attribute.string_value = Some(value.to_string());
+    attribute
 }

@@ -121,9 +121,9 @@ impl ExtendedClient {
             Err(object_store::Error::NotFound { .. }) if self.config.ignore_payload_not_found => {
                 let handle = m.receipt_handle.clone().unwrap_or_default();
                 tracing::warn!(key = %location.key, "payload not found; deleting its message as configured");
-                let delete = DeleteMessageInput::default()
-                    .queue_url(queue_url)
-                    .receipt_handle(handle);
+                let mut delete = DeleteMessageInput::default();
+                delete.queue_url = queue_url.to_owned();
+                delete.receipt_handle = handle;
                 return match self.client.execute(delete).await {
                     Ok(_) => None,
                     Err(e) => Some(Err(PayloadFailure {

@@ -7,7 +7,6 @@ use futures_util::stream::{BoxStream, FuturesUnordered};
 use futures_util::{StreamExt, TryStreamExt};
 use object_store::{MultipartUpload, ObjectStoreExt, PutPayload, UploadPart};
 use sqs_client::operation::*;
-use sqs_client::types::MessageAttributeValue;
 
 use crate::error::Error;
 use crate::pointer::{PayloadLocation, new_key};
@@ -70,17 +69,22 @@ impl Drop for Upload {
 impl ExtendedClient {
     /// Sends a payload of any size from a byte stream, never holding more than a few parts of
     /// it in memory (a multipart upload of 8 MiB parts, two at a time), then a pointer to it.
-    /// `input` gives the queue and the attributes; its body is ignored. An upload that fails,
-    /// or whose future is dropped, is aborted: no parts are left behind.
+    /// `input` gives the queue and the attributes (`SendMessageInput::builder().queue_url(..)`,
+    /// no body: a body set there is ignored). An upload that fails, or whose future is dropped,
+    /// is aborted: no parts are left behind.
     pub async fn send_message_streaming<S, E>(
         &self,
-        mut input: SendMessageInput,
+        input: SendMessageInputBuilder,
         mut payload: S,
     ) -> Result<(SendMessageOutput, PayloadLocation), Error>
     where
         S: futures_util::Stream<Item = Result<Bytes, E>> + Unpin,
         E: std::fmt::Display,
     {
+        let mut input = input
+            .message_body("")
+            .build()
+            .map_err(sqs_client::Error::from)?;
         Self::check_attributes(
             input.message_attributes.as_ref(),
             true,
@@ -154,12 +158,7 @@ impl ExtendedClient {
         input
             .message_attributes
             .get_or_insert_with(HashMap::new)
-            .insert(
-                self.size_attribute().to_owned(),
-                MessageAttributeValue::default()
-                    .data_type("Number")
-                    .string_value(size.to_string()),
-            );
+            .insert(self.size_attribute().to_owned(), number_value(size));
         match self.client.execute(input).await {
             Ok(out) => Ok((out, location)),
             Err(e) => {

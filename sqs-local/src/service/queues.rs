@@ -62,7 +62,9 @@ impl Service {
                     ),
                 ));
             }
-            return Ok(CreateQueueOutput::default().queue_url(existing.url.clone()));
+            return Ok(CreateQueueOutput::builder()
+                .queue_url(existing.url.clone())
+                .build());
         }
         if st.deleted.get(&name).is_some_and(|t| now < t + COOLDOWN_MS) {
             return Err(ApiError::modeled(
@@ -84,7 +86,7 @@ impl Service {
         queue.tags = tags;
         st.queues.insert(name.clone(), queue);
         st.waiters.insert(name, Arc::new(Notify::new()));
-        Ok(CreateQueueOutput::default().queue_url(url))
+        Ok(CreateQueueOutput::builder().queue_url(url).build())
     }
 
     /// A redrive policy must name an existing queue of the same type that allows this source.
@@ -135,7 +137,9 @@ impl Service {
             .queues
             .get(&input.queue_name)
             .ok_or_else(ApiError::no_queue)?;
-        Ok(GetQueueUrlOutput::default().queue_url(q.url.clone()))
+        Ok(GetQueueUrlOutput::builder()
+            .queue_url(q.url.clone())
+            .build())
     }
 
     pub(crate) fn list_queues(&self, input: ListQueuesInput) -> Result<ListQueuesOutput, ApiError> {

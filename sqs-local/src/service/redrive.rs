@@ -114,7 +114,9 @@ impl Service {
         let service = Arc::clone(self);
         let task = handle.clone();
         tokio::spawn(async move { service.run_move_task(&task, &source).await });
-        Ok(StartMessageMoveTaskOutput::default().task_handle(handle))
+        Ok(StartMessageMoveTaskOutput::builder()
+            .task_handle(handle)
+            .build())
     }
 
     /// Moves messages from a dead-letter queue back, a batch a second when a rate is set, all at

@@ -50,7 +50,12 @@ async fn a_long_poll_is_woken_by_a_send_racing_its_start() {
         "000000000000".into(),
     ));
     let url = s
-        .create_queue(CreateQueueInput::default().queue_name("race"))
+        .create_queue(
+            CreateQueueInput::builder()
+                .queue_name("race")
+                .build()
+                .unwrap(),
+        )
         .unwrap()
         .queue_url
         .unwrap();
@@ -60,9 +65,11 @@ async fn a_long_poll_is_woken_by_a_send_racing_its_start() {
         let receive_url = url.clone();
         let receive = tokio::spawn(async move {
             let start = Instant::now();
-            let input = ReceiveMessageInput::default()
+            let input = ReceiveMessageInput::builder()
                 .queue_url(receive_url)
-                .wait_time_seconds(2);
+                .wait_time_seconds(2)
+                .build()
+                .unwrap();
             let got = receiver.receive_message(input).await.unwrap();
             (got.messages.map_or(0, |m| m.len()), start.elapsed())
         });
@@ -72,9 +79,11 @@ async fn a_long_poll_is_woken_by_a_send_racing_its_start() {
         }
         let body = format!("m{round}");
         s.send_message(
-            SendMessageInput::default()
+            SendMessageInput::builder()
                 .queue_url(&url)
-                .message_body(body),
+                .message_body(body)
+                .build()
+                .unwrap(),
         )
         .unwrap();
         let (count, took) = tokio::time::timeout(Duration::from_secs(5), receive)

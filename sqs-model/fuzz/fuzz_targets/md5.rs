@@ -32,9 +32,10 @@ fuzz_target!(|data: &[u8]| {
         .iter()
         .map(|body| {
             assert_eq!(md5_hex(body.as_bytes()), theirs(body.as_bytes()));
-            Message::default()
+            Message::builder()
                 .body(body.as_str())
                 .md5_of_body(theirs(body.as_bytes()))
+                .build()
         })
         .collect();
     for verdict in verify_messages(&messages) {

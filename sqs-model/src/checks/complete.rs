@@ -43,13 +43,11 @@ fn cover<'a>(
 ) {
     for id in ids {
         if !answered(id) {
-            failed.push(
-                BatchResultErrorEntry::default()
-                    .id(id)
-                    .sender_fault(false)
-                    .code(INCOMPLETE_ANSWER_CODE)
-                    .message("the answer does not mention this entry"),
-            );
+            failed.push(super::failed_entry(
+                id,
+                INCOMPLETE_ANSWER_CODE,
+                "the answer does not mention this entry",
+            ));
         }
     }
 }
@@ -64,13 +62,11 @@ pub(crate) fn complete_send_batch(
         .partition(|e| !e.message_id.is_empty());
     output.successful = confirmed;
     for entry in unconfirmed {
-        output.failed.push(
-            BatchResultErrorEntry::default()
-                .id(entry.id)
-                .sender_fault(false)
-                .code(INCOMPLETE_ANSWER_CODE)
-                .message("the answer lists this entry as sent but gives no MessageId"),
-        );
+        output.failed.push(super::failed_entry(
+            entry.id,
+            INCOMPLETE_ANSWER_CODE,
+            "the answer lists this entry as sent but gives no MessageId",
+        ));
     }
     let (successful, failed) = (&output.successful, &mut output.failed);
     let answered = |id: &str| successful.iter().any(|e| e.id == id);

@@ -23,6 +23,22 @@ use crate::types::{
 
 mod complete;
 pub use complete::INCOMPLETE_ANSWER_CODE;
+
+/// A batch entry that failed on the client's side (`sender_fault` false): what the checks put
+/// in a batch answer's `failed` list, and what a batching layer reports for an entry it could
+/// not send.
+pub fn failed_entry(
+    id: impl Into<String>,
+    code: impl Into<String>,
+    message: impl Into<String>,
+) -> BatchResultErrorEntry {
+    BatchResultErrorEntry {
+        id: id.into(),
+        sender_fault: false,
+        code: code.into(),
+        message: Some(message.into()),
+    }
+}
 pub(crate) use complete::*;
 
 /// The code given to a batch entry whose digest did not match (it is moved to `failed`).
@@ -482,13 +498,11 @@ pub(crate) fn verify_send_batch(
             match verdict {
                 Ok(()) => Some(entry),
                 Err(why) => {
-                    failed.push(
-                        BatchResultErrorEntry::default()
-                            .id(entry.id)
-                            .sender_fault(false)
-                            .code(CHECKSUM_MISMATCH_CODE)
-                            .message(format!("{why} (message id {})", entry.message_id)),
-                    );
+                    failed.push(failed_entry(
+                        entry.id,
+                        CHECKSUM_MISMATCH_CODE,
+                        format!("{why} (message id {})", entry.message_id),
+                    ));
                     None
                 }
             }

@@ -7,15 +7,19 @@ fn wire_attributes() -> HashMap<String, MessageAttributeValue> {
     HashMap::from([
         (
             "attr1".to_owned(),
-            MessageAttributeValue::default()
+            MessageAttributeValue::builder()
                 .data_type("String")
-                .string_value("v1"),
+                .string_value("v1")
+                .build()
+                .unwrap(),
         ),
         (
             "bin".to_owned(),
-            MessageAttributeValue::default()
+            MessageAttributeValue::builder()
                 .data_type("Binary")
-                .binary_value(Blob::new(vec![0u8, 1, 2])),
+                .binary_value(Blob::new(vec![0u8, 1, 2]))
+                .build()
+                .unwrap(),
         ),
     ])
 }
@@ -32,15 +36,19 @@ fn digests_match_the_captured_server_answers() {
     let attrs = HashMap::from([
         (
             "user-attr".to_owned(),
-            MessageAttributeValue::default()
+            MessageAttributeValue::builder()
                 .data_type("String")
-                .string_value("keep-me"),
+                .string_value("keep-me")
+                .build()
+                .unwrap(),
         ),
         (
             "ExtendedPayloadSize".to_owned(),
-            MessageAttributeValue::default()
+            MessageAttributeValue::builder()
                 .data_type("Number")
-                .string_value("307200"),
+                .string_value("307200")
+                .build()
+                .unwrap(),
         ),
     ]);
     assert_eq!(attributes_md5(&attrs), "2239848aaacf5129a97f34525cc8c355");

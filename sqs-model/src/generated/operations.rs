@@ -4,7 +4,16 @@
 #[allow(unused_imports)]
 use super::shapes::*;
 /// Parameters of AddPermission.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize
+)]
 #[non_exhaustive]
 pub struct AddPermissionInput {
     /// Queue to share. Required.
@@ -21,45 +30,141 @@ pub struct AddPermissionInput {
     pub actions: Vec<String>,
 }
 impl AddPermissionInput {
+    /// `QueueUrl`.
+    pub fn queue_url(&self) -> &str {
+        &self.queue_url
+    }
+    /// `Label`.
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+    /// `AWSAccountIds`.
+    pub fn aws_account_ids(&self) -> &[String] {
+        &self.aws_account_ids
+    }
+    /// `Actions`.
+    pub fn actions(&self) -> &[String] {
+        &self.actions
+    }
+    /// A builder of [`AddPermissionInput`]: setters named like the members, then `build()`.
+    pub fn builder() -> AddPermissionInputBuilder {
+        AddPermissionInputBuilder::default()
+    }
+}
+/// Builds a [`AddPermissionInput`]: setters named like the members, then `build()`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[must_use = "a builder does nothing until `build()` is called"]
+pub struct AddPermissionInputBuilder {
+    queue_url: Option<String>,
+    label: Option<String>,
+    aws_account_ids: Option<Vec<String>>,
+    actions: Option<Vec<String>>,
+}
+impl AddPermissionInputBuilder {
     /// Sets `QueueUrl`.
     pub fn queue_url(mut self, value: impl Into<String>) -> Self {
-        self.queue_url = value.into();
+        self.queue_url = Some(value.into());
         self
     }
-    /// Replaces `QueueUrl` as a whole.
-    pub fn set_queue_url(mut self, value: String) -> Self {
+    /// Sets or clears `QueueUrl` as a whole.
+    pub fn set_queue_url(mut self, value: Option<String>) -> Self {
         self.queue_url = value;
         self
     }
+    /// `QueueUrl` as set so far.
+    pub fn get_queue_url(&self) -> &Option<String> {
+        &self.queue_url
+    }
     /// Sets `Label`.
     pub fn label(mut self, value: impl Into<String>) -> Self {
-        self.label = value.into();
+        self.label = Some(value.into());
         self
     }
-    /// Replaces `Label` as a whole.
-    pub fn set_label(mut self, value: String) -> Self {
+    /// Sets or clears `Label` as a whole.
+    pub fn set_label(mut self, value: Option<String>) -> Self {
         self.label = value;
         self
     }
+    /// `Label` as set so far.
+    pub fn get_label(&self) -> &Option<String> {
+        &self.label
+    }
     /// Appends one element to `AWSAccountIds`.
     pub fn aws_account_ids(mut self, item: impl Into<String>) -> Self {
-        self.aws_account_ids.push(item.into());
+        self.aws_account_ids.get_or_insert_with(Vec::new).push(item.into());
         self
     }
-    /// Replaces `AWSAccountIds` as a whole.
-    pub fn set_aws_account_ids(mut self, value: Vec<String>) -> Self {
+    /// Sets or clears `AWSAccountIds` as a whole.
+    pub fn set_aws_account_ids(mut self, value: Option<Vec<String>>) -> Self {
         self.aws_account_ids = value;
         self
     }
+    /// `AWSAccountIds` as set so far.
+    pub fn get_aws_account_ids(&self) -> &Option<Vec<String>> {
+        &self.aws_account_ids
+    }
     /// Appends one element to `Actions`.
     pub fn actions(mut self, item: impl Into<String>) -> Self {
-        self.actions.push(item.into());
+        self.actions.get_or_insert_with(Vec::new).push(item.into());
         self
     }
-    /// Replaces `Actions` as a whole.
-    pub fn set_actions(mut self, value: Vec<String>) -> Self {
+    /// Sets or clears `Actions` as a whole.
+    pub fn set_actions(mut self, value: Option<Vec<String>>) -> Self {
         self.actions = value;
         self
+    }
+    /// `Actions` as set so far.
+    pub fn get_actions(&self) -> &Option<Vec<String>> {
+        &self.actions
+    }
+    /// The [`AddPermissionInput`]; an error naming the member when a required one (`QueueUrl`, `Label`, `AWSAccountIds`, `Actions`) was not set.
+    pub fn build(self) -> Result<AddPermissionInput, crate::codec::ValidationError> {
+        Ok(AddPermissionInput {
+            queue_url: match self.queue_url {
+                Some(value) => value,
+                None => {
+                    return Err(
+                        crate::codec::ValidationError::new(
+                            "AddPermissionInput.queue_url",
+                            crate::codec::ValidationProblem::Missing,
+                        ),
+                    );
+                }
+            },
+            label: match self.label {
+                Some(value) => value,
+                None => {
+                    return Err(
+                        crate::codec::ValidationError::new(
+                            "AddPermissionInput.label",
+                            crate::codec::ValidationProblem::Missing,
+                        ),
+                    );
+                }
+            },
+            aws_account_ids: match self.aws_account_ids {
+                Some(value) => value,
+                None => {
+                    return Err(
+                        crate::codec::ValidationError::new(
+                            "AddPermissionInput.aws_account_ids",
+                            crate::codec::ValidationProblem::Missing,
+                        ),
+                    );
+                }
+            },
+            actions: match self.actions {
+                Some(value) => value,
+                None => {
+                    return Err(
+                        crate::codec::ValidationError::new(
+                            "AddPermissionInput.actions",
+                            crate::codec::ValidationProblem::Missing,
+                        ),
+                    );
+                }
+            },
+        })
     }
 }
 impl crate::codec::query::QuerySerialize for AddPermissionInput {
@@ -182,9 +287,34 @@ impl crate::codec::validate::Validate for AddPermissionInput {
     }
 }
 /// AddPermission takes or returns nothing more.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize
+)]
 #[non_exhaustive]
 pub struct AddPermissionOutput {}
+impl AddPermissionOutput {
+    /// A builder of [`AddPermissionOutput`]: setters named like the members, then `build()`.
+    pub fn builder() -> AddPermissionOutputBuilder {
+        AddPermissionOutputBuilder::default()
+    }
+}
+/// Builds a [`AddPermissionOutput`]: setters named like the members, then `build()`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[must_use = "a builder does nothing until `build()` is called"]
+pub struct AddPermissionOutputBuilder {}
+impl AddPermissionOutputBuilder {
+    /// The [`AddPermissionOutput`].
+    pub fn build(self) -> AddPermissionOutput {
+        AddPermissionOutput {}
+    }
+}
 impl crate::codec::xml::FromXml for AddPermissionOutput {
     fn from_xml(
         _node: &crate::codec::xml::XmlNode,
@@ -197,7 +327,16 @@ impl crate::codec::serve::ToXml for AddPermissionOutput {
     fn write_xml(&self, _w: &mut crate::codec::serve::XmlWriter) {}
 }
 /// Parameters of CancelMessageMoveTask.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize
+)]
 #[non_exhaustive]
 pub struct CancelMessageMoveTaskInput {
     /// Handle StartMessageMoveTask returned. Required.
@@ -205,15 +344,53 @@ pub struct CancelMessageMoveTaskInput {
     pub task_handle: String,
 }
 impl CancelMessageMoveTaskInput {
+    /// `TaskHandle`.
+    pub fn task_handle(&self) -> &str {
+        &self.task_handle
+    }
+    /// A builder of [`CancelMessageMoveTaskInput`]: setters named like the members, then `build()`.
+    pub fn builder() -> CancelMessageMoveTaskInputBuilder {
+        CancelMessageMoveTaskInputBuilder::default()
+    }
+}
+/// Builds a [`CancelMessageMoveTaskInput`]: setters named like the members, then `build()`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[must_use = "a builder does nothing until `build()` is called"]
+pub struct CancelMessageMoveTaskInputBuilder {
+    task_handle: Option<String>,
+}
+impl CancelMessageMoveTaskInputBuilder {
     /// Sets `TaskHandle`.
     pub fn task_handle(mut self, value: impl Into<String>) -> Self {
-        self.task_handle = value.into();
+        self.task_handle = Some(value.into());
         self
     }
-    /// Replaces `TaskHandle` as a whole.
-    pub fn set_task_handle(mut self, value: String) -> Self {
+    /// Sets or clears `TaskHandle` as a whole.
+    pub fn set_task_handle(mut self, value: Option<String>) -> Self {
         self.task_handle = value;
         self
+    }
+    /// `TaskHandle` as set so far.
+    pub fn get_task_handle(&self) -> &Option<String> {
+        &self.task_handle
+    }
+    /// The [`CancelMessageMoveTaskInput`]; an error naming the member when a required one (`TaskHandle`) was not set.
+    pub fn build(
+        self,
+    ) -> Result<CancelMessageMoveTaskInput, crate::codec::ValidationError> {
+        Ok(CancelMessageMoveTaskInput {
+            task_handle: match self.task_handle {
+                Some(value) => value,
+                None => {
+                    return Err(
+                        crate::codec::ValidationError::new(
+                            "CancelMessageMoveTaskInput.task_handle",
+                            crate::codec::ValidationProblem::Missing,
+                        ),
+                    );
+                }
+            },
+        })
     }
 }
 impl crate::codec::query::QuerySerialize for CancelMessageMoveTaskInput {
@@ -255,7 +432,16 @@ impl crate::codec::validate::Validate for CancelMessageMoveTaskInput {
     }
 }
 /// Outcome of CancelMessageMoveTask.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize
+)]
 #[non_exhaustive]
 pub struct CancelMessageMoveTaskOutput {
     /// Messages moved before the task stopped.
@@ -267,18 +453,49 @@ pub struct CancelMessageMoveTaskOutput {
     pub approximate_number_of_messages_moved: i64,
 }
 impl CancelMessageMoveTaskOutput {
+    /// `ApproximateNumberOfMessagesMoved`.
+    pub fn approximate_number_of_messages_moved(&self) -> i64 {
+        self.approximate_number_of_messages_moved
+    }
+    /// A builder of [`CancelMessageMoveTaskOutput`]: setters named like the members, then `build()`.
+    pub fn builder() -> CancelMessageMoveTaskOutputBuilder {
+        CancelMessageMoveTaskOutputBuilder::default()
+    }
+}
+/// Builds a [`CancelMessageMoveTaskOutput`]: setters named like the members, then `build()`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[must_use = "a builder does nothing until `build()` is called"]
+pub struct CancelMessageMoveTaskOutputBuilder {
+    approximate_number_of_messages_moved: Option<i64>,
+}
+impl CancelMessageMoveTaskOutputBuilder {
     /// Sets `ApproximateNumberOfMessagesMoved`.
     pub fn approximate_number_of_messages_moved(
         mut self,
         value: impl Into<i64>,
     ) -> Self {
-        self.approximate_number_of_messages_moved = value.into();
+        self.approximate_number_of_messages_moved = Some(value.into());
         self
     }
-    /// Replaces `ApproximateNumberOfMessagesMoved` as a whole.
-    pub fn set_approximate_number_of_messages_moved(mut self, value: i64) -> Self {
+    /// Sets or clears `ApproximateNumberOfMessagesMoved` as a whole.
+    pub fn set_approximate_number_of_messages_moved(
+        mut self,
+        value: Option<i64>,
+    ) -> Self {
         self.approximate_number_of_messages_moved = value;
         self
+    }
+    /// `ApproximateNumberOfMessagesMoved` as set so far.
+    pub fn get_approximate_number_of_messages_moved(&self) -> &Option<i64> {
+        &self.approximate_number_of_messages_moved
+    }
+    /// The [`CancelMessageMoveTaskOutput`].
+    pub fn build(self) -> CancelMessageMoveTaskOutput {
+        CancelMessageMoveTaskOutput {
+            approximate_number_of_messages_moved: self
+                .approximate_number_of_messages_moved
+                .unwrap_or_default(),
+        }
     }
 }
 impl crate::codec::xml::FromXml for CancelMessageMoveTaskOutput {
@@ -309,7 +526,16 @@ impl crate::codec::serve::ToXml for CancelMessageMoveTaskOutput {
     }
 }
 /// Parameters of ChangeMessageVisibilityBatch.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize
+)]
 #[non_exhaustive]
 pub struct ChangeMessageVisibilityBatchInput {
     /// Queue holding the messages. Required.
@@ -320,31 +546,89 @@ pub struct ChangeMessageVisibilityBatchInput {
     pub entries: Vec<ChangeMessageVisibilityBatchRequestEntry>,
 }
 impl ChangeMessageVisibilityBatchInput {
+    /// `QueueUrl`.
+    pub fn queue_url(&self) -> &str {
+        &self.queue_url
+    }
+    /// `Entries`.
+    pub fn entries(&self) -> &[ChangeMessageVisibilityBatchRequestEntry] {
+        &self.entries
+    }
+    /// A builder of [`ChangeMessageVisibilityBatchInput`]: setters named like the members, then `build()`.
+    pub fn builder() -> ChangeMessageVisibilityBatchInputBuilder {
+        ChangeMessageVisibilityBatchInputBuilder::default()
+    }
+}
+/// Builds a [`ChangeMessageVisibilityBatchInput`]: setters named like the members, then `build()`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[must_use = "a builder does nothing until `build()` is called"]
+pub struct ChangeMessageVisibilityBatchInputBuilder {
+    queue_url: Option<String>,
+    entries: Option<Vec<ChangeMessageVisibilityBatchRequestEntry>>,
+}
+impl ChangeMessageVisibilityBatchInputBuilder {
     /// Sets `QueueUrl`.
     pub fn queue_url(mut self, value: impl Into<String>) -> Self {
-        self.queue_url = value.into();
+        self.queue_url = Some(value.into());
         self
     }
-    /// Replaces `QueueUrl` as a whole.
-    pub fn set_queue_url(mut self, value: String) -> Self {
+    /// Sets or clears `QueueUrl` as a whole.
+    pub fn set_queue_url(mut self, value: Option<String>) -> Self {
         self.queue_url = value;
         self
+    }
+    /// `QueueUrl` as set so far.
+    pub fn get_queue_url(&self) -> &Option<String> {
+        &self.queue_url
     }
     /// Appends one element to `Entries`.
     pub fn entries(
         mut self,
         item: impl Into<ChangeMessageVisibilityBatchRequestEntry>,
     ) -> Self {
-        self.entries.push(item.into());
+        self.entries.get_or_insert_with(Vec::new).push(item.into());
         self
     }
-    /// Replaces `Entries` as a whole.
+    /// Sets or clears `Entries` as a whole.
     pub fn set_entries(
         mut self,
-        value: Vec<ChangeMessageVisibilityBatchRequestEntry>,
+        value: Option<Vec<ChangeMessageVisibilityBatchRequestEntry>>,
     ) -> Self {
         self.entries = value;
         self
+    }
+    /// `Entries` as set so far.
+    pub fn get_entries(&self) -> &Option<Vec<ChangeMessageVisibilityBatchRequestEntry>> {
+        &self.entries
+    }
+    /// The [`ChangeMessageVisibilityBatchInput`]; an error naming the member when a required one (`QueueUrl`, `Entries`) was not set.
+    pub fn build(
+        self,
+    ) -> Result<ChangeMessageVisibilityBatchInput, crate::codec::ValidationError> {
+        Ok(ChangeMessageVisibilityBatchInput {
+            queue_url: match self.queue_url {
+                Some(value) => value,
+                None => {
+                    return Err(
+                        crate::codec::ValidationError::new(
+                            "ChangeMessageVisibilityBatchInput.queue_url",
+                            crate::codec::ValidationProblem::Missing,
+                        ),
+                    );
+                }
+            },
+            entries: match self.entries {
+                Some(value) => value,
+                None => {
+                    return Err(
+                        crate::codec::ValidationError::new(
+                            "ChangeMessageVisibilityBatchInput.entries",
+                            crate::codec::ValidationProblem::Missing,
+                        ),
+                    );
+                }
+            },
+        })
     }
 }
 impl crate::codec::query::QuerySerialize for ChangeMessageVisibilityBatchInput {
@@ -427,7 +711,16 @@ impl crate::codec::validate::Validate for ChangeMessageVisibilityBatchInput {
     }
 }
 /// Outcome of ChangeMessageVisibilityBatch, entry by entry.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize
+)]
 #[non_exhaustive]
 pub struct ChangeMessageVisibilityBatchOutput {
     /// Entries that took effect. Required.
@@ -442,31 +735,91 @@ pub struct ChangeMessageVisibilityBatchOutput {
     pub failed: Vec<BatchResultErrorEntry>,
 }
 impl ChangeMessageVisibilityBatchOutput {
+    /// `Successful`.
+    pub fn successful(&self) -> &[ChangeMessageVisibilityBatchResultEntry] {
+        &self.successful
+    }
+    /// `Failed`.
+    pub fn failed(&self) -> &[BatchResultErrorEntry] {
+        &self.failed
+    }
+    /// A builder of [`ChangeMessageVisibilityBatchOutput`]: setters named like the members, then `build()`.
+    pub fn builder() -> ChangeMessageVisibilityBatchOutputBuilder {
+        ChangeMessageVisibilityBatchOutputBuilder::default()
+    }
+}
+/// Builds a [`ChangeMessageVisibilityBatchOutput`]: setters named like the members, then `build()`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[must_use = "a builder does nothing until `build()` is called"]
+pub struct ChangeMessageVisibilityBatchOutputBuilder {
+    successful: Option<Vec<ChangeMessageVisibilityBatchResultEntry>>,
+    failed: Option<Vec<BatchResultErrorEntry>>,
+}
+impl ChangeMessageVisibilityBatchOutputBuilder {
     /// Appends one element to `Successful`.
     pub fn successful(
         mut self,
         item: impl Into<ChangeMessageVisibilityBatchResultEntry>,
     ) -> Self {
-        self.successful.push(item.into());
+        self.successful.get_or_insert_with(Vec::new).push(item.into());
         self
     }
-    /// Replaces `Successful` as a whole.
+    /// Sets or clears `Successful` as a whole.
     pub fn set_successful(
         mut self,
-        value: Vec<ChangeMessageVisibilityBatchResultEntry>,
+        value: Option<Vec<ChangeMessageVisibilityBatchResultEntry>>,
     ) -> Self {
         self.successful = value;
         self
     }
+    /// `Successful` as set so far.
+    pub fn get_successful(
+        &self,
+    ) -> &Option<Vec<ChangeMessageVisibilityBatchResultEntry>> {
+        &self.successful
+    }
     /// Appends one element to `Failed`.
     pub fn failed(mut self, item: impl Into<BatchResultErrorEntry>) -> Self {
-        self.failed.push(item.into());
+        self.failed.get_or_insert_with(Vec::new).push(item.into());
         self
     }
-    /// Replaces `Failed` as a whole.
-    pub fn set_failed(mut self, value: Vec<BatchResultErrorEntry>) -> Self {
+    /// Sets or clears `Failed` as a whole.
+    pub fn set_failed(mut self, value: Option<Vec<BatchResultErrorEntry>>) -> Self {
         self.failed = value;
         self
+    }
+    /// `Failed` as set so far.
+    pub fn get_failed(&self) -> &Option<Vec<BatchResultErrorEntry>> {
+        &self.failed
+    }
+    /// The [`ChangeMessageVisibilityBatchOutput`]; an error naming the member when a required one (`Successful`, `Failed`) was not set.
+    pub fn build(
+        self,
+    ) -> Result<ChangeMessageVisibilityBatchOutput, crate::codec::ValidationError> {
+        Ok(ChangeMessageVisibilityBatchOutput {
+            successful: match self.successful {
+                Some(value) => value,
+                None => {
+                    return Err(
+                        crate::codec::ValidationError::new(
+                            "ChangeMessageVisibilityBatchOutput.successful",
+                            crate::codec::ValidationProblem::Missing,
+                        ),
+                    );
+                }
+            },
+            failed: match self.failed {
+                Some(value) => value,
+                None => {
+                    return Err(
+                        crate::codec::ValidationError::new(
+                            "ChangeMessageVisibilityBatchOutput.failed",
+                            crate::codec::ValidationProblem::Missing,
+                        ),
+                    );
+                }
+            },
+        })
     }
 }
 impl crate::codec::xml::FromXml for ChangeMessageVisibilityBatchOutput {
@@ -526,7 +879,16 @@ impl crate::codec::serve::ToXml for ChangeMessageVisibilityBatchOutput {
     }
 }
 /// Parameters of ChangeMessageVisibility.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize
+)]
 #[non_exhaustive]
 pub struct ChangeMessageVisibilityInput {
     /// Queue holding the message. Required.
@@ -540,35 +902,113 @@ pub struct ChangeMessageVisibilityInput {
     pub visibility_timeout: i32,
 }
 impl ChangeMessageVisibilityInput {
+    /// `QueueUrl`.
+    pub fn queue_url(&self) -> &str {
+        &self.queue_url
+    }
+    /// `ReceiptHandle`.
+    pub fn receipt_handle(&self) -> &str {
+        &self.receipt_handle
+    }
+    /// `VisibilityTimeout`.
+    pub fn visibility_timeout(&self) -> i32 {
+        self.visibility_timeout
+    }
+    /// A builder of [`ChangeMessageVisibilityInput`]: setters named like the members, then `build()`.
+    pub fn builder() -> ChangeMessageVisibilityInputBuilder {
+        ChangeMessageVisibilityInputBuilder::default()
+    }
+}
+/// Builds a [`ChangeMessageVisibilityInput`]: setters named like the members, then `build()`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[must_use = "a builder does nothing until `build()` is called"]
+pub struct ChangeMessageVisibilityInputBuilder {
+    queue_url: Option<String>,
+    receipt_handle: Option<String>,
+    visibility_timeout: Option<i32>,
+}
+impl ChangeMessageVisibilityInputBuilder {
     /// Sets `QueueUrl`.
     pub fn queue_url(mut self, value: impl Into<String>) -> Self {
-        self.queue_url = value.into();
+        self.queue_url = Some(value.into());
         self
     }
-    /// Replaces `QueueUrl` as a whole.
-    pub fn set_queue_url(mut self, value: String) -> Self {
+    /// Sets or clears `QueueUrl` as a whole.
+    pub fn set_queue_url(mut self, value: Option<String>) -> Self {
         self.queue_url = value;
         self
     }
+    /// `QueueUrl` as set so far.
+    pub fn get_queue_url(&self) -> &Option<String> {
+        &self.queue_url
+    }
     /// Sets `ReceiptHandle`.
     pub fn receipt_handle(mut self, value: impl Into<String>) -> Self {
-        self.receipt_handle = value.into();
+        self.receipt_handle = Some(value.into());
         self
     }
-    /// Replaces `ReceiptHandle` as a whole.
-    pub fn set_receipt_handle(mut self, value: String) -> Self {
+    /// Sets or clears `ReceiptHandle` as a whole.
+    pub fn set_receipt_handle(mut self, value: Option<String>) -> Self {
         self.receipt_handle = value;
         self
     }
+    /// `ReceiptHandle` as set so far.
+    pub fn get_receipt_handle(&self) -> &Option<String> {
+        &self.receipt_handle
+    }
     /// Sets `VisibilityTimeout`.
     pub fn visibility_timeout(mut self, value: impl Into<i32>) -> Self {
-        self.visibility_timeout = value.into();
+        self.visibility_timeout = Some(value.into());
         self
     }
-    /// Replaces `VisibilityTimeout` as a whole.
-    pub fn set_visibility_timeout(mut self, value: i32) -> Self {
+    /// Sets or clears `VisibilityTimeout` as a whole.
+    pub fn set_visibility_timeout(mut self, value: Option<i32>) -> Self {
         self.visibility_timeout = value;
         self
+    }
+    /// `VisibilityTimeout` as set so far.
+    pub fn get_visibility_timeout(&self) -> &Option<i32> {
+        &self.visibility_timeout
+    }
+    /// The [`ChangeMessageVisibilityInput`]; an error naming the member when a required one (`QueueUrl`, `ReceiptHandle`, `VisibilityTimeout`) was not set.
+    pub fn build(
+        self,
+    ) -> Result<ChangeMessageVisibilityInput, crate::codec::ValidationError> {
+        Ok(ChangeMessageVisibilityInput {
+            queue_url: match self.queue_url {
+                Some(value) => value,
+                None => {
+                    return Err(
+                        crate::codec::ValidationError::new(
+                            "ChangeMessageVisibilityInput.queue_url",
+                            crate::codec::ValidationProblem::Missing,
+                        ),
+                    );
+                }
+            },
+            receipt_handle: match self.receipt_handle {
+                Some(value) => value,
+                None => {
+                    return Err(
+                        crate::codec::ValidationError::new(
+                            "ChangeMessageVisibilityInput.receipt_handle",
+                            crate::codec::ValidationProblem::Missing,
+                        ),
+                    );
+                }
+            },
+            visibility_timeout: match self.visibility_timeout {
+                Some(value) => value,
+                None => {
+                    return Err(
+                        crate::codec::ValidationError::new(
+                            "ChangeMessageVisibilityInput.visibility_timeout",
+                            crate::codec::ValidationProblem::Missing,
+                        ),
+                    );
+                }
+            },
+        })
     }
 }
 impl crate::codec::query::QuerySerialize for ChangeMessageVisibilityInput {
@@ -642,9 +1082,34 @@ impl crate::codec::validate::Validate for ChangeMessageVisibilityInput {
     }
 }
 /// ChangeMessageVisibility takes or returns nothing more.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize
+)]
 #[non_exhaustive]
 pub struct ChangeMessageVisibilityOutput {}
+impl ChangeMessageVisibilityOutput {
+    /// A builder of [`ChangeMessageVisibilityOutput`]: setters named like the members, then `build()`.
+    pub fn builder() -> ChangeMessageVisibilityOutputBuilder {
+        ChangeMessageVisibilityOutputBuilder::default()
+    }
+}
+/// Builds a [`ChangeMessageVisibilityOutput`]: setters named like the members, then `build()`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[must_use = "a builder does nothing until `build()` is called"]
+pub struct ChangeMessageVisibilityOutputBuilder {}
+impl ChangeMessageVisibilityOutputBuilder {
+    /// The [`ChangeMessageVisibilityOutput`].
+    pub fn build(self) -> ChangeMessageVisibilityOutput {
+        ChangeMessageVisibilityOutput {}
+    }
+}
 impl crate::codec::xml::FromXml for ChangeMessageVisibilityOutput {
     fn from_xml(
         _node: &crate::codec::xml::XmlNode,
@@ -671,15 +1136,47 @@ pub struct CreateQueueInput {
     pub tags: Option<::std::collections::HashMap<String, String>>,
 }
 impl CreateQueueInput {
+    /// `QueueName`.
+    pub fn queue_name(&self) -> &str {
+        &self.queue_name
+    }
+    /// `Attributes`, when present.
+    pub fn attributes(
+        &self,
+    ) -> Option<&::std::collections::HashMap<QueueAttributeName, String>> {
+        self.attributes.as_ref()
+    }
+    /// `tags`, when present.
+    pub fn tags(&self) -> Option<&::std::collections::HashMap<String, String>> {
+        self.tags.as_ref()
+    }
+    /// A builder of [`CreateQueueInput`]: setters named like the members, then `build()`.
+    pub fn builder() -> CreateQueueInputBuilder {
+        CreateQueueInputBuilder::default()
+    }
+}
+/// Builds a [`CreateQueueInput`]: setters named like the members, then `build()`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[must_use = "a builder does nothing until `build()` is called"]
+pub struct CreateQueueInputBuilder {
+    queue_name: Option<String>,
+    attributes: Option<::std::collections::HashMap<QueueAttributeName, String>>,
+    tags: Option<::std::collections::HashMap<String, String>>,
+}
+impl CreateQueueInputBuilder {
     /// Sets `QueueName`.
     pub fn queue_name(mut self, value: impl Into<String>) -> Self {
-        self.queue_name = value.into();
+        self.queue_name = Some(value.into());
         self
     }
-    /// Replaces `QueueName` as a whole.
-    pub fn set_queue_name(mut self, value: String) -> Self {
+    /// Sets or clears `QueueName` as a whole.
+    pub fn set_queue_name(mut self, value: Option<String>) -> Self {
         self.queue_name = value;
         self
+    }
+    /// `QueueName` as set so far.
+    pub fn get_queue_name(&self) -> &Option<String> {
+        &self.queue_name
     }
     /// Sets one entry of `Attributes`.
     pub fn attributes(
@@ -692,13 +1189,19 @@ impl CreateQueueInput {
             .insert(key.into(), value.into());
         self
     }
-    /// Replaces `Attributes` as a whole.
+    /// Sets or clears `Attributes` as a whole.
     pub fn set_attributes(
         mut self,
         value: Option<::std::collections::HashMap<QueueAttributeName, String>>,
     ) -> Self {
         self.attributes = value;
         self
+    }
+    /// `Attributes` as set so far.
+    pub fn get_attributes(
+        &self,
+    ) -> &Option<::std::collections::HashMap<QueueAttributeName, String>> {
+        &self.attributes
     }
     /// Sets one entry of `tags`.
     pub fn tags(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
@@ -707,13 +1210,35 @@ impl CreateQueueInput {
             .insert(key.into(), value.into());
         self
     }
-    /// Replaces `tags` as a whole.
+    /// Sets or clears `tags` as a whole.
     pub fn set_tags(
         mut self,
         value: Option<::std::collections::HashMap<String, String>>,
     ) -> Self {
         self.tags = value;
         self
+    }
+    /// `tags` as set so far.
+    pub fn get_tags(&self) -> &Option<::std::collections::HashMap<String, String>> {
+        &self.tags
+    }
+    /// The [`CreateQueueInput`]; an error naming the member when a required one (`QueueName`) was not set.
+    pub fn build(self) -> Result<CreateQueueInput, crate::codec::ValidationError> {
+        Ok(CreateQueueInput {
+            queue_name: match self.queue_name {
+                Some(value) => value,
+                None => {
+                    return Err(
+                        crate::codec::ValidationError::new(
+                            "CreateQueueInput.queue_name",
+                            crate::codec::ValidationProblem::Missing,
+                        ),
+                    );
+                }
+            },
+            attributes: self.attributes,
+            tags: self.tags,
+        })
     }
 }
 impl crate::codec::query::QuerySerialize for CreateQueueInput {
@@ -841,7 +1366,16 @@ impl crate::codec::validate::Validate for CreateQueueInput {
     }
 }
 /// Outcome of CreateQueue.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize
+)]
 #[non_exhaustive]
 pub struct CreateQueueOutput {
     /// Address of the queue, used by every later call.
@@ -849,15 +1383,41 @@ pub struct CreateQueueOutput {
     pub queue_url: Option<String>,
 }
 impl CreateQueueOutput {
+    /// `QueueUrl`, when present.
+    pub fn queue_url(&self) -> Option<&str> {
+        self.queue_url.as_deref()
+    }
+    /// A builder of [`CreateQueueOutput`]: setters named like the members, then `build()`.
+    pub fn builder() -> CreateQueueOutputBuilder {
+        CreateQueueOutputBuilder::default()
+    }
+}
+/// Builds a [`CreateQueueOutput`]: setters named like the members, then `build()`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[must_use = "a builder does nothing until `build()` is called"]
+pub struct CreateQueueOutputBuilder {
+    queue_url: Option<String>,
+}
+impl CreateQueueOutputBuilder {
     /// Sets `QueueUrl`.
     pub fn queue_url(mut self, value: impl Into<String>) -> Self {
         self.queue_url = Some(value.into());
         self
     }
-    /// Replaces `QueueUrl` as a whole.
+    /// Sets or clears `QueueUrl` as a whole.
     pub fn set_queue_url(mut self, value: Option<String>) -> Self {
         self.queue_url = value;
         self
+    }
+    /// `QueueUrl` as set so far.
+    pub fn get_queue_url(&self) -> &Option<String> {
+        &self.queue_url
+    }
+    /// The [`CreateQueueOutput`].
+    pub fn build(self) -> CreateQueueOutput {
+        CreateQueueOutput {
+            queue_url: self.queue_url,
+        }
     }
 }
 impl crate::codec::xml::FromXml for CreateQueueOutput {
@@ -882,7 +1442,16 @@ impl crate::codec::serve::ToXml for CreateQueueOutput {
     }
 }
 /// Parameters of DeleteMessageBatch.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize
+)]
 #[non_exhaustive]
 pub struct DeleteMessageBatchInput {
     /// Queue holding the messages. Required.
@@ -893,25 +1462,86 @@ pub struct DeleteMessageBatchInput {
     pub entries: Vec<DeleteMessageBatchRequestEntry>,
 }
 impl DeleteMessageBatchInput {
+    /// `QueueUrl`.
+    pub fn queue_url(&self) -> &str {
+        &self.queue_url
+    }
+    /// `Entries`.
+    pub fn entries(&self) -> &[DeleteMessageBatchRequestEntry] {
+        &self.entries
+    }
+    /// A builder of [`DeleteMessageBatchInput`]: setters named like the members, then `build()`.
+    pub fn builder() -> DeleteMessageBatchInputBuilder {
+        DeleteMessageBatchInputBuilder::default()
+    }
+}
+/// Builds a [`DeleteMessageBatchInput`]: setters named like the members, then `build()`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[must_use = "a builder does nothing until `build()` is called"]
+pub struct DeleteMessageBatchInputBuilder {
+    queue_url: Option<String>,
+    entries: Option<Vec<DeleteMessageBatchRequestEntry>>,
+}
+impl DeleteMessageBatchInputBuilder {
     /// Sets `QueueUrl`.
     pub fn queue_url(mut self, value: impl Into<String>) -> Self {
-        self.queue_url = value.into();
+        self.queue_url = Some(value.into());
         self
     }
-    /// Replaces `QueueUrl` as a whole.
-    pub fn set_queue_url(mut self, value: String) -> Self {
+    /// Sets or clears `QueueUrl` as a whole.
+    pub fn set_queue_url(mut self, value: Option<String>) -> Self {
         self.queue_url = value;
         self
     }
+    /// `QueueUrl` as set so far.
+    pub fn get_queue_url(&self) -> &Option<String> {
+        &self.queue_url
+    }
     /// Appends one element to `Entries`.
     pub fn entries(mut self, item: impl Into<DeleteMessageBatchRequestEntry>) -> Self {
-        self.entries.push(item.into());
+        self.entries.get_or_insert_with(Vec::new).push(item.into());
         self
     }
-    /// Replaces `Entries` as a whole.
-    pub fn set_entries(mut self, value: Vec<DeleteMessageBatchRequestEntry>) -> Self {
+    /// Sets or clears `Entries` as a whole.
+    pub fn set_entries(
+        mut self,
+        value: Option<Vec<DeleteMessageBatchRequestEntry>>,
+    ) -> Self {
         self.entries = value;
         self
+    }
+    /// `Entries` as set so far.
+    pub fn get_entries(&self) -> &Option<Vec<DeleteMessageBatchRequestEntry>> {
+        &self.entries
+    }
+    /// The [`DeleteMessageBatchInput`]; an error naming the member when a required one (`QueueUrl`, `Entries`) was not set.
+    pub fn build(
+        self,
+    ) -> Result<DeleteMessageBatchInput, crate::codec::ValidationError> {
+        Ok(DeleteMessageBatchInput {
+            queue_url: match self.queue_url {
+                Some(value) => value,
+                None => {
+                    return Err(
+                        crate::codec::ValidationError::new(
+                            "DeleteMessageBatchInput.queue_url",
+                            crate::codec::ValidationProblem::Missing,
+                        ),
+                    );
+                }
+            },
+            entries: match self.entries {
+                Some(value) => value,
+                None => {
+                    return Err(
+                        crate::codec::ValidationError::new(
+                            "DeleteMessageBatchInput.entries",
+                            crate::codec::ValidationProblem::Missing,
+                        ),
+                    );
+                }
+            },
+        })
     }
 }
 impl crate::codec::query::QuerySerialize for DeleteMessageBatchInput {
@@ -994,7 +1624,16 @@ impl crate::codec::validate::Validate for DeleteMessageBatchInput {
     }
 }
 /// Outcome of DeleteMessageBatch, entry by entry.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize
+)]
 #[non_exhaustive]
 pub struct DeleteMessageBatchOutput {
     /// Entries that were deleted. Required.
@@ -1009,25 +1648,86 @@ pub struct DeleteMessageBatchOutput {
     pub failed: Vec<BatchResultErrorEntry>,
 }
 impl DeleteMessageBatchOutput {
+    /// `Successful`.
+    pub fn successful(&self) -> &[DeleteMessageBatchResultEntry] {
+        &self.successful
+    }
+    /// `Failed`.
+    pub fn failed(&self) -> &[BatchResultErrorEntry] {
+        &self.failed
+    }
+    /// A builder of [`DeleteMessageBatchOutput`]: setters named like the members, then `build()`.
+    pub fn builder() -> DeleteMessageBatchOutputBuilder {
+        DeleteMessageBatchOutputBuilder::default()
+    }
+}
+/// Builds a [`DeleteMessageBatchOutput`]: setters named like the members, then `build()`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[must_use = "a builder does nothing until `build()` is called"]
+pub struct DeleteMessageBatchOutputBuilder {
+    successful: Option<Vec<DeleteMessageBatchResultEntry>>,
+    failed: Option<Vec<BatchResultErrorEntry>>,
+}
+impl DeleteMessageBatchOutputBuilder {
     /// Appends one element to `Successful`.
     pub fn successful(mut self, item: impl Into<DeleteMessageBatchResultEntry>) -> Self {
-        self.successful.push(item.into());
+        self.successful.get_or_insert_with(Vec::new).push(item.into());
         self
     }
-    /// Replaces `Successful` as a whole.
-    pub fn set_successful(mut self, value: Vec<DeleteMessageBatchResultEntry>) -> Self {
+    /// Sets or clears `Successful` as a whole.
+    pub fn set_successful(
+        mut self,
+        value: Option<Vec<DeleteMessageBatchResultEntry>>,
+    ) -> Self {
         self.successful = value;
         self
     }
+    /// `Successful` as set so far.
+    pub fn get_successful(&self) -> &Option<Vec<DeleteMessageBatchResultEntry>> {
+        &self.successful
+    }
     /// Appends one element to `Failed`.
     pub fn failed(mut self, item: impl Into<BatchResultErrorEntry>) -> Self {
-        self.failed.push(item.into());
+        self.failed.get_or_insert_with(Vec::new).push(item.into());
         self
     }
-    /// Replaces `Failed` as a whole.
-    pub fn set_failed(mut self, value: Vec<BatchResultErrorEntry>) -> Self {
+    /// Sets or clears `Failed` as a whole.
+    pub fn set_failed(mut self, value: Option<Vec<BatchResultErrorEntry>>) -> Self {
         self.failed = value;
         self
+    }
+    /// `Failed` as set so far.
+    pub fn get_failed(&self) -> &Option<Vec<BatchResultErrorEntry>> {
+        &self.failed
+    }
+    /// The [`DeleteMessageBatchOutput`]; an error naming the member when a required one (`Successful`, `Failed`) was not set.
+    pub fn build(
+        self,
+    ) -> Result<DeleteMessageBatchOutput, crate::codec::ValidationError> {
+        Ok(DeleteMessageBatchOutput {
+            successful: match self.successful {
+                Some(value) => value,
+                None => {
+                    return Err(
+                        crate::codec::ValidationError::new(
+                            "DeleteMessageBatchOutput.successful",
+                            crate::codec::ValidationProblem::Missing,
+                        ),
+                    );
+                }
+            },
+            failed: match self.failed {
+                Some(value) => value,
+                None => {
+                    return Err(
+                        crate::codec::ValidationError::new(
+                            "DeleteMessageBatchOutput.failed",
+                            crate::codec::ValidationProblem::Missing,
+                        ),
+                    );
+                }
+            },
+        })
     }
 }
 impl crate::codec::xml::FromXml for DeleteMessageBatchOutput {
@@ -1087,7 +1787,16 @@ impl crate::codec::serve::ToXml for DeleteMessageBatchOutput {
     }
 }
 /// Parameters of DeleteMessage.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize
+)]
 #[non_exhaustive]
 pub struct DeleteMessageInput {
     /// Queue holding the message. Required.
@@ -1098,25 +1807,81 @@ pub struct DeleteMessageInput {
     pub receipt_handle: String,
 }
 impl DeleteMessageInput {
+    /// `QueueUrl`.
+    pub fn queue_url(&self) -> &str {
+        &self.queue_url
+    }
+    /// `ReceiptHandle`.
+    pub fn receipt_handle(&self) -> &str {
+        &self.receipt_handle
+    }
+    /// A builder of [`DeleteMessageInput`]: setters named like the members, then `build()`.
+    pub fn builder() -> DeleteMessageInputBuilder {
+        DeleteMessageInputBuilder::default()
+    }
+}
+/// Builds a [`DeleteMessageInput`]: setters named like the members, then `build()`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[must_use = "a builder does nothing until `build()` is called"]
+pub struct DeleteMessageInputBuilder {
+    queue_url: Option<String>,
+    receipt_handle: Option<String>,
+}
+impl DeleteMessageInputBuilder {
     /// Sets `QueueUrl`.
     pub fn queue_url(mut self, value: impl Into<String>) -> Self {
-        self.queue_url = value.into();
+        self.queue_url = Some(value.into());
         self
     }
-    /// Replaces `QueueUrl` as a whole.
-    pub fn set_queue_url(mut self, value: String) -> Self {
+    /// Sets or clears `QueueUrl` as a whole.
+    pub fn set_queue_url(mut self, value: Option<String>) -> Self {
         self.queue_url = value;
         self
     }
+    /// `QueueUrl` as set so far.
+    pub fn get_queue_url(&self) -> &Option<String> {
+        &self.queue_url
+    }
     /// Sets `ReceiptHandle`.
     pub fn receipt_handle(mut self, value: impl Into<String>) -> Self {
-        self.receipt_handle = value.into();
+        self.receipt_handle = Some(value.into());
         self
     }
-    /// Replaces `ReceiptHandle` as a whole.
-    pub fn set_receipt_handle(mut self, value: String) -> Self {
+    /// Sets or clears `ReceiptHandle` as a whole.
+    pub fn set_receipt_handle(mut self, value: Option<String>) -> Self {
         self.receipt_handle = value;
         self
+    }
+    /// `ReceiptHandle` as set so far.
+    pub fn get_receipt_handle(&self) -> &Option<String> {
+        &self.receipt_handle
+    }
+    /// The [`DeleteMessageInput`]; an error naming the member when a required one (`QueueUrl`, `ReceiptHandle`) was not set.
+    pub fn build(self) -> Result<DeleteMessageInput, crate::codec::ValidationError> {
+        Ok(DeleteMessageInput {
+            queue_url: match self.queue_url {
+                Some(value) => value,
+                None => {
+                    return Err(
+                        crate::codec::ValidationError::new(
+                            "DeleteMessageInput.queue_url",
+                            crate::codec::ValidationProblem::Missing,
+                        ),
+                    );
+                }
+            },
+            receipt_handle: match self.receipt_handle {
+                Some(value) => value,
+                None => {
+                    return Err(
+                        crate::codec::ValidationError::new(
+                            "DeleteMessageInput.receipt_handle",
+                            crate::codec::ValidationProblem::Missing,
+                        ),
+                    );
+                }
+            },
+        })
     }
 }
 impl crate::codec::query::QuerySerialize for DeleteMessageInput {
@@ -1174,9 +1939,34 @@ impl crate::codec::validate::Validate for DeleteMessageInput {
     }
 }
 /// DeleteMessage takes or returns nothing more.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize
+)]
 #[non_exhaustive]
 pub struct DeleteMessageOutput {}
+impl DeleteMessageOutput {
+    /// A builder of [`DeleteMessageOutput`]: setters named like the members, then `build()`.
+    pub fn builder() -> DeleteMessageOutputBuilder {
+        DeleteMessageOutputBuilder::default()
+    }
+}
+/// Builds a [`DeleteMessageOutput`]: setters named like the members, then `build()`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[must_use = "a builder does nothing until `build()` is called"]
+pub struct DeleteMessageOutputBuilder {}
+impl DeleteMessageOutputBuilder {
+    /// The [`DeleteMessageOutput`].
+    pub fn build(self) -> DeleteMessageOutput {
+        DeleteMessageOutput {}
+    }
+}
 impl crate::codec::xml::FromXml for DeleteMessageOutput {
     fn from_xml(
         _node: &crate::codec::xml::XmlNode,
@@ -1189,7 +1979,16 @@ impl crate::codec::serve::ToXml for DeleteMessageOutput {
     fn write_xml(&self, _w: &mut crate::codec::serve::XmlWriter) {}
 }
 /// Parameters of DeleteQueue.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize
+)]
 #[non_exhaustive]
 pub struct DeleteQueueInput {
     /// Queue to remove. Required.
@@ -1197,15 +1996,51 @@ pub struct DeleteQueueInput {
     pub queue_url: String,
 }
 impl DeleteQueueInput {
+    /// `QueueUrl`.
+    pub fn queue_url(&self) -> &str {
+        &self.queue_url
+    }
+    /// A builder of [`DeleteQueueInput`]: setters named like the members, then `build()`.
+    pub fn builder() -> DeleteQueueInputBuilder {
+        DeleteQueueInputBuilder::default()
+    }
+}
+/// Builds a [`DeleteQueueInput`]: setters named like the members, then `build()`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[must_use = "a builder does nothing until `build()` is called"]
+pub struct DeleteQueueInputBuilder {
+    queue_url: Option<String>,
+}
+impl DeleteQueueInputBuilder {
     /// Sets `QueueUrl`.
     pub fn queue_url(mut self, value: impl Into<String>) -> Self {
-        self.queue_url = value.into();
+        self.queue_url = Some(value.into());
         self
     }
-    /// Replaces `QueueUrl` as a whole.
-    pub fn set_queue_url(mut self, value: String) -> Self {
+    /// Sets or clears `QueueUrl` as a whole.
+    pub fn set_queue_url(mut self, value: Option<String>) -> Self {
         self.queue_url = value;
         self
+    }
+    /// `QueueUrl` as set so far.
+    pub fn get_queue_url(&self) -> &Option<String> {
+        &self.queue_url
+    }
+    /// The [`DeleteQueueInput`]; an error naming the member when a required one (`QueueUrl`) was not set.
+    pub fn build(self) -> Result<DeleteQueueInput, crate::codec::ValidationError> {
+        Ok(DeleteQueueInput {
+            queue_url: match self.queue_url {
+                Some(value) => value,
+                None => {
+                    return Err(
+                        crate::codec::ValidationError::new(
+                            "DeleteQueueInput.queue_url",
+                            crate::codec::ValidationProblem::Missing,
+                        ),
+                    );
+                }
+            },
+        })
     }
 }
 impl crate::codec::query::QuerySerialize for DeleteQueueInput {
@@ -1247,9 +2082,34 @@ impl crate::codec::validate::Validate for DeleteQueueInput {
     }
 }
 /// DeleteQueue takes or returns nothing more.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize
+)]
 #[non_exhaustive]
 pub struct DeleteQueueOutput {}
+impl DeleteQueueOutput {
+    /// A builder of [`DeleteQueueOutput`]: setters named like the members, then `build()`.
+    pub fn builder() -> DeleteQueueOutputBuilder {
+        DeleteQueueOutputBuilder::default()
+    }
+}
+/// Builds a [`DeleteQueueOutput`]: setters named like the members, then `build()`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[must_use = "a builder does nothing until `build()` is called"]
+pub struct DeleteQueueOutputBuilder {}
+impl DeleteQueueOutputBuilder {
+    /// The [`DeleteQueueOutput`].
+    pub fn build(self) -> DeleteQueueOutput {
+        DeleteQueueOutput {}
+    }
+}
 impl crate::codec::xml::FromXml for DeleteQueueOutput {
     fn from_xml(
         _node: &crate::codec::xml::XmlNode,
@@ -1262,7 +2122,16 @@ impl crate::codec::serve::ToXml for DeleteQueueOutput {
     fn write_xml(&self, _w: &mut crate::codec::serve::XmlWriter) {}
 }
 /// Parameters of GetQueueAttributes.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize
+)]
 #[non_exhaustive]
 pub struct GetQueueAttributesInput {
     /// Queue to inspect. Required.
@@ -1278,28 +2147,76 @@ pub struct GetQueueAttributesInput {
     pub attribute_names: Option<Vec<QueueAttributeName>>,
 }
 impl GetQueueAttributesInput {
+    /// `QueueUrl`.
+    pub fn queue_url(&self) -> &str {
+        &self.queue_url
+    }
+    /// `AttributeNames` (an empty slice when absent).
+    pub fn attribute_names(&self) -> &[QueueAttributeName] {
+        self.attribute_names.as_deref().unwrap_or_default()
+    }
+    /// A builder of [`GetQueueAttributesInput`]: setters named like the members, then `build()`.
+    pub fn builder() -> GetQueueAttributesInputBuilder {
+        GetQueueAttributesInputBuilder::default()
+    }
+}
+/// Builds a [`GetQueueAttributesInput`]: setters named like the members, then `build()`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[must_use = "a builder does nothing until `build()` is called"]
+pub struct GetQueueAttributesInputBuilder {
+    queue_url: Option<String>,
+    attribute_names: Option<Vec<QueueAttributeName>>,
+}
+impl GetQueueAttributesInputBuilder {
     /// Sets `QueueUrl`.
     pub fn queue_url(mut self, value: impl Into<String>) -> Self {
-        self.queue_url = value.into();
+        self.queue_url = Some(value.into());
         self
     }
-    /// Replaces `QueueUrl` as a whole.
-    pub fn set_queue_url(mut self, value: String) -> Self {
+    /// Sets or clears `QueueUrl` as a whole.
+    pub fn set_queue_url(mut self, value: Option<String>) -> Self {
         self.queue_url = value;
         self
+    }
+    /// `QueueUrl` as set so far.
+    pub fn get_queue_url(&self) -> &Option<String> {
+        &self.queue_url
     }
     /// Appends one element to `AttributeNames`.
     pub fn attribute_names(mut self, item: impl Into<QueueAttributeName>) -> Self {
         self.attribute_names.get_or_insert_with(Vec::new).push(item.into());
         self
     }
-    /// Replaces `AttributeNames` as a whole.
+    /// Sets or clears `AttributeNames` as a whole.
     pub fn set_attribute_names(
         mut self,
         value: Option<Vec<QueueAttributeName>>,
     ) -> Self {
         self.attribute_names = value;
         self
+    }
+    /// `AttributeNames` as set so far.
+    pub fn get_attribute_names(&self) -> &Option<Vec<QueueAttributeName>> {
+        &self.attribute_names
+    }
+    /// The [`GetQueueAttributesInput`]; an error naming the member when a required one (`QueueUrl`) was not set.
+    pub fn build(
+        self,
+    ) -> Result<GetQueueAttributesInput, crate::codec::ValidationError> {
+        Ok(GetQueueAttributesInput {
+            queue_url: match self.queue_url {
+                Some(value) => value,
+                None => {
+                    return Err(
+                        crate::codec::ValidationError::new(
+                            "GetQueueAttributesInput.queue_url",
+                            crate::codec::ValidationProblem::Missing,
+                        ),
+                    );
+                }
+            },
+            attribute_names: self.attribute_names,
+        })
     }
 }
 impl crate::codec::query::QuerySerialize for GetQueueAttributesInput {
@@ -1367,6 +2284,24 @@ pub struct GetQueueAttributesOutput {
     pub attributes: Option<::std::collections::HashMap<QueueAttributeName, String>>,
 }
 impl GetQueueAttributesOutput {
+    /// `Attributes`, when present.
+    pub fn attributes(
+        &self,
+    ) -> Option<&::std::collections::HashMap<QueueAttributeName, String>> {
+        self.attributes.as_ref()
+    }
+    /// A builder of [`GetQueueAttributesOutput`]: setters named like the members, then `build()`.
+    pub fn builder() -> GetQueueAttributesOutputBuilder {
+        GetQueueAttributesOutputBuilder::default()
+    }
+}
+/// Builds a [`GetQueueAttributesOutput`]: setters named like the members, then `build()`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[must_use = "a builder does nothing until `build()` is called"]
+pub struct GetQueueAttributesOutputBuilder {
+    attributes: Option<::std::collections::HashMap<QueueAttributeName, String>>,
+}
+impl GetQueueAttributesOutputBuilder {
     /// Sets one entry of `Attributes`.
     pub fn attributes(
         mut self,
@@ -1378,13 +2313,25 @@ impl GetQueueAttributesOutput {
             .insert(key.into(), value.into());
         self
     }
-    /// Replaces `Attributes` as a whole.
+    /// Sets or clears `Attributes` as a whole.
     pub fn set_attributes(
         mut self,
         value: Option<::std::collections::HashMap<QueueAttributeName, String>>,
     ) -> Self {
         self.attributes = value;
         self
+    }
+    /// `Attributes` as set so far.
+    pub fn get_attributes(
+        &self,
+    ) -> &Option<::std::collections::HashMap<QueueAttributeName, String>> {
+        &self.attributes
+    }
+    /// The [`GetQueueAttributesOutput`].
+    pub fn build(self) -> GetQueueAttributesOutput {
+        GetQueueAttributesOutput {
+            attributes: self.attributes,
+        }
     }
 }
 impl crate::codec::xml::FromXml for GetQueueAttributesOutput {
@@ -1436,7 +2383,16 @@ impl crate::codec::serve::ToXml for GetQueueAttributesOutput {
     }
 }
 /// Parameters of GetQueueUrl.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize
+)]
 #[non_exhaustive]
 pub struct GetQueueUrlInput {
     /// Name to look up. Required.
@@ -1451,25 +2407,71 @@ pub struct GetQueueUrlInput {
     pub queue_owner_aws_account_id: Option<String>,
 }
 impl GetQueueUrlInput {
+    /// `QueueName`.
+    pub fn queue_name(&self) -> &str {
+        &self.queue_name
+    }
+    /// `QueueOwnerAWSAccountId`, when present.
+    pub fn queue_owner_aws_account_id(&self) -> Option<&str> {
+        self.queue_owner_aws_account_id.as_deref()
+    }
+    /// A builder of [`GetQueueUrlInput`]: setters named like the members, then `build()`.
+    pub fn builder() -> GetQueueUrlInputBuilder {
+        GetQueueUrlInputBuilder::default()
+    }
+}
+/// Builds a [`GetQueueUrlInput`]: setters named like the members, then `build()`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[must_use = "a builder does nothing until `build()` is called"]
+pub struct GetQueueUrlInputBuilder {
+    queue_name: Option<String>,
+    queue_owner_aws_account_id: Option<String>,
+}
+impl GetQueueUrlInputBuilder {
     /// Sets `QueueName`.
     pub fn queue_name(mut self, value: impl Into<String>) -> Self {
-        self.queue_name = value.into();
+        self.queue_name = Some(value.into());
         self
     }
-    /// Replaces `QueueName` as a whole.
-    pub fn set_queue_name(mut self, value: String) -> Self {
+    /// Sets or clears `QueueName` as a whole.
+    pub fn set_queue_name(mut self, value: Option<String>) -> Self {
         self.queue_name = value;
         self
+    }
+    /// `QueueName` as set so far.
+    pub fn get_queue_name(&self) -> &Option<String> {
+        &self.queue_name
     }
     /// Sets `QueueOwnerAWSAccountId`.
     pub fn queue_owner_aws_account_id(mut self, value: impl Into<String>) -> Self {
         self.queue_owner_aws_account_id = Some(value.into());
         self
     }
-    /// Replaces `QueueOwnerAWSAccountId` as a whole.
+    /// Sets or clears `QueueOwnerAWSAccountId` as a whole.
     pub fn set_queue_owner_aws_account_id(mut self, value: Option<String>) -> Self {
         self.queue_owner_aws_account_id = value;
         self
+    }
+    /// `QueueOwnerAWSAccountId` as set so far.
+    pub fn get_queue_owner_aws_account_id(&self) -> &Option<String> {
+        &self.queue_owner_aws_account_id
+    }
+    /// The [`GetQueueUrlInput`]; an error naming the member when a required one (`QueueName`) was not set.
+    pub fn build(self) -> Result<GetQueueUrlInput, crate::codec::ValidationError> {
+        Ok(GetQueueUrlInput {
+            queue_name: match self.queue_name {
+                Some(value) => value,
+                None => {
+                    return Err(
+                        crate::codec::ValidationError::new(
+                            "GetQueueUrlInput.queue_name",
+                            crate::codec::ValidationProblem::Missing,
+                        ),
+                    );
+                }
+            },
+            queue_owner_aws_account_id: self.queue_owner_aws_account_id,
+        })
     }
 }
 impl crate::codec::query::QuerySerialize for GetQueueUrlInput {
@@ -1526,7 +2528,16 @@ impl crate::codec::validate::Validate for GetQueueUrlInput {
     }
 }
 /// Outcome of GetQueueUrl.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize
+)]
 #[non_exhaustive]
 pub struct GetQueueUrlOutput {
     /// Address of the queue.
@@ -1534,15 +2545,41 @@ pub struct GetQueueUrlOutput {
     pub queue_url: Option<String>,
 }
 impl GetQueueUrlOutput {
+    /// `QueueUrl`, when present.
+    pub fn queue_url(&self) -> Option<&str> {
+        self.queue_url.as_deref()
+    }
+    /// A builder of [`GetQueueUrlOutput`]: setters named like the members, then `build()`.
+    pub fn builder() -> GetQueueUrlOutputBuilder {
+        GetQueueUrlOutputBuilder::default()
+    }
+}
+/// Builds a [`GetQueueUrlOutput`]: setters named like the members, then `build()`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[must_use = "a builder does nothing until `build()` is called"]
+pub struct GetQueueUrlOutputBuilder {
+    queue_url: Option<String>,
+}
+impl GetQueueUrlOutputBuilder {
     /// Sets `QueueUrl`.
     pub fn queue_url(mut self, value: impl Into<String>) -> Self {
         self.queue_url = Some(value.into());
         self
     }
-    /// Replaces `QueueUrl` as a whole.
+    /// Sets or clears `QueueUrl` as a whole.
     pub fn set_queue_url(mut self, value: Option<String>) -> Self {
         self.queue_url = value;
         self
+    }
+    /// `QueueUrl` as set so far.
+    pub fn get_queue_url(&self) -> &Option<String> {
+        &self.queue_url
+    }
+    /// The [`GetQueueUrlOutput`].
+    pub fn build(self) -> GetQueueUrlOutput {
+        GetQueueUrlOutput {
+            queue_url: self.queue_url,
+        }
     }
 }
 impl crate::codec::xml::FromXml for GetQueueUrlOutput {
@@ -1567,7 +2604,16 @@ impl crate::codec::serve::ToXml for GetQueueUrlOutput {
     }
 }
 /// Parameters of ListDeadLetterSourceQueues.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize
+)]
 #[non_exhaustive]
 pub struct ListDeadLetterSourceQueuesInput {
     /// The dead-letter queue. Required.
@@ -1581,35 +2627,93 @@ pub struct ListDeadLetterSourceQueuesInput {
     pub max_results: Option<i32>,
 }
 impl ListDeadLetterSourceQueuesInput {
+    /// `QueueUrl`.
+    pub fn queue_url(&self) -> &str {
+        &self.queue_url
+    }
+    /// `NextToken`, when present.
+    pub fn next_token(&self) -> Option<&str> {
+        self.next_token.as_deref()
+    }
+    /// `MaxResults`, when present.
+    pub fn max_results(&self) -> Option<i32> {
+        self.max_results
+    }
+    /// A builder of [`ListDeadLetterSourceQueuesInput`]: setters named like the members, then `build()`.
+    pub fn builder() -> ListDeadLetterSourceQueuesInputBuilder {
+        ListDeadLetterSourceQueuesInputBuilder::default()
+    }
+}
+/// Builds a [`ListDeadLetterSourceQueuesInput`]: setters named like the members, then `build()`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[must_use = "a builder does nothing until `build()` is called"]
+pub struct ListDeadLetterSourceQueuesInputBuilder {
+    queue_url: Option<String>,
+    next_token: Option<String>,
+    max_results: Option<i32>,
+}
+impl ListDeadLetterSourceQueuesInputBuilder {
     /// Sets `QueueUrl`.
     pub fn queue_url(mut self, value: impl Into<String>) -> Self {
-        self.queue_url = value.into();
+        self.queue_url = Some(value.into());
         self
     }
-    /// Replaces `QueueUrl` as a whole.
-    pub fn set_queue_url(mut self, value: String) -> Self {
+    /// Sets or clears `QueueUrl` as a whole.
+    pub fn set_queue_url(mut self, value: Option<String>) -> Self {
         self.queue_url = value;
         self
+    }
+    /// `QueueUrl` as set so far.
+    pub fn get_queue_url(&self) -> &Option<String> {
+        &self.queue_url
     }
     /// Sets `NextToken`.
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
     }
-    /// Replaces `NextToken` as a whole.
+    /// Sets or clears `NextToken` as a whole.
     pub fn set_next_token(mut self, value: Option<String>) -> Self {
         self.next_token = value;
         self
+    }
+    /// `NextToken` as set so far.
+    pub fn get_next_token(&self) -> &Option<String> {
+        &self.next_token
     }
     /// Sets `MaxResults`.
     pub fn max_results(mut self, value: impl Into<i32>) -> Self {
         self.max_results = Some(value.into());
         self
     }
-    /// Replaces `MaxResults` as a whole.
+    /// Sets or clears `MaxResults` as a whole.
     pub fn set_max_results(mut self, value: Option<i32>) -> Self {
         self.max_results = value;
         self
+    }
+    /// `MaxResults` as set so far.
+    pub fn get_max_results(&self) -> &Option<i32> {
+        &self.max_results
+    }
+    /// The [`ListDeadLetterSourceQueuesInput`]; an error naming the member when a required one (`QueueUrl`) was not set.
+    pub fn build(
+        self,
+    ) -> Result<ListDeadLetterSourceQueuesInput, crate::codec::ValidationError> {
+        Ok(ListDeadLetterSourceQueuesInput {
+            queue_url: match self.queue_url {
+                Some(value) => value,
+                None => {
+                    return Err(
+                        crate::codec::ValidationError::new(
+                            "ListDeadLetterSourceQueuesInput.queue_url",
+                            crate::codec::ValidationProblem::Missing,
+                        ),
+                    );
+                }
+            },
+            next_token: self.next_token,
+            max_results: self.max_results,
+        })
     }
 }
 impl crate::codec::query::QuerySerialize for ListDeadLetterSourceQueuesInput {
@@ -1669,7 +2773,16 @@ impl crate::codec::validate::Validate for ListDeadLetterSourceQueuesInput {
     }
 }
 /// Outcome of ListDeadLetterSourceQueues.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize
+)]
 #[non_exhaustive]
 pub struct ListDeadLetterSourceQueuesOutput {
     /// URLs of the source queues on this page. Required.
@@ -1684,25 +2797,73 @@ pub struct ListDeadLetterSourceQueuesOutput {
     pub next_token: Option<String>,
 }
 impl ListDeadLetterSourceQueuesOutput {
+    /// `queueUrls`.
+    pub fn queue_urls(&self) -> &[String] {
+        &self.queue_urls
+    }
+    /// `NextToken`, when present.
+    pub fn next_token(&self) -> Option<&str> {
+        self.next_token.as_deref()
+    }
+    /// A builder of [`ListDeadLetterSourceQueuesOutput`]: setters named like the members, then `build()`.
+    pub fn builder() -> ListDeadLetterSourceQueuesOutputBuilder {
+        ListDeadLetterSourceQueuesOutputBuilder::default()
+    }
+}
+/// Builds a [`ListDeadLetterSourceQueuesOutput`]: setters named like the members, then `build()`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[must_use = "a builder does nothing until `build()` is called"]
+pub struct ListDeadLetterSourceQueuesOutputBuilder {
+    queue_urls: Option<Vec<String>>,
+    next_token: Option<String>,
+}
+impl ListDeadLetterSourceQueuesOutputBuilder {
     /// Appends one element to `queueUrls`.
     pub fn queue_urls(mut self, item: impl Into<String>) -> Self {
-        self.queue_urls.push(item.into());
+        self.queue_urls.get_or_insert_with(Vec::new).push(item.into());
         self
     }
-    /// Replaces `queueUrls` as a whole.
-    pub fn set_queue_urls(mut self, value: Vec<String>) -> Self {
+    /// Sets or clears `queueUrls` as a whole.
+    pub fn set_queue_urls(mut self, value: Option<Vec<String>>) -> Self {
         self.queue_urls = value;
         self
+    }
+    /// `queueUrls` as set so far.
+    pub fn get_queue_urls(&self) -> &Option<Vec<String>> {
+        &self.queue_urls
     }
     /// Sets `NextToken`.
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
     }
-    /// Replaces `NextToken` as a whole.
+    /// Sets or clears `NextToken` as a whole.
     pub fn set_next_token(mut self, value: Option<String>) -> Self {
         self.next_token = value;
         self
+    }
+    /// `NextToken` as set so far.
+    pub fn get_next_token(&self) -> &Option<String> {
+        &self.next_token
+    }
+    /// The [`ListDeadLetterSourceQueuesOutput`]; an error naming the member when a required one (`queueUrls`) was not set.
+    pub fn build(
+        self,
+    ) -> Result<ListDeadLetterSourceQueuesOutput, crate::codec::ValidationError> {
+        Ok(ListDeadLetterSourceQueuesOutput {
+            queue_urls: match self.queue_urls {
+                Some(value) => value,
+                None => {
+                    return Err(
+                        crate::codec::ValidationError::new(
+                            "ListDeadLetterSourceQueuesOutput.queue_urls",
+                            crate::codec::ValidationProblem::Missing,
+                        ),
+                    );
+                }
+            },
+            next_token: self.next_token,
+        })
     }
 }
 impl crate::codec::xml::FromXml for ListDeadLetterSourceQueuesOutput {
@@ -1745,7 +2906,16 @@ impl crate::codec::serve::ToXml for ListDeadLetterSourceQueuesOutput {
     }
 }
 /// Parameters of ListMessageMoveTasks.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize
+)]
 #[non_exhaustive]
 pub struct ListMessageMoveTasksInput {
     /// ARN of the queue the tasks move messages out of. Required.
@@ -1756,25 +2926,73 @@ pub struct ListMessageMoveTasksInput {
     pub max_results: Option<i32>,
 }
 impl ListMessageMoveTasksInput {
+    /// `SourceArn`.
+    pub fn source_arn(&self) -> &str {
+        &self.source_arn
+    }
+    /// `MaxResults`, when present.
+    pub fn max_results(&self) -> Option<i32> {
+        self.max_results
+    }
+    /// A builder of [`ListMessageMoveTasksInput`]: setters named like the members, then `build()`.
+    pub fn builder() -> ListMessageMoveTasksInputBuilder {
+        ListMessageMoveTasksInputBuilder::default()
+    }
+}
+/// Builds a [`ListMessageMoveTasksInput`]: setters named like the members, then `build()`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[must_use = "a builder does nothing until `build()` is called"]
+pub struct ListMessageMoveTasksInputBuilder {
+    source_arn: Option<String>,
+    max_results: Option<i32>,
+}
+impl ListMessageMoveTasksInputBuilder {
     /// Sets `SourceArn`.
     pub fn source_arn(mut self, value: impl Into<String>) -> Self {
-        self.source_arn = value.into();
+        self.source_arn = Some(value.into());
         self
     }
-    /// Replaces `SourceArn` as a whole.
-    pub fn set_source_arn(mut self, value: String) -> Self {
+    /// Sets or clears `SourceArn` as a whole.
+    pub fn set_source_arn(mut self, value: Option<String>) -> Self {
         self.source_arn = value;
         self
+    }
+    /// `SourceArn` as set so far.
+    pub fn get_source_arn(&self) -> &Option<String> {
+        &self.source_arn
     }
     /// Sets `MaxResults`.
     pub fn max_results(mut self, value: impl Into<i32>) -> Self {
         self.max_results = Some(value.into());
         self
     }
-    /// Replaces `MaxResults` as a whole.
+    /// Sets or clears `MaxResults` as a whole.
     pub fn set_max_results(mut self, value: Option<i32>) -> Self {
         self.max_results = value;
         self
+    }
+    /// `MaxResults` as set so far.
+    pub fn get_max_results(&self) -> &Option<i32> {
+        &self.max_results
+    }
+    /// The [`ListMessageMoveTasksInput`]; an error naming the member when a required one (`SourceArn`) was not set.
+    pub fn build(
+        self,
+    ) -> Result<ListMessageMoveTasksInput, crate::codec::ValidationError> {
+        Ok(ListMessageMoveTasksInput {
+            source_arn: match self.source_arn {
+                Some(value) => value,
+                None => {
+                    return Err(
+                        crate::codec::ValidationError::new(
+                            "ListMessageMoveTasksInput.source_arn",
+                            crate::codec::ValidationProblem::Missing,
+                        ),
+                    );
+                }
+            },
+            max_results: self.max_results,
+        })
     }
 }
 impl crate::codec::query::QuerySerialize for ListMessageMoveTasksInput {
@@ -1827,7 +3045,16 @@ impl crate::codec::validate::Validate for ListMessageMoveTasksInput {
     }
 }
 /// Outcome of ListMessageMoveTasks.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize
+)]
 #[non_exhaustive]
 pub struct ListMessageMoveTasksOutput {
     /// The tasks.
@@ -1840,18 +3067,44 @@ pub struct ListMessageMoveTasksOutput {
     pub results: Option<Vec<ListMessageMoveTasksResultEntry>>,
 }
 impl ListMessageMoveTasksOutput {
+    /// `Results` (an empty slice when absent).
+    pub fn results(&self) -> &[ListMessageMoveTasksResultEntry] {
+        self.results.as_deref().unwrap_or_default()
+    }
+    /// A builder of [`ListMessageMoveTasksOutput`]: setters named like the members, then `build()`.
+    pub fn builder() -> ListMessageMoveTasksOutputBuilder {
+        ListMessageMoveTasksOutputBuilder::default()
+    }
+}
+/// Builds a [`ListMessageMoveTasksOutput`]: setters named like the members, then `build()`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[must_use = "a builder does nothing until `build()` is called"]
+pub struct ListMessageMoveTasksOutputBuilder {
+    results: Option<Vec<ListMessageMoveTasksResultEntry>>,
+}
+impl ListMessageMoveTasksOutputBuilder {
     /// Appends one element to `Results`.
     pub fn results(mut self, item: impl Into<ListMessageMoveTasksResultEntry>) -> Self {
         self.results.get_or_insert_with(Vec::new).push(item.into());
         self
     }
-    /// Replaces `Results` as a whole.
+    /// Sets or clears `Results` as a whole.
     pub fn set_results(
         mut self,
         value: Option<Vec<ListMessageMoveTasksResultEntry>>,
     ) -> Self {
         self.results = value;
         self
+    }
+    /// `Results` as set so far.
+    pub fn get_results(&self) -> &Option<Vec<ListMessageMoveTasksResultEntry>> {
+        &self.results
+    }
+    /// The [`ListMessageMoveTasksOutput`].
+    pub fn build(self) -> ListMessageMoveTasksOutput {
+        ListMessageMoveTasksOutput {
+            results: self.results,
+        }
     }
 }
 impl crate::codec::xml::FromXml for ListMessageMoveTasksOutput {
@@ -1886,7 +3139,16 @@ impl crate::codec::serve::ToXml for ListMessageMoveTasksOutput {
     }
 }
 /// Parameters of ListQueueTags.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize
+)]
 #[non_exhaustive]
 pub struct ListQueueTagsInput {
     /// Queue whose tags are wanted. Required.
@@ -1894,15 +3156,51 @@ pub struct ListQueueTagsInput {
     pub queue_url: String,
 }
 impl ListQueueTagsInput {
+    /// `QueueUrl`.
+    pub fn queue_url(&self) -> &str {
+        &self.queue_url
+    }
+    /// A builder of [`ListQueueTagsInput`]: setters named like the members, then `build()`.
+    pub fn builder() -> ListQueueTagsInputBuilder {
+        ListQueueTagsInputBuilder::default()
+    }
+}
+/// Builds a [`ListQueueTagsInput`]: setters named like the members, then `build()`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[must_use = "a builder does nothing until `build()` is called"]
+pub struct ListQueueTagsInputBuilder {
+    queue_url: Option<String>,
+}
+impl ListQueueTagsInputBuilder {
     /// Sets `QueueUrl`.
     pub fn queue_url(mut self, value: impl Into<String>) -> Self {
-        self.queue_url = value.into();
+        self.queue_url = Some(value.into());
         self
     }
-    /// Replaces `QueueUrl` as a whole.
-    pub fn set_queue_url(mut self, value: String) -> Self {
+    /// Sets or clears `QueueUrl` as a whole.
+    pub fn set_queue_url(mut self, value: Option<String>) -> Self {
         self.queue_url = value;
         self
+    }
+    /// `QueueUrl` as set so far.
+    pub fn get_queue_url(&self) -> &Option<String> {
+        &self.queue_url
+    }
+    /// The [`ListQueueTagsInput`]; an error naming the member when a required one (`QueueUrl`) was not set.
+    pub fn build(self) -> Result<ListQueueTagsInput, crate::codec::ValidationError> {
+        Ok(ListQueueTagsInput {
+            queue_url: match self.queue_url {
+                Some(value) => value,
+                None => {
+                    return Err(
+                        crate::codec::ValidationError::new(
+                            "ListQueueTagsInput.queue_url",
+                            crate::codec::ValidationProblem::Missing,
+                        ),
+                    );
+                }
+            },
+        })
     }
 }
 impl crate::codec::query::QuerySerialize for ListQueueTagsInput {
@@ -1952,6 +3250,22 @@ pub struct ListQueueTagsOutput {
     pub tags: Option<::std::collections::HashMap<String, String>>,
 }
 impl ListQueueTagsOutput {
+    /// `Tags`, when present.
+    pub fn tags(&self) -> Option<&::std::collections::HashMap<String, String>> {
+        self.tags.as_ref()
+    }
+    /// A builder of [`ListQueueTagsOutput`]: setters named like the members, then `build()`.
+    pub fn builder() -> ListQueueTagsOutputBuilder {
+        ListQueueTagsOutputBuilder::default()
+    }
+}
+/// Builds a [`ListQueueTagsOutput`]: setters named like the members, then `build()`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[must_use = "a builder does nothing until `build()` is called"]
+pub struct ListQueueTagsOutputBuilder {
+    tags: Option<::std::collections::HashMap<String, String>>,
+}
+impl ListQueueTagsOutputBuilder {
     /// Sets one entry of `Tags`.
     pub fn tags(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.tags
@@ -1959,13 +3273,23 @@ impl ListQueueTagsOutput {
             .insert(key.into(), value.into());
         self
     }
-    /// Replaces `Tags` as a whole.
+    /// Sets or clears `Tags` as a whole.
     pub fn set_tags(
         mut self,
         value: Option<::std::collections::HashMap<String, String>>,
     ) -> Self {
         self.tags = value;
         self
+    }
+    /// `Tags` as set so far.
+    pub fn get_tags(&self) -> &Option<::std::collections::HashMap<String, String>> {
+        &self.tags
+    }
+    /// The [`ListQueueTagsOutput`].
+    pub fn build(self) -> ListQueueTagsOutput {
+        ListQueueTagsOutput {
+            tags: self.tags,
+        }
     }
 }
 impl crate::codec::xml::FromXml for ListQueueTagsOutput {
@@ -2010,7 +3334,16 @@ impl crate::codec::serve::ToXml for ListQueueTagsOutput {
     }
 }
 /// Parameters of ListQueues.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize
+)]
 #[non_exhaustive]
 pub struct ListQueuesInput {
     /// Only queues whose name starts with this.
@@ -2028,35 +3361,81 @@ pub struct ListQueuesInput {
     pub max_results: Option<i32>,
 }
 impl ListQueuesInput {
+    /// `QueueNamePrefix`, when present.
+    pub fn queue_name_prefix(&self) -> Option<&str> {
+        self.queue_name_prefix.as_deref()
+    }
+    /// `NextToken`, when present.
+    pub fn next_token(&self) -> Option<&str> {
+        self.next_token.as_deref()
+    }
+    /// `MaxResults`, when present.
+    pub fn max_results(&self) -> Option<i32> {
+        self.max_results
+    }
+    /// A builder of [`ListQueuesInput`]: setters named like the members, then `build()`.
+    pub fn builder() -> ListQueuesInputBuilder {
+        ListQueuesInputBuilder::default()
+    }
+}
+/// Builds a [`ListQueuesInput`]: setters named like the members, then `build()`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[must_use = "a builder does nothing until `build()` is called"]
+pub struct ListQueuesInputBuilder {
+    queue_name_prefix: Option<String>,
+    next_token: Option<String>,
+    max_results: Option<i32>,
+}
+impl ListQueuesInputBuilder {
     /// Sets `QueueNamePrefix`.
     pub fn queue_name_prefix(mut self, value: impl Into<String>) -> Self {
         self.queue_name_prefix = Some(value.into());
         self
     }
-    /// Replaces `QueueNamePrefix` as a whole.
+    /// Sets or clears `QueueNamePrefix` as a whole.
     pub fn set_queue_name_prefix(mut self, value: Option<String>) -> Self {
         self.queue_name_prefix = value;
         self
+    }
+    /// `QueueNamePrefix` as set so far.
+    pub fn get_queue_name_prefix(&self) -> &Option<String> {
+        &self.queue_name_prefix
     }
     /// Sets `NextToken`.
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
     }
-    /// Replaces `NextToken` as a whole.
+    /// Sets or clears `NextToken` as a whole.
     pub fn set_next_token(mut self, value: Option<String>) -> Self {
         self.next_token = value;
         self
+    }
+    /// `NextToken` as set so far.
+    pub fn get_next_token(&self) -> &Option<String> {
+        &self.next_token
     }
     /// Sets `MaxResults`.
     pub fn max_results(mut self, value: impl Into<i32>) -> Self {
         self.max_results = Some(value.into());
         self
     }
-    /// Replaces `MaxResults` as a whole.
+    /// Sets or clears `MaxResults` as a whole.
     pub fn set_max_results(mut self, value: Option<i32>) -> Self {
         self.max_results = value;
         self
+    }
+    /// `MaxResults` as set so far.
+    pub fn get_max_results(&self) -> &Option<i32> {
+        &self.max_results
+    }
+    /// The [`ListQueuesInput`].
+    pub fn build(self) -> ListQueuesInput {
+        ListQueuesInput {
+            queue_name_prefix: self.queue_name_prefix,
+            next_token: self.next_token,
+            max_results: self.max_results,
+        }
     }
 }
 impl crate::codec::query::QuerySerialize for ListQueuesInput {
@@ -2111,7 +3490,16 @@ impl crate::codec::validate::Validate for ListQueuesInput {
     }
 }
 /// Outcome of ListQueues.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize
+)]
 #[non_exhaustive]
 pub struct ListQueuesOutput {
     /// URLs on this page.
@@ -2127,25 +3515,61 @@ pub struct ListQueuesOutput {
     pub next_token: Option<String>,
 }
 impl ListQueuesOutput {
+    /// `QueueUrls` (an empty slice when absent).
+    pub fn queue_urls(&self) -> &[String] {
+        self.queue_urls.as_deref().unwrap_or_default()
+    }
+    /// `NextToken`, when present.
+    pub fn next_token(&self) -> Option<&str> {
+        self.next_token.as_deref()
+    }
+    /// A builder of [`ListQueuesOutput`]: setters named like the members, then `build()`.
+    pub fn builder() -> ListQueuesOutputBuilder {
+        ListQueuesOutputBuilder::default()
+    }
+}
+/// Builds a [`ListQueuesOutput`]: setters named like the members, then `build()`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[must_use = "a builder does nothing until `build()` is called"]
+pub struct ListQueuesOutputBuilder {
+    queue_urls: Option<Vec<String>>,
+    next_token: Option<String>,
+}
+impl ListQueuesOutputBuilder {
     /// Appends one element to `QueueUrls`.
     pub fn queue_urls(mut self, item: impl Into<String>) -> Self {
         self.queue_urls.get_or_insert_with(Vec::new).push(item.into());
         self
     }
-    /// Replaces `QueueUrls` as a whole.
+    /// Sets or clears `QueueUrls` as a whole.
     pub fn set_queue_urls(mut self, value: Option<Vec<String>>) -> Self {
         self.queue_urls = value;
         self
+    }
+    /// `QueueUrls` as set so far.
+    pub fn get_queue_urls(&self) -> &Option<Vec<String>> {
+        &self.queue_urls
     }
     /// Sets `NextToken`.
     pub fn next_token(mut self, value: impl Into<String>) -> Self {
         self.next_token = Some(value.into());
         self
     }
-    /// Replaces `NextToken` as a whole.
+    /// Sets or clears `NextToken` as a whole.
     pub fn set_next_token(mut self, value: Option<String>) -> Self {
         self.next_token = value;
         self
+    }
+    /// `NextToken` as set so far.
+    pub fn get_next_token(&self) -> &Option<String> {
+        &self.next_token
+    }
+    /// The [`ListQueuesOutput`].
+    pub fn build(self) -> ListQueuesOutput {
+        ListQueuesOutput {
+            queue_urls: self.queue_urls,
+            next_token: self.next_token,
+        }
     }
 }
 impl crate::codec::xml::FromXml for ListQueuesOutput {
@@ -2187,7 +3611,16 @@ impl crate::codec::serve::ToXml for ListQueuesOutput {
     }
 }
 /// Parameters of PurgeQueue.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize
+)]
 #[non_exhaustive]
 pub struct PurgeQueueInput {
     /// Queue to empty. Required.
@@ -2195,15 +3628,51 @@ pub struct PurgeQueueInput {
     pub queue_url: String,
 }
 impl PurgeQueueInput {
+    /// `QueueUrl`.
+    pub fn queue_url(&self) -> &str {
+        &self.queue_url
+    }
+    /// A builder of [`PurgeQueueInput`]: setters named like the members, then `build()`.
+    pub fn builder() -> PurgeQueueInputBuilder {
+        PurgeQueueInputBuilder::default()
+    }
+}
+/// Builds a [`PurgeQueueInput`]: setters named like the members, then `build()`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[must_use = "a builder does nothing until `build()` is called"]
+pub struct PurgeQueueInputBuilder {
+    queue_url: Option<String>,
+}
+impl PurgeQueueInputBuilder {
     /// Sets `QueueUrl`.
     pub fn queue_url(mut self, value: impl Into<String>) -> Self {
-        self.queue_url = value.into();
+        self.queue_url = Some(value.into());
         self
     }
-    /// Replaces `QueueUrl` as a whole.
-    pub fn set_queue_url(mut self, value: String) -> Self {
+    /// Sets or clears `QueueUrl` as a whole.
+    pub fn set_queue_url(mut self, value: Option<String>) -> Self {
         self.queue_url = value;
         self
+    }
+    /// `QueueUrl` as set so far.
+    pub fn get_queue_url(&self) -> &Option<String> {
+        &self.queue_url
+    }
+    /// The [`PurgeQueueInput`]; an error naming the member when a required one (`QueueUrl`) was not set.
+    pub fn build(self) -> Result<PurgeQueueInput, crate::codec::ValidationError> {
+        Ok(PurgeQueueInput {
+            queue_url: match self.queue_url {
+                Some(value) => value,
+                None => {
+                    return Err(
+                        crate::codec::ValidationError::new(
+                            "PurgeQueueInput.queue_url",
+                            crate::codec::ValidationProblem::Missing,
+                        ),
+                    );
+                }
+            },
+        })
     }
 }
 impl crate::codec::query::QuerySerialize for PurgeQueueInput {
@@ -2245,9 +3714,34 @@ impl crate::codec::validate::Validate for PurgeQueueInput {
     }
 }
 /// PurgeQueue takes or returns nothing more.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize
+)]
 #[non_exhaustive]
 pub struct PurgeQueueOutput {}
+impl PurgeQueueOutput {
+    /// A builder of [`PurgeQueueOutput`]: setters named like the members, then `build()`.
+    pub fn builder() -> PurgeQueueOutputBuilder {
+        PurgeQueueOutputBuilder::default()
+    }
+}
+/// Builds a [`PurgeQueueOutput`]: setters named like the members, then `build()`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[must_use = "a builder does nothing until `build()` is called"]
+pub struct PurgeQueueOutputBuilder {}
+impl PurgeQueueOutputBuilder {
+    /// The [`PurgeQueueOutput`].
+    pub fn build(self) -> PurgeQueueOutput {
+        PurgeQueueOutput {}
+    }
+}
 impl crate::codec::xml::FromXml for PurgeQueueOutput {
     fn from_xml(
         _node: &crate::codec::xml::XmlNode,
@@ -2260,7 +3754,16 @@ impl crate::codec::serve::ToXml for PurgeQueueOutput {
     fn write_xml(&self, _w: &mut crate::codec::serve::XmlWriter) {}
 }
 /// Parameters of ReceiveMessage.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize
+)]
 #[non_exhaustive]
 pub struct ReceiveMessageInput {
     /// Queue to take messages from. Required.
@@ -2320,28 +3823,87 @@ pub struct ReceiveMessageInput {
     pub receive_request_attempt_id: Option<String>,
 }
 impl ReceiveMessageInput {
+    /// `QueueUrl`.
+    pub fn queue_url(&self) -> &str {
+        &self.queue_url
+    }
+    /// `AttributeNames` (an empty slice when absent).
+    pub fn attribute_names(&self) -> &[QueueAttributeName] {
+        self.attribute_names.as_deref().unwrap_or_default()
+    }
+    /// `MessageSystemAttributeNames` (an empty slice when absent).
+    pub fn message_system_attribute_names(&self) -> &[MessageSystemAttributeName] {
+        self.message_system_attribute_names.as_deref().unwrap_or_default()
+    }
+    /// `MessageAttributeNames` (an empty slice when absent).
+    pub fn message_attribute_names(&self) -> &[String] {
+        self.message_attribute_names.as_deref().unwrap_or_default()
+    }
+    /// `MaxNumberOfMessages`, when present.
+    pub fn max_number_of_messages(&self) -> Option<i32> {
+        self.max_number_of_messages
+    }
+    /// `VisibilityTimeout`, when present.
+    pub fn visibility_timeout(&self) -> Option<i32> {
+        self.visibility_timeout
+    }
+    /// `WaitTimeSeconds`, when present.
+    pub fn wait_time_seconds(&self) -> Option<i32> {
+        self.wait_time_seconds
+    }
+    /// `ReceiveRequestAttemptId`, when present.
+    pub fn receive_request_attempt_id(&self) -> Option<&str> {
+        self.receive_request_attempt_id.as_deref()
+    }
+    /// A builder of [`ReceiveMessageInput`]: setters named like the members, then `build()`.
+    pub fn builder() -> ReceiveMessageInputBuilder {
+        ReceiveMessageInputBuilder::default()
+    }
+}
+/// Builds a [`ReceiveMessageInput`]: setters named like the members, then `build()`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[must_use = "a builder does nothing until `build()` is called"]
+pub struct ReceiveMessageInputBuilder {
+    queue_url: Option<String>,
+    attribute_names: Option<Vec<QueueAttributeName>>,
+    message_system_attribute_names: Option<Vec<MessageSystemAttributeName>>,
+    message_attribute_names: Option<Vec<String>>,
+    max_number_of_messages: Option<i32>,
+    visibility_timeout: Option<i32>,
+    wait_time_seconds: Option<i32>,
+    receive_request_attempt_id: Option<String>,
+}
+impl ReceiveMessageInputBuilder {
     /// Sets `QueueUrl`.
     pub fn queue_url(mut self, value: impl Into<String>) -> Self {
-        self.queue_url = value.into();
+        self.queue_url = Some(value.into());
         self
     }
-    /// Replaces `QueueUrl` as a whole.
-    pub fn set_queue_url(mut self, value: String) -> Self {
+    /// Sets or clears `QueueUrl` as a whole.
+    pub fn set_queue_url(mut self, value: Option<String>) -> Self {
         self.queue_url = value;
         self
+    }
+    /// `QueueUrl` as set so far.
+    pub fn get_queue_url(&self) -> &Option<String> {
+        &self.queue_url
     }
     /// Appends one element to `AttributeNames`.
     pub fn attribute_names(mut self, item: impl Into<QueueAttributeName>) -> Self {
         self.attribute_names.get_or_insert_with(Vec::new).push(item.into());
         self
     }
-    /// Replaces `AttributeNames` as a whole.
+    /// Sets or clears `AttributeNames` as a whole.
     pub fn set_attribute_names(
         mut self,
         value: Option<Vec<QueueAttributeName>>,
     ) -> Self {
         self.attribute_names = value;
         self
+    }
+    /// `AttributeNames` as set so far.
+    pub fn get_attribute_names(&self) -> &Option<Vec<QueueAttributeName>> {
+        &self.attribute_names
     }
     /// Appends one element to `MessageSystemAttributeNames`.
     pub fn message_system_attribute_names(
@@ -2353,7 +3915,7 @@ impl ReceiveMessageInput {
             .push(item.into());
         self
     }
-    /// Replaces `MessageSystemAttributeNames` as a whole.
+    /// Sets or clears `MessageSystemAttributeNames` as a whole.
     pub fn set_message_system_attribute_names(
         mut self,
         value: Option<Vec<MessageSystemAttributeName>>,
@@ -2361,55 +3923,104 @@ impl ReceiveMessageInput {
         self.message_system_attribute_names = value;
         self
     }
+    /// `MessageSystemAttributeNames` as set so far.
+    pub fn get_message_system_attribute_names(
+        &self,
+    ) -> &Option<Vec<MessageSystemAttributeName>> {
+        &self.message_system_attribute_names
+    }
     /// Appends one element to `MessageAttributeNames`.
     pub fn message_attribute_names(mut self, item: impl Into<String>) -> Self {
         self.message_attribute_names.get_or_insert_with(Vec::new).push(item.into());
         self
     }
-    /// Replaces `MessageAttributeNames` as a whole.
+    /// Sets or clears `MessageAttributeNames` as a whole.
     pub fn set_message_attribute_names(mut self, value: Option<Vec<String>>) -> Self {
         self.message_attribute_names = value;
         self
+    }
+    /// `MessageAttributeNames` as set so far.
+    pub fn get_message_attribute_names(&self) -> &Option<Vec<String>> {
+        &self.message_attribute_names
     }
     /// Sets `MaxNumberOfMessages`.
     pub fn max_number_of_messages(mut self, value: impl Into<i32>) -> Self {
         self.max_number_of_messages = Some(value.into());
         self
     }
-    /// Replaces `MaxNumberOfMessages` as a whole.
+    /// Sets or clears `MaxNumberOfMessages` as a whole.
     pub fn set_max_number_of_messages(mut self, value: Option<i32>) -> Self {
         self.max_number_of_messages = value;
         self
+    }
+    /// `MaxNumberOfMessages` as set so far.
+    pub fn get_max_number_of_messages(&self) -> &Option<i32> {
+        &self.max_number_of_messages
     }
     /// Sets `VisibilityTimeout`.
     pub fn visibility_timeout(mut self, value: impl Into<i32>) -> Self {
         self.visibility_timeout = Some(value.into());
         self
     }
-    /// Replaces `VisibilityTimeout` as a whole.
+    /// Sets or clears `VisibilityTimeout` as a whole.
     pub fn set_visibility_timeout(mut self, value: Option<i32>) -> Self {
         self.visibility_timeout = value;
         self
+    }
+    /// `VisibilityTimeout` as set so far.
+    pub fn get_visibility_timeout(&self) -> &Option<i32> {
+        &self.visibility_timeout
     }
     /// Sets `WaitTimeSeconds`.
     pub fn wait_time_seconds(mut self, value: impl Into<i32>) -> Self {
         self.wait_time_seconds = Some(value.into());
         self
     }
-    /// Replaces `WaitTimeSeconds` as a whole.
+    /// Sets or clears `WaitTimeSeconds` as a whole.
     pub fn set_wait_time_seconds(mut self, value: Option<i32>) -> Self {
         self.wait_time_seconds = value;
         self
+    }
+    /// `WaitTimeSeconds` as set so far.
+    pub fn get_wait_time_seconds(&self) -> &Option<i32> {
+        &self.wait_time_seconds
     }
     /// Sets `ReceiveRequestAttemptId`.
     pub fn receive_request_attempt_id(mut self, value: impl Into<String>) -> Self {
         self.receive_request_attempt_id = Some(value.into());
         self
     }
-    /// Replaces `ReceiveRequestAttemptId` as a whole.
+    /// Sets or clears `ReceiveRequestAttemptId` as a whole.
     pub fn set_receive_request_attempt_id(mut self, value: Option<String>) -> Self {
         self.receive_request_attempt_id = value;
         self
+    }
+    /// `ReceiveRequestAttemptId` as set so far.
+    pub fn get_receive_request_attempt_id(&self) -> &Option<String> {
+        &self.receive_request_attempt_id
+    }
+    /// The [`ReceiveMessageInput`]; an error naming the member when a required one (`QueueUrl`) was not set.
+    pub fn build(self) -> Result<ReceiveMessageInput, crate::codec::ValidationError> {
+        Ok(ReceiveMessageInput {
+            queue_url: match self.queue_url {
+                Some(value) => value,
+                None => {
+                    return Err(
+                        crate::codec::ValidationError::new(
+                            "ReceiveMessageInput.queue_url",
+                            crate::codec::ValidationProblem::Missing,
+                        ),
+                    );
+                }
+            },
+            attribute_names: self.attribute_names,
+            message_system_attribute_names: self.message_system_attribute_names,
+            message_attribute_names: self.message_attribute_names,
+            max_number_of_messages: self.max_number_of_messages,
+            visibility_timeout: self.visibility_timeout,
+            wait_time_seconds: self.wait_time_seconds,
+            receive_request_attempt_id: self.receive_request_attempt_id,
+        })
     }
 }
 impl crate::codec::query::QuerySerialize for ReceiveMessageInput {
@@ -2573,15 +4184,41 @@ pub struct ReceiveMessageOutput {
     pub messages: Option<Vec<Message>>,
 }
 impl ReceiveMessageOutput {
+    /// `Messages` (an empty slice when absent).
+    pub fn messages(&self) -> &[Message] {
+        self.messages.as_deref().unwrap_or_default()
+    }
+    /// A builder of [`ReceiveMessageOutput`]: setters named like the members, then `build()`.
+    pub fn builder() -> ReceiveMessageOutputBuilder {
+        ReceiveMessageOutputBuilder::default()
+    }
+}
+/// Builds a [`ReceiveMessageOutput`]: setters named like the members, then `build()`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[must_use = "a builder does nothing until `build()` is called"]
+pub struct ReceiveMessageOutputBuilder {
+    messages: Option<Vec<Message>>,
+}
+impl ReceiveMessageOutputBuilder {
     /// Appends one element to `Messages`.
     pub fn messages(mut self, item: impl Into<Message>) -> Self {
         self.messages.get_or_insert_with(Vec::new).push(item.into());
         self
     }
-    /// Replaces `Messages` as a whole.
+    /// Sets or clears `Messages` as a whole.
     pub fn set_messages(mut self, value: Option<Vec<Message>>) -> Self {
         self.messages = value;
         self
+    }
+    /// `Messages` as set so far.
+    pub fn get_messages(&self) -> &Option<Vec<Message>> {
+        &self.messages
+    }
+    /// The [`ReceiveMessageOutput`].
+    pub fn build(self) -> ReceiveMessageOutput {
+        ReceiveMessageOutput {
+            messages: self.messages,
+        }
     }
 }
 impl crate::codec::xml::FromXml for ReceiveMessageOutput {
@@ -2612,7 +4249,16 @@ impl crate::codec::serve::ToXml for ReceiveMessageOutput {
     }
 }
 /// Parameters of RemovePermission.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize
+)]
 #[non_exhaustive]
 pub struct RemovePermissionInput {
     /// Queue the grant is on. Required.
@@ -2623,25 +4269,81 @@ pub struct RemovePermissionInput {
     pub label: String,
 }
 impl RemovePermissionInput {
+    /// `QueueUrl`.
+    pub fn queue_url(&self) -> &str {
+        &self.queue_url
+    }
+    /// `Label`.
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+    /// A builder of [`RemovePermissionInput`]: setters named like the members, then `build()`.
+    pub fn builder() -> RemovePermissionInputBuilder {
+        RemovePermissionInputBuilder::default()
+    }
+}
+/// Builds a [`RemovePermissionInput`]: setters named like the members, then `build()`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[must_use = "a builder does nothing until `build()` is called"]
+pub struct RemovePermissionInputBuilder {
+    queue_url: Option<String>,
+    label: Option<String>,
+}
+impl RemovePermissionInputBuilder {
     /// Sets `QueueUrl`.
     pub fn queue_url(mut self, value: impl Into<String>) -> Self {
-        self.queue_url = value.into();
+        self.queue_url = Some(value.into());
         self
     }
-    /// Replaces `QueueUrl` as a whole.
-    pub fn set_queue_url(mut self, value: String) -> Self {
+    /// Sets or clears `QueueUrl` as a whole.
+    pub fn set_queue_url(mut self, value: Option<String>) -> Self {
         self.queue_url = value;
         self
     }
+    /// `QueueUrl` as set so far.
+    pub fn get_queue_url(&self) -> &Option<String> {
+        &self.queue_url
+    }
     /// Sets `Label`.
     pub fn label(mut self, value: impl Into<String>) -> Self {
-        self.label = value.into();
+        self.label = Some(value.into());
         self
     }
-    /// Replaces `Label` as a whole.
-    pub fn set_label(mut self, value: String) -> Self {
+    /// Sets or clears `Label` as a whole.
+    pub fn set_label(mut self, value: Option<String>) -> Self {
         self.label = value;
         self
+    }
+    /// `Label` as set so far.
+    pub fn get_label(&self) -> &Option<String> {
+        &self.label
+    }
+    /// The [`RemovePermissionInput`]; an error naming the member when a required one (`QueueUrl`, `Label`) was not set.
+    pub fn build(self) -> Result<RemovePermissionInput, crate::codec::ValidationError> {
+        Ok(RemovePermissionInput {
+            queue_url: match self.queue_url {
+                Some(value) => value,
+                None => {
+                    return Err(
+                        crate::codec::ValidationError::new(
+                            "RemovePermissionInput.queue_url",
+                            crate::codec::ValidationProblem::Missing,
+                        ),
+                    );
+                }
+            },
+            label: match self.label {
+                Some(value) => value,
+                None => {
+                    return Err(
+                        crate::codec::ValidationError::new(
+                            "RemovePermissionInput.label",
+                            crate::codec::ValidationProblem::Missing,
+                        ),
+                    );
+                }
+            },
+        })
     }
 }
 impl crate::codec::query::QuerySerialize for RemovePermissionInput {
@@ -2696,9 +4398,34 @@ impl crate::codec::validate::Validate for RemovePermissionInput {
     }
 }
 /// RemovePermission takes or returns nothing more.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize
+)]
 #[non_exhaustive]
 pub struct RemovePermissionOutput {}
+impl RemovePermissionOutput {
+    /// A builder of [`RemovePermissionOutput`]: setters named like the members, then `build()`.
+    pub fn builder() -> RemovePermissionOutputBuilder {
+        RemovePermissionOutputBuilder::default()
+    }
+}
+/// Builds a [`RemovePermissionOutput`]: setters named like the members, then `build()`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[must_use = "a builder does nothing until `build()` is called"]
+pub struct RemovePermissionOutputBuilder {}
+impl RemovePermissionOutputBuilder {
+    /// The [`RemovePermissionOutput`].
+    pub fn build(self) -> RemovePermissionOutput {
+        RemovePermissionOutput {}
+    }
+}
 impl crate::codec::xml::FromXml for RemovePermissionOutput {
     fn from_xml(
         _node: &crate::codec::xml::XmlNode,
@@ -2722,25 +4449,84 @@ pub struct SendMessageBatchInput {
     pub entries: Vec<SendMessageBatchRequestEntry>,
 }
 impl SendMessageBatchInput {
+    /// `QueueUrl`.
+    pub fn queue_url(&self) -> &str {
+        &self.queue_url
+    }
+    /// `Entries`.
+    pub fn entries(&self) -> &[SendMessageBatchRequestEntry] {
+        &self.entries
+    }
+    /// A builder of [`SendMessageBatchInput`]: setters named like the members, then `build()`.
+    pub fn builder() -> SendMessageBatchInputBuilder {
+        SendMessageBatchInputBuilder::default()
+    }
+}
+/// Builds a [`SendMessageBatchInput`]: setters named like the members, then `build()`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[must_use = "a builder does nothing until `build()` is called"]
+pub struct SendMessageBatchInputBuilder {
+    queue_url: Option<String>,
+    entries: Option<Vec<SendMessageBatchRequestEntry>>,
+}
+impl SendMessageBatchInputBuilder {
     /// Sets `QueueUrl`.
     pub fn queue_url(mut self, value: impl Into<String>) -> Self {
-        self.queue_url = value.into();
+        self.queue_url = Some(value.into());
         self
     }
-    /// Replaces `QueueUrl` as a whole.
-    pub fn set_queue_url(mut self, value: String) -> Self {
+    /// Sets or clears `QueueUrl` as a whole.
+    pub fn set_queue_url(mut self, value: Option<String>) -> Self {
         self.queue_url = value;
         self
     }
+    /// `QueueUrl` as set so far.
+    pub fn get_queue_url(&self) -> &Option<String> {
+        &self.queue_url
+    }
     /// Appends one element to `Entries`.
     pub fn entries(mut self, item: impl Into<SendMessageBatchRequestEntry>) -> Self {
-        self.entries.push(item.into());
+        self.entries.get_or_insert_with(Vec::new).push(item.into());
         self
     }
-    /// Replaces `Entries` as a whole.
-    pub fn set_entries(mut self, value: Vec<SendMessageBatchRequestEntry>) -> Self {
+    /// Sets or clears `Entries` as a whole.
+    pub fn set_entries(
+        mut self,
+        value: Option<Vec<SendMessageBatchRequestEntry>>,
+    ) -> Self {
         self.entries = value;
         self
+    }
+    /// `Entries` as set so far.
+    pub fn get_entries(&self) -> &Option<Vec<SendMessageBatchRequestEntry>> {
+        &self.entries
+    }
+    /// The [`SendMessageBatchInput`]; an error naming the member when a required one (`QueueUrl`, `Entries`) was not set.
+    pub fn build(self) -> Result<SendMessageBatchInput, crate::codec::ValidationError> {
+        Ok(SendMessageBatchInput {
+            queue_url: match self.queue_url {
+                Some(value) => value,
+                None => {
+                    return Err(
+                        crate::codec::ValidationError::new(
+                            "SendMessageBatchInput.queue_url",
+                            crate::codec::ValidationProblem::Missing,
+                        ),
+                    );
+                }
+            },
+            entries: match self.entries {
+                Some(value) => value,
+                None => {
+                    return Err(
+                        crate::codec::ValidationError::new(
+                            "SendMessageBatchInput.entries",
+                            crate::codec::ValidationProblem::Missing,
+                        ),
+                    );
+                }
+            },
+        })
     }
 }
 impl crate::codec::query::QuerySerialize for SendMessageBatchInput {
@@ -2823,7 +4609,16 @@ impl crate::codec::validate::Validate for SendMessageBatchInput {
     }
 }
 /// Outcome of SendMessageBatch, entry by entry.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize
+)]
 #[non_exhaustive]
 pub struct SendMessageBatchOutput {
     /// Entries that were stored. Required.
@@ -2838,25 +4633,84 @@ pub struct SendMessageBatchOutput {
     pub failed: Vec<BatchResultErrorEntry>,
 }
 impl SendMessageBatchOutput {
+    /// `Successful`.
+    pub fn successful(&self) -> &[SendMessageBatchResultEntry] {
+        &self.successful
+    }
+    /// `Failed`.
+    pub fn failed(&self) -> &[BatchResultErrorEntry] {
+        &self.failed
+    }
+    /// A builder of [`SendMessageBatchOutput`]: setters named like the members, then `build()`.
+    pub fn builder() -> SendMessageBatchOutputBuilder {
+        SendMessageBatchOutputBuilder::default()
+    }
+}
+/// Builds a [`SendMessageBatchOutput`]: setters named like the members, then `build()`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[must_use = "a builder does nothing until `build()` is called"]
+pub struct SendMessageBatchOutputBuilder {
+    successful: Option<Vec<SendMessageBatchResultEntry>>,
+    failed: Option<Vec<BatchResultErrorEntry>>,
+}
+impl SendMessageBatchOutputBuilder {
     /// Appends one element to `Successful`.
     pub fn successful(mut self, item: impl Into<SendMessageBatchResultEntry>) -> Self {
-        self.successful.push(item.into());
+        self.successful.get_or_insert_with(Vec::new).push(item.into());
         self
     }
-    /// Replaces `Successful` as a whole.
-    pub fn set_successful(mut self, value: Vec<SendMessageBatchResultEntry>) -> Self {
+    /// Sets or clears `Successful` as a whole.
+    pub fn set_successful(
+        mut self,
+        value: Option<Vec<SendMessageBatchResultEntry>>,
+    ) -> Self {
         self.successful = value;
         self
     }
+    /// `Successful` as set so far.
+    pub fn get_successful(&self) -> &Option<Vec<SendMessageBatchResultEntry>> {
+        &self.successful
+    }
     /// Appends one element to `Failed`.
     pub fn failed(mut self, item: impl Into<BatchResultErrorEntry>) -> Self {
-        self.failed.push(item.into());
+        self.failed.get_or_insert_with(Vec::new).push(item.into());
         self
     }
-    /// Replaces `Failed` as a whole.
-    pub fn set_failed(mut self, value: Vec<BatchResultErrorEntry>) -> Self {
+    /// Sets or clears `Failed` as a whole.
+    pub fn set_failed(mut self, value: Option<Vec<BatchResultErrorEntry>>) -> Self {
         self.failed = value;
         self
+    }
+    /// `Failed` as set so far.
+    pub fn get_failed(&self) -> &Option<Vec<BatchResultErrorEntry>> {
+        &self.failed
+    }
+    /// The [`SendMessageBatchOutput`]; an error naming the member when a required one (`Successful`, `Failed`) was not set.
+    pub fn build(self) -> Result<SendMessageBatchOutput, crate::codec::ValidationError> {
+        Ok(SendMessageBatchOutput {
+            successful: match self.successful {
+                Some(value) => value,
+                None => {
+                    return Err(
+                        crate::codec::ValidationError::new(
+                            "SendMessageBatchOutput.successful",
+                            crate::codec::ValidationProblem::Missing,
+                        ),
+                    );
+                }
+            },
+            failed: match self.failed {
+                Some(value) => value,
+                None => {
+                    return Err(
+                        crate::codec::ValidationError::new(
+                            "SendMessageBatchOutput.failed",
+                            crate::codec::ValidationProblem::Missing,
+                        ),
+                    );
+                }
+            },
+        })
     }
 }
 impl crate::codec::xml::FromXml for SendMessageBatchOutput {
@@ -2961,35 +4815,109 @@ pub struct SendMessageInput {
     pub message_group_id: Option<String>,
 }
 impl SendMessageInput {
+    /// `QueueUrl`.
+    pub fn queue_url(&self) -> &str {
+        &self.queue_url
+    }
+    /// `MessageBody`.
+    pub fn message_body(&self) -> &str {
+        &self.message_body
+    }
+    /// `DelaySeconds`, when present.
+    pub fn delay_seconds(&self) -> Option<i32> {
+        self.delay_seconds
+    }
+    /// `MessageAttributes`, when present.
+    pub fn message_attributes(
+        &self,
+    ) -> Option<&::std::collections::HashMap<String, MessageAttributeValue>> {
+        self.message_attributes.as_ref()
+    }
+    /// `MessageSystemAttributes`, when present.
+    pub fn message_system_attributes(
+        &self,
+    ) -> Option<
+        &::std::collections::HashMap<
+            MessageSystemAttributeNameForSends,
+            MessageSystemAttributeValue,
+        >,
+    > {
+        self.message_system_attributes.as_ref()
+    }
+    /// `MessageDeduplicationId`, when present.
+    pub fn message_deduplication_id(&self) -> Option<&str> {
+        self.message_deduplication_id.as_deref()
+    }
+    /// `MessageGroupId`, when present.
+    pub fn message_group_id(&self) -> Option<&str> {
+        self.message_group_id.as_deref()
+    }
+    /// A builder of [`SendMessageInput`]: setters named like the members, then `build()`.
+    pub fn builder() -> SendMessageInputBuilder {
+        SendMessageInputBuilder::default()
+    }
+}
+/// Builds a [`SendMessageInput`]: setters named like the members, then `build()`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[must_use = "a builder does nothing until `build()` is called"]
+pub struct SendMessageInputBuilder {
+    queue_url: Option<String>,
+    message_body: Option<String>,
+    delay_seconds: Option<i32>,
+    message_attributes: Option<
+        ::std::collections::HashMap<String, MessageAttributeValue>,
+    >,
+    message_system_attributes: Option<
+        ::std::collections::HashMap<
+            MessageSystemAttributeNameForSends,
+            MessageSystemAttributeValue,
+        >,
+    >,
+    message_deduplication_id: Option<String>,
+    message_group_id: Option<String>,
+}
+impl SendMessageInputBuilder {
     /// Sets `QueueUrl`.
     pub fn queue_url(mut self, value: impl Into<String>) -> Self {
-        self.queue_url = value.into();
+        self.queue_url = Some(value.into());
         self
     }
-    /// Replaces `QueueUrl` as a whole.
-    pub fn set_queue_url(mut self, value: String) -> Self {
+    /// Sets or clears `QueueUrl` as a whole.
+    pub fn set_queue_url(mut self, value: Option<String>) -> Self {
         self.queue_url = value;
         self
     }
+    /// `QueueUrl` as set so far.
+    pub fn get_queue_url(&self) -> &Option<String> {
+        &self.queue_url
+    }
     /// Sets `MessageBody`.
     pub fn message_body(mut self, value: impl Into<String>) -> Self {
-        self.message_body = value.into();
+        self.message_body = Some(value.into());
         self
     }
-    /// Replaces `MessageBody` as a whole.
-    pub fn set_message_body(mut self, value: String) -> Self {
+    /// Sets or clears `MessageBody` as a whole.
+    pub fn set_message_body(mut self, value: Option<String>) -> Self {
         self.message_body = value;
         self
+    }
+    /// `MessageBody` as set so far.
+    pub fn get_message_body(&self) -> &Option<String> {
+        &self.message_body
     }
     /// Sets `DelaySeconds`.
     pub fn delay_seconds(mut self, value: impl Into<i32>) -> Self {
         self.delay_seconds = Some(value.into());
         self
     }
-    /// Replaces `DelaySeconds` as a whole.
+    /// Sets or clears `DelaySeconds` as a whole.
     pub fn set_delay_seconds(mut self, value: Option<i32>) -> Self {
         self.delay_seconds = value;
         self
+    }
+    /// `DelaySeconds` as set so far.
+    pub fn get_delay_seconds(&self) -> &Option<i32> {
+        &self.delay_seconds
     }
     /// Sets one entry of `MessageAttributes`.
     pub fn message_attributes(
@@ -3002,13 +4930,19 @@ impl SendMessageInput {
             .insert(key.into(), value.into());
         self
     }
-    /// Replaces `MessageAttributes` as a whole.
+    /// Sets or clears `MessageAttributes` as a whole.
     pub fn set_message_attributes(
         mut self,
         value: Option<::std::collections::HashMap<String, MessageAttributeValue>>,
     ) -> Self {
         self.message_attributes = value;
         self
+    }
+    /// `MessageAttributes` as set so far.
+    pub fn get_message_attributes(
+        &self,
+    ) -> &Option<::std::collections::HashMap<String, MessageAttributeValue>> {
+        &self.message_attributes
     }
     /// Sets one entry of `MessageSystemAttributes`.
     pub fn message_system_attributes(
@@ -3021,7 +4955,7 @@ impl SendMessageInput {
             .insert(key.into(), value.into());
         self
     }
-    /// Replaces `MessageSystemAttributes` as a whole.
+    /// Sets or clears `MessageSystemAttributes` as a whole.
     pub fn set_message_system_attributes(
         mut self,
         value: Option<
@@ -3034,25 +4968,76 @@ impl SendMessageInput {
         self.message_system_attributes = value;
         self
     }
+    /// `MessageSystemAttributes` as set so far.
+    pub fn get_message_system_attributes(
+        &self,
+    ) -> &Option<
+        ::std::collections::HashMap<
+            MessageSystemAttributeNameForSends,
+            MessageSystemAttributeValue,
+        >,
+    > {
+        &self.message_system_attributes
+    }
     /// Sets `MessageDeduplicationId`.
     pub fn message_deduplication_id(mut self, value: impl Into<String>) -> Self {
         self.message_deduplication_id = Some(value.into());
         self
     }
-    /// Replaces `MessageDeduplicationId` as a whole.
+    /// Sets or clears `MessageDeduplicationId` as a whole.
     pub fn set_message_deduplication_id(mut self, value: Option<String>) -> Self {
         self.message_deduplication_id = value;
         self
+    }
+    /// `MessageDeduplicationId` as set so far.
+    pub fn get_message_deduplication_id(&self) -> &Option<String> {
+        &self.message_deduplication_id
     }
     /// Sets `MessageGroupId`.
     pub fn message_group_id(mut self, value: impl Into<String>) -> Self {
         self.message_group_id = Some(value.into());
         self
     }
-    /// Replaces `MessageGroupId` as a whole.
+    /// Sets or clears `MessageGroupId` as a whole.
     pub fn set_message_group_id(mut self, value: Option<String>) -> Self {
         self.message_group_id = value;
         self
+    }
+    /// `MessageGroupId` as set so far.
+    pub fn get_message_group_id(&self) -> &Option<String> {
+        &self.message_group_id
+    }
+    /// The [`SendMessageInput`]; an error naming the member when a required one (`QueueUrl`, `MessageBody`) was not set.
+    pub fn build(self) -> Result<SendMessageInput, crate::codec::ValidationError> {
+        Ok(SendMessageInput {
+            queue_url: match self.queue_url {
+                Some(value) => value,
+                None => {
+                    return Err(
+                        crate::codec::ValidationError::new(
+                            "SendMessageInput.queue_url",
+                            crate::codec::ValidationProblem::Missing,
+                        ),
+                    );
+                }
+            },
+            message_body: match self.message_body {
+                Some(value) => value,
+                None => {
+                    return Err(
+                        crate::codec::ValidationError::new(
+                            "SendMessageInput.message_body",
+                            crate::codec::ValidationProblem::Missing,
+                        ),
+                    );
+                }
+            },
+            delay_seconds: self.delay_seconds,
+            message_attributes: self.message_attributes,
+            message_system_attributes: self.message_system_attributes,
+            message_deduplication_id: self.message_deduplication_id,
+            message_group_id: self.message_group_id,
+        })
     }
 }
 impl crate::codec::query::QuerySerialize for SendMessageInput {
@@ -3281,7 +5266,16 @@ impl crate::codec::validate::Validate for SendMessageInput {
     }
 }
 /// Outcome of SendMessage.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize
+)]
 #[non_exhaustive]
 pub struct SendMessageOutput {
     /// Hex MD5 of the body the service stored, to check against what was sent.
@@ -3313,32 +5307,76 @@ pub struct SendMessageOutput {
     pub sequence_number: Option<String>,
 }
 impl SendMessageOutput {
+    /// `MD5OfMessageBody`, when present.
+    pub fn md5_of_message_body(&self) -> Option<&str> {
+        self.md5_of_message_body.as_deref()
+    }
+    /// `MD5OfMessageAttributes`, when present.
+    pub fn md5_of_message_attributes(&self) -> Option<&str> {
+        self.md5_of_message_attributes.as_deref()
+    }
+    /// `MD5OfMessageSystemAttributes`, when present.
+    pub fn md5_of_message_system_attributes(&self) -> Option<&str> {
+        self.md5_of_message_system_attributes.as_deref()
+    }
+    /// `MessageId`, when present.
+    pub fn message_id(&self) -> Option<&str> {
+        self.message_id.as_deref()
+    }
+    /// `SequenceNumber`, when present.
+    pub fn sequence_number(&self) -> Option<&str> {
+        self.sequence_number.as_deref()
+    }
+    /// A builder of [`SendMessageOutput`]: setters named like the members, then `build()`.
+    pub fn builder() -> SendMessageOutputBuilder {
+        SendMessageOutputBuilder::default()
+    }
+}
+/// Builds a [`SendMessageOutput`]: setters named like the members, then `build()`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[must_use = "a builder does nothing until `build()` is called"]
+pub struct SendMessageOutputBuilder {
+    md5_of_message_body: Option<String>,
+    md5_of_message_attributes: Option<String>,
+    md5_of_message_system_attributes: Option<String>,
+    message_id: Option<String>,
+    sequence_number: Option<String>,
+}
+impl SendMessageOutputBuilder {
     /// Sets `MD5OfMessageBody`.
     pub fn md5_of_message_body(mut self, value: impl Into<String>) -> Self {
         self.md5_of_message_body = Some(value.into());
         self
     }
-    /// Replaces `MD5OfMessageBody` as a whole.
+    /// Sets or clears `MD5OfMessageBody` as a whole.
     pub fn set_md5_of_message_body(mut self, value: Option<String>) -> Self {
         self.md5_of_message_body = value;
         self
+    }
+    /// `MD5OfMessageBody` as set so far.
+    pub fn get_md5_of_message_body(&self) -> &Option<String> {
+        &self.md5_of_message_body
     }
     /// Sets `MD5OfMessageAttributes`.
     pub fn md5_of_message_attributes(mut self, value: impl Into<String>) -> Self {
         self.md5_of_message_attributes = Some(value.into());
         self
     }
-    /// Replaces `MD5OfMessageAttributes` as a whole.
+    /// Sets or clears `MD5OfMessageAttributes` as a whole.
     pub fn set_md5_of_message_attributes(mut self, value: Option<String>) -> Self {
         self.md5_of_message_attributes = value;
         self
+    }
+    /// `MD5OfMessageAttributes` as set so far.
+    pub fn get_md5_of_message_attributes(&self) -> &Option<String> {
+        &self.md5_of_message_attributes
     }
     /// Sets `MD5OfMessageSystemAttributes`.
     pub fn md5_of_message_system_attributes(mut self, value: impl Into<String>) -> Self {
         self.md5_of_message_system_attributes = Some(value.into());
         self
     }
-    /// Replaces `MD5OfMessageSystemAttributes` as a whole.
+    /// Sets or clears `MD5OfMessageSystemAttributes` as a whole.
     pub fn set_md5_of_message_system_attributes(
         mut self,
         value: Option<String>,
@@ -3346,25 +5384,47 @@ impl SendMessageOutput {
         self.md5_of_message_system_attributes = value;
         self
     }
+    /// `MD5OfMessageSystemAttributes` as set so far.
+    pub fn get_md5_of_message_system_attributes(&self) -> &Option<String> {
+        &self.md5_of_message_system_attributes
+    }
     /// Sets `MessageId`.
     pub fn message_id(mut self, value: impl Into<String>) -> Self {
         self.message_id = Some(value.into());
         self
     }
-    /// Replaces `MessageId` as a whole.
+    /// Sets or clears `MessageId` as a whole.
     pub fn set_message_id(mut self, value: Option<String>) -> Self {
         self.message_id = value;
         self
+    }
+    /// `MessageId` as set so far.
+    pub fn get_message_id(&self) -> &Option<String> {
+        &self.message_id
     }
     /// Sets `SequenceNumber`.
     pub fn sequence_number(mut self, value: impl Into<String>) -> Self {
         self.sequence_number = Some(value.into());
         self
     }
-    /// Replaces `SequenceNumber` as a whole.
+    /// Sets or clears `SequenceNumber` as a whole.
     pub fn set_sequence_number(mut self, value: Option<String>) -> Self {
         self.sequence_number = value;
         self
+    }
+    /// `SequenceNumber` as set so far.
+    pub fn get_sequence_number(&self) -> &Option<String> {
+        &self.sequence_number
+    }
+    /// The [`SendMessageOutput`].
+    pub fn build(self) -> SendMessageOutput {
+        SendMessageOutput {
+            md5_of_message_body: self.md5_of_message_body,
+            md5_of_message_attributes: self.md5_of_message_attributes,
+            md5_of_message_system_attributes: self.md5_of_message_system_attributes,
+            message_id: self.message_id,
+            sequence_number: self.sequence_number,
+        }
     }
 }
 impl crate::codec::xml::FromXml for SendMessageOutput {
@@ -3441,15 +5501,42 @@ pub struct SetQueueAttributesInput {
     pub attributes: ::std::collections::HashMap<QueueAttributeName, String>,
 }
 impl SetQueueAttributesInput {
+    /// `QueueUrl`.
+    pub fn queue_url(&self) -> &str {
+        &self.queue_url
+    }
+    /// `Attributes`.
+    pub fn attributes(
+        &self,
+    ) -> &::std::collections::HashMap<QueueAttributeName, String> {
+        &self.attributes
+    }
+    /// A builder of [`SetQueueAttributesInput`]: setters named like the members, then `build()`.
+    pub fn builder() -> SetQueueAttributesInputBuilder {
+        SetQueueAttributesInputBuilder::default()
+    }
+}
+/// Builds a [`SetQueueAttributesInput`]: setters named like the members, then `build()`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[must_use = "a builder does nothing until `build()` is called"]
+pub struct SetQueueAttributesInputBuilder {
+    queue_url: Option<String>,
+    attributes: Option<::std::collections::HashMap<QueueAttributeName, String>>,
+}
+impl SetQueueAttributesInputBuilder {
     /// Sets `QueueUrl`.
     pub fn queue_url(mut self, value: impl Into<String>) -> Self {
-        self.queue_url = value.into();
+        self.queue_url = Some(value.into());
         self
     }
-    /// Replaces `QueueUrl` as a whole.
-    pub fn set_queue_url(mut self, value: String) -> Self {
+    /// Sets or clears `QueueUrl` as a whole.
+    pub fn set_queue_url(mut self, value: Option<String>) -> Self {
         self.queue_url = value;
         self
+    }
+    /// `QueueUrl` as set so far.
+    pub fn get_queue_url(&self) -> &Option<String> {
+        &self.queue_url
     }
     /// Sets one entry of `Attributes`.
     pub fn attributes(
@@ -3457,16 +5544,53 @@ impl SetQueueAttributesInput {
         key: impl Into<QueueAttributeName>,
         value: impl Into<String>,
     ) -> Self {
-        self.attributes.insert(key.into(), value.into());
+        self.attributes
+            .get_or_insert_with(::std::collections::HashMap::new)
+            .insert(key.into(), value.into());
         self
     }
-    /// Replaces `Attributes` as a whole.
+    /// Sets or clears `Attributes` as a whole.
     pub fn set_attributes(
         mut self,
-        value: ::std::collections::HashMap<QueueAttributeName, String>,
+        value: Option<::std::collections::HashMap<QueueAttributeName, String>>,
     ) -> Self {
         self.attributes = value;
         self
+    }
+    /// `Attributes` as set so far.
+    pub fn get_attributes(
+        &self,
+    ) -> &Option<::std::collections::HashMap<QueueAttributeName, String>> {
+        &self.attributes
+    }
+    /// The [`SetQueueAttributesInput`]; an error naming the member when a required one (`QueueUrl`, `Attributes`) was not set.
+    pub fn build(
+        self,
+    ) -> Result<SetQueueAttributesInput, crate::codec::ValidationError> {
+        Ok(SetQueueAttributesInput {
+            queue_url: match self.queue_url {
+                Some(value) => value,
+                None => {
+                    return Err(
+                        crate::codec::ValidationError::new(
+                            "SetQueueAttributesInput.queue_url",
+                            crate::codec::ValidationProblem::Missing,
+                        ),
+                    );
+                }
+            },
+            attributes: match self.attributes {
+                Some(value) => value,
+                None => {
+                    return Err(
+                        crate::codec::ValidationError::new(
+                            "SetQueueAttributesInput.attributes",
+                            crate::codec::ValidationProblem::Missing,
+                        ),
+                    );
+                }
+            },
+        })
     }
 }
 impl crate::codec::query::QuerySerialize for SetQueueAttributesInput {
@@ -3543,9 +5667,34 @@ impl crate::codec::validate::Validate for SetQueueAttributesInput {
     }
 }
 /// SetQueueAttributes takes or returns nothing more.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize
+)]
 #[non_exhaustive]
 pub struct SetQueueAttributesOutput {}
+impl SetQueueAttributesOutput {
+    /// A builder of [`SetQueueAttributesOutput`]: setters named like the members, then `build()`.
+    pub fn builder() -> SetQueueAttributesOutputBuilder {
+        SetQueueAttributesOutputBuilder::default()
+    }
+}
+/// Builds a [`SetQueueAttributesOutput`]: setters named like the members, then `build()`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[must_use = "a builder does nothing until `build()` is called"]
+pub struct SetQueueAttributesOutputBuilder {}
+impl SetQueueAttributesOutputBuilder {
+    /// The [`SetQueueAttributesOutput`].
+    pub fn build(self) -> SetQueueAttributesOutput {
+        SetQueueAttributesOutput {}
+    }
+}
 impl crate::codec::xml::FromXml for SetQueueAttributesOutput {
     fn from_xml(
         _node: &crate::codec::xml::XmlNode,
@@ -3558,7 +5707,16 @@ impl crate::codec::serve::ToXml for SetQueueAttributesOutput {
     fn write_xml(&self, _w: &mut crate::codec::serve::XmlWriter) {}
 }
 /// Parameters of StartMessageMoveTask.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize
+)]
 #[non_exhaustive]
 pub struct StartMessageMoveTaskInput {
     /// ARN of the dead-letter queue to drain. Required.
@@ -3576,35 +5734,93 @@ pub struct StartMessageMoveTaskInput {
     pub max_number_of_messages_per_second: Option<i32>,
 }
 impl StartMessageMoveTaskInput {
+    /// `SourceArn`.
+    pub fn source_arn(&self) -> &str {
+        &self.source_arn
+    }
+    /// `DestinationArn`, when present.
+    pub fn destination_arn(&self) -> Option<&str> {
+        self.destination_arn.as_deref()
+    }
+    /// `MaxNumberOfMessagesPerSecond`, when present.
+    pub fn max_number_of_messages_per_second(&self) -> Option<i32> {
+        self.max_number_of_messages_per_second
+    }
+    /// A builder of [`StartMessageMoveTaskInput`]: setters named like the members, then `build()`.
+    pub fn builder() -> StartMessageMoveTaskInputBuilder {
+        StartMessageMoveTaskInputBuilder::default()
+    }
+}
+/// Builds a [`StartMessageMoveTaskInput`]: setters named like the members, then `build()`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[must_use = "a builder does nothing until `build()` is called"]
+pub struct StartMessageMoveTaskInputBuilder {
+    source_arn: Option<String>,
+    destination_arn: Option<String>,
+    max_number_of_messages_per_second: Option<i32>,
+}
+impl StartMessageMoveTaskInputBuilder {
     /// Sets `SourceArn`.
     pub fn source_arn(mut self, value: impl Into<String>) -> Self {
-        self.source_arn = value.into();
+        self.source_arn = Some(value.into());
         self
     }
-    /// Replaces `SourceArn` as a whole.
-    pub fn set_source_arn(mut self, value: String) -> Self {
+    /// Sets or clears `SourceArn` as a whole.
+    pub fn set_source_arn(mut self, value: Option<String>) -> Self {
         self.source_arn = value;
         self
+    }
+    /// `SourceArn` as set so far.
+    pub fn get_source_arn(&self) -> &Option<String> {
+        &self.source_arn
     }
     /// Sets `DestinationArn`.
     pub fn destination_arn(mut self, value: impl Into<String>) -> Self {
         self.destination_arn = Some(value.into());
         self
     }
-    /// Replaces `DestinationArn` as a whole.
+    /// Sets or clears `DestinationArn` as a whole.
     pub fn set_destination_arn(mut self, value: Option<String>) -> Self {
         self.destination_arn = value;
         self
+    }
+    /// `DestinationArn` as set so far.
+    pub fn get_destination_arn(&self) -> &Option<String> {
+        &self.destination_arn
     }
     /// Sets `MaxNumberOfMessagesPerSecond`.
     pub fn max_number_of_messages_per_second(mut self, value: impl Into<i32>) -> Self {
         self.max_number_of_messages_per_second = Some(value.into());
         self
     }
-    /// Replaces `MaxNumberOfMessagesPerSecond` as a whole.
+    /// Sets or clears `MaxNumberOfMessagesPerSecond` as a whole.
     pub fn set_max_number_of_messages_per_second(mut self, value: Option<i32>) -> Self {
         self.max_number_of_messages_per_second = value;
         self
+    }
+    /// `MaxNumberOfMessagesPerSecond` as set so far.
+    pub fn get_max_number_of_messages_per_second(&self) -> &Option<i32> {
+        &self.max_number_of_messages_per_second
+    }
+    /// The [`StartMessageMoveTaskInput`]; an error naming the member when a required one (`SourceArn`) was not set.
+    pub fn build(
+        self,
+    ) -> Result<StartMessageMoveTaskInput, crate::codec::ValidationError> {
+        Ok(StartMessageMoveTaskInput {
+            source_arn: match self.source_arn {
+                Some(value) => value,
+                None => {
+                    return Err(
+                        crate::codec::ValidationError::new(
+                            "StartMessageMoveTaskInput.source_arn",
+                            crate::codec::ValidationProblem::Missing,
+                        ),
+                    );
+                }
+            },
+            destination_arn: self.destination_arn,
+            max_number_of_messages_per_second: self.max_number_of_messages_per_second,
+        })
     }
 }
 impl crate::codec::query::QuerySerialize for StartMessageMoveTaskInput {
@@ -3666,7 +5882,16 @@ impl crate::codec::validate::Validate for StartMessageMoveTaskInput {
     }
 }
 /// Outcome of StartMessageMoveTask.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize
+)]
 #[non_exhaustive]
 pub struct StartMessageMoveTaskOutput {
     /// Handle to cancel the task with.
@@ -3674,15 +5899,41 @@ pub struct StartMessageMoveTaskOutput {
     pub task_handle: Option<String>,
 }
 impl StartMessageMoveTaskOutput {
+    /// `TaskHandle`, when present.
+    pub fn task_handle(&self) -> Option<&str> {
+        self.task_handle.as_deref()
+    }
+    /// A builder of [`StartMessageMoveTaskOutput`]: setters named like the members, then `build()`.
+    pub fn builder() -> StartMessageMoveTaskOutputBuilder {
+        StartMessageMoveTaskOutputBuilder::default()
+    }
+}
+/// Builds a [`StartMessageMoveTaskOutput`]: setters named like the members, then `build()`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[must_use = "a builder does nothing until `build()` is called"]
+pub struct StartMessageMoveTaskOutputBuilder {
+    task_handle: Option<String>,
+}
+impl StartMessageMoveTaskOutputBuilder {
     /// Sets `TaskHandle`.
     pub fn task_handle(mut self, value: impl Into<String>) -> Self {
         self.task_handle = Some(value.into());
         self
     }
-    /// Replaces `TaskHandle` as a whole.
+    /// Sets or clears `TaskHandle` as a whole.
     pub fn set_task_handle(mut self, value: Option<String>) -> Self {
         self.task_handle = value;
         self
+    }
+    /// `TaskHandle` as set so far.
+    pub fn get_task_handle(&self) -> &Option<String> {
+        &self.task_handle
+    }
+    /// The [`StartMessageMoveTaskOutput`].
+    pub fn build(self) -> StartMessageMoveTaskOutput {
+        StartMessageMoveTaskOutput {
+            task_handle: self.task_handle,
+        }
     }
 }
 impl crate::codec::xml::FromXml for StartMessageMoveTaskOutput {
@@ -3718,28 +5969,86 @@ pub struct TagQueueInput {
     pub tags: ::std::collections::HashMap<String, String>,
 }
 impl TagQueueInput {
+    /// `QueueUrl`.
+    pub fn queue_url(&self) -> &str {
+        &self.queue_url
+    }
+    /// `Tags`.
+    pub fn tags(&self) -> &::std::collections::HashMap<String, String> {
+        &self.tags
+    }
+    /// A builder of [`TagQueueInput`]: setters named like the members, then `build()`.
+    pub fn builder() -> TagQueueInputBuilder {
+        TagQueueInputBuilder::default()
+    }
+}
+/// Builds a [`TagQueueInput`]: setters named like the members, then `build()`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[must_use = "a builder does nothing until `build()` is called"]
+pub struct TagQueueInputBuilder {
+    queue_url: Option<String>,
+    tags: Option<::std::collections::HashMap<String, String>>,
+}
+impl TagQueueInputBuilder {
     /// Sets `QueueUrl`.
     pub fn queue_url(mut self, value: impl Into<String>) -> Self {
-        self.queue_url = value.into();
+        self.queue_url = Some(value.into());
         self
     }
-    /// Replaces `QueueUrl` as a whole.
-    pub fn set_queue_url(mut self, value: String) -> Self {
+    /// Sets or clears `QueueUrl` as a whole.
+    pub fn set_queue_url(mut self, value: Option<String>) -> Self {
         self.queue_url = value;
         self
     }
+    /// `QueueUrl` as set so far.
+    pub fn get_queue_url(&self) -> &Option<String> {
+        &self.queue_url
+    }
     /// Sets one entry of `Tags`.
     pub fn tags(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        self.tags.insert(key.into(), value.into());
+        self.tags
+            .get_or_insert_with(::std::collections::HashMap::new)
+            .insert(key.into(), value.into());
         self
     }
-    /// Replaces `Tags` as a whole.
+    /// Sets or clears `Tags` as a whole.
     pub fn set_tags(
         mut self,
-        value: ::std::collections::HashMap<String, String>,
+        value: Option<::std::collections::HashMap<String, String>>,
     ) -> Self {
         self.tags = value;
         self
+    }
+    /// `Tags` as set so far.
+    pub fn get_tags(&self) -> &Option<::std::collections::HashMap<String, String>> {
+        &self.tags
+    }
+    /// The [`TagQueueInput`]; an error naming the member when a required one (`QueueUrl`, `Tags`) was not set.
+    pub fn build(self) -> Result<TagQueueInput, crate::codec::ValidationError> {
+        Ok(TagQueueInput {
+            queue_url: match self.queue_url {
+                Some(value) => value,
+                None => {
+                    return Err(
+                        crate::codec::ValidationError::new(
+                            "TagQueueInput.queue_url",
+                            crate::codec::ValidationProblem::Missing,
+                        ),
+                    );
+                }
+            },
+            tags: match self.tags {
+                Some(value) => value,
+                None => {
+                    return Err(
+                        crate::codec::ValidationError::new(
+                            "TagQueueInput.tags",
+                            crate::codec::ValidationProblem::Missing,
+                        ),
+                    );
+                }
+            },
+        })
     }
 }
 impl crate::codec::query::QuerySerialize for TagQueueInput {
@@ -3827,9 +6136,34 @@ impl crate::codec::validate::Validate for TagQueueInput {
     }
 }
 /// TagQueue takes or returns nothing more.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize
+)]
 #[non_exhaustive]
 pub struct TagQueueOutput {}
+impl TagQueueOutput {
+    /// A builder of [`TagQueueOutput`]: setters named like the members, then `build()`.
+    pub fn builder() -> TagQueueOutputBuilder {
+        TagQueueOutputBuilder::default()
+    }
+}
+/// Builds a [`TagQueueOutput`]: setters named like the members, then `build()`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[must_use = "a builder does nothing until `build()` is called"]
+pub struct TagQueueOutputBuilder {}
+impl TagQueueOutputBuilder {
+    /// The [`TagQueueOutput`].
+    pub fn build(self) -> TagQueueOutput {
+        TagQueueOutput {}
+    }
+}
 impl crate::codec::xml::FromXml for TagQueueOutput {
     fn from_xml(
         _node: &crate::codec::xml::XmlNode,
@@ -3842,7 +6176,16 @@ impl crate::codec::serve::ToXml for TagQueueOutput {
     fn write_xml(&self, _w: &mut crate::codec::serve::XmlWriter) {}
 }
 /// Parameters of UntagQueue.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize
+)]
 #[non_exhaustive]
 pub struct UntagQueueInput {
     /// Queue to untag. Required.
@@ -3853,25 +6196,81 @@ pub struct UntagQueueInput {
     pub tag_keys: Vec<String>,
 }
 impl UntagQueueInput {
+    /// `QueueUrl`.
+    pub fn queue_url(&self) -> &str {
+        &self.queue_url
+    }
+    /// `TagKeys`.
+    pub fn tag_keys(&self) -> &[String] {
+        &self.tag_keys
+    }
+    /// A builder of [`UntagQueueInput`]: setters named like the members, then `build()`.
+    pub fn builder() -> UntagQueueInputBuilder {
+        UntagQueueInputBuilder::default()
+    }
+}
+/// Builds a [`UntagQueueInput`]: setters named like the members, then `build()`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[must_use = "a builder does nothing until `build()` is called"]
+pub struct UntagQueueInputBuilder {
+    queue_url: Option<String>,
+    tag_keys: Option<Vec<String>>,
+}
+impl UntagQueueInputBuilder {
     /// Sets `QueueUrl`.
     pub fn queue_url(mut self, value: impl Into<String>) -> Self {
-        self.queue_url = value.into();
+        self.queue_url = Some(value.into());
         self
     }
-    /// Replaces `QueueUrl` as a whole.
-    pub fn set_queue_url(mut self, value: String) -> Self {
+    /// Sets or clears `QueueUrl` as a whole.
+    pub fn set_queue_url(mut self, value: Option<String>) -> Self {
         self.queue_url = value;
         self
     }
+    /// `QueueUrl` as set so far.
+    pub fn get_queue_url(&self) -> &Option<String> {
+        &self.queue_url
+    }
     /// Appends one element to `TagKeys`.
     pub fn tag_keys(mut self, item: impl Into<String>) -> Self {
-        self.tag_keys.push(item.into());
+        self.tag_keys.get_or_insert_with(Vec::new).push(item.into());
         self
     }
-    /// Replaces `TagKeys` as a whole.
-    pub fn set_tag_keys(mut self, value: Vec<String>) -> Self {
+    /// Sets or clears `TagKeys` as a whole.
+    pub fn set_tag_keys(mut self, value: Option<Vec<String>>) -> Self {
         self.tag_keys = value;
         self
+    }
+    /// `TagKeys` as set so far.
+    pub fn get_tag_keys(&self) -> &Option<Vec<String>> {
+        &self.tag_keys
+    }
+    /// The [`UntagQueueInput`]; an error naming the member when a required one (`QueueUrl`, `TagKeys`) was not set.
+    pub fn build(self) -> Result<UntagQueueInput, crate::codec::ValidationError> {
+        Ok(UntagQueueInput {
+            queue_url: match self.queue_url {
+                Some(value) => value,
+                None => {
+                    return Err(
+                        crate::codec::ValidationError::new(
+                            "UntagQueueInput.queue_url",
+                            crate::codec::ValidationProblem::Missing,
+                        ),
+                    );
+                }
+            },
+            tag_keys: match self.tag_keys {
+                Some(value) => value,
+                None => {
+                    return Err(
+                        crate::codec::ValidationError::new(
+                            "UntagQueueInput.tag_keys",
+                            crate::codec::ValidationProblem::Missing,
+                        ),
+                    );
+                }
+            },
+        })
     }
 }
 impl crate::codec::query::QuerySerialize for UntagQueueInput {
@@ -3943,9 +6342,34 @@ impl crate::codec::validate::Validate for UntagQueueInput {
     }
 }
 /// UntagQueue takes or returns nothing more.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize
+)]
 #[non_exhaustive]
 pub struct UntagQueueOutput {}
+impl UntagQueueOutput {
+    /// A builder of [`UntagQueueOutput`]: setters named like the members, then `build()`.
+    pub fn builder() -> UntagQueueOutputBuilder {
+        UntagQueueOutputBuilder::default()
+    }
+}
+/// Builds a [`UntagQueueOutput`]: setters named like the members, then `build()`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[must_use = "a builder does nothing until `build()` is called"]
+pub struct UntagQueueOutputBuilder {}
+impl UntagQueueOutputBuilder {
+    /// The [`UntagQueueOutput`].
+    pub fn build(self) -> UntagQueueOutput {
+        UntagQueueOutput {}
+    }
+}
 impl crate::codec::xml::FromXml for UntagQueueOutput {
     fn from_xml(
         _node: &crate::codec::xml::XmlNode,

@@ -2,7 +2,16 @@
 //! Structures and enums shared by several operations.
 
 /// Why one entry of a batch failed.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize
+)]
 #[non_exhaustive]
 pub struct BatchResultErrorEntry {
     /// Id of the request entry that failed. Required.
@@ -31,45 +40,121 @@ pub struct BatchResultErrorEntry {
     pub message: Option<String>,
 }
 impl BatchResultErrorEntry {
+    /// `Id`.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+    /// `SenderFault`.
+    pub fn sender_fault(&self) -> bool {
+        self.sender_fault
+    }
+    /// `Code`.
+    pub fn code(&self) -> &str {
+        &self.code
+    }
+    /// `Message`, when present.
+    pub fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+    /// A builder of [`BatchResultErrorEntry`]: setters named like the members, then `build()`.
+    pub fn builder() -> BatchResultErrorEntryBuilder {
+        BatchResultErrorEntryBuilder::default()
+    }
+}
+/// Builds a [`BatchResultErrorEntry`]: setters named like the members, then `build()`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[must_use = "a builder does nothing until `build()` is called"]
+pub struct BatchResultErrorEntryBuilder {
+    id: Option<String>,
+    sender_fault: Option<bool>,
+    code: Option<String>,
+    message: Option<String>,
+}
+impl BatchResultErrorEntryBuilder {
     /// Sets `Id`.
     pub fn id(mut self, value: impl Into<String>) -> Self {
-        self.id = value.into();
+        self.id = Some(value.into());
         self
     }
-    /// Replaces `Id` as a whole.
-    pub fn set_id(mut self, value: String) -> Self {
+    /// Sets or clears `Id` as a whole.
+    pub fn set_id(mut self, value: Option<String>) -> Self {
         self.id = value;
         self
     }
+    /// `Id` as set so far.
+    pub fn get_id(&self) -> &Option<String> {
+        &self.id
+    }
     /// Sets `SenderFault`.
     pub fn sender_fault(mut self, value: impl Into<bool>) -> Self {
-        self.sender_fault = value.into();
+        self.sender_fault = Some(value.into());
         self
     }
-    /// Replaces `SenderFault` as a whole.
-    pub fn set_sender_fault(mut self, value: bool) -> Self {
+    /// Sets or clears `SenderFault` as a whole.
+    pub fn set_sender_fault(mut self, value: Option<bool>) -> Self {
         self.sender_fault = value;
         self
     }
+    /// `SenderFault` as set so far.
+    pub fn get_sender_fault(&self) -> &Option<bool> {
+        &self.sender_fault
+    }
     /// Sets `Code`.
     pub fn code(mut self, value: impl Into<String>) -> Self {
-        self.code = value.into();
+        self.code = Some(value.into());
         self
     }
-    /// Replaces `Code` as a whole.
-    pub fn set_code(mut self, value: String) -> Self {
+    /// Sets or clears `Code` as a whole.
+    pub fn set_code(mut self, value: Option<String>) -> Self {
         self.code = value;
         self
+    }
+    /// `Code` as set so far.
+    pub fn get_code(&self) -> &Option<String> {
+        &self.code
     }
     /// Sets `Message`.
     pub fn message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
-    /// Replaces `Message` as a whole.
+    /// Sets or clears `Message` as a whole.
     pub fn set_message(mut self, value: Option<String>) -> Self {
         self.message = value;
         self
+    }
+    /// `Message` as set so far.
+    pub fn get_message(&self) -> &Option<String> {
+        &self.message
+    }
+    /// The [`BatchResultErrorEntry`]; an error naming the member when a required one (`Id`, `Code`) was not set.
+    pub fn build(self) -> Result<BatchResultErrorEntry, crate::codec::ValidationError> {
+        Ok(BatchResultErrorEntry {
+            id: match self.id {
+                Some(value) => value,
+                None => {
+                    return Err(
+                        crate::codec::ValidationError::new(
+                            "BatchResultErrorEntry.id",
+                            crate::codec::ValidationProblem::Missing,
+                        ),
+                    );
+                }
+            },
+            sender_fault: self.sender_fault.unwrap_or_default(),
+            code: match self.code {
+                Some(value) => value,
+                None => {
+                    return Err(
+                        crate::codec::ValidationError::new(
+                            "BatchResultErrorEntry.code",
+                            crate::codec::ValidationProblem::Missing,
+                        ),
+                    );
+                }
+            },
+            message: self.message,
+        })
     }
 }
 impl crate::codec::xml::FromXml for BatchResultErrorEntry {
@@ -126,7 +211,16 @@ impl crate::codec::serve::ToXml for BatchResultErrorEntry {
     }
 }
 /// One message of a ChangeMessageVisibilityBatch.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize
+)]
 #[non_exhaustive]
 pub struct ChangeMessageVisibilityBatchRequestEntry {
     /// Caller-chosen id, unique in the request, that the result refers to. Required.
@@ -144,35 +238,106 @@ pub struct ChangeMessageVisibilityBatchRequestEntry {
     pub visibility_timeout: Option<i32>,
 }
 impl ChangeMessageVisibilityBatchRequestEntry {
+    /// `Id`.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+    /// `ReceiptHandle`.
+    pub fn receipt_handle(&self) -> &str {
+        &self.receipt_handle
+    }
+    /// `VisibilityTimeout`, when present.
+    pub fn visibility_timeout(&self) -> Option<i32> {
+        self.visibility_timeout
+    }
+    /// A builder of [`ChangeMessageVisibilityBatchRequestEntry`]: setters named like the members, then `build()`.
+    pub fn builder() -> ChangeMessageVisibilityBatchRequestEntryBuilder {
+        ChangeMessageVisibilityBatchRequestEntryBuilder::default()
+    }
+}
+/// Builds a [`ChangeMessageVisibilityBatchRequestEntry`]: setters named like the members, then `build()`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[must_use = "a builder does nothing until `build()` is called"]
+pub struct ChangeMessageVisibilityBatchRequestEntryBuilder {
+    id: Option<String>,
+    receipt_handle: Option<String>,
+    visibility_timeout: Option<i32>,
+}
+impl ChangeMessageVisibilityBatchRequestEntryBuilder {
     /// Sets `Id`.
     pub fn id(mut self, value: impl Into<String>) -> Self {
-        self.id = value.into();
+        self.id = Some(value.into());
         self
     }
-    /// Replaces `Id` as a whole.
-    pub fn set_id(mut self, value: String) -> Self {
+    /// Sets or clears `Id` as a whole.
+    pub fn set_id(mut self, value: Option<String>) -> Self {
         self.id = value;
         self
     }
+    /// `Id` as set so far.
+    pub fn get_id(&self) -> &Option<String> {
+        &self.id
+    }
     /// Sets `ReceiptHandle`.
     pub fn receipt_handle(mut self, value: impl Into<String>) -> Self {
-        self.receipt_handle = value.into();
+        self.receipt_handle = Some(value.into());
         self
     }
-    /// Replaces `ReceiptHandle` as a whole.
-    pub fn set_receipt_handle(mut self, value: String) -> Self {
+    /// Sets or clears `ReceiptHandle` as a whole.
+    pub fn set_receipt_handle(mut self, value: Option<String>) -> Self {
         self.receipt_handle = value;
         self
+    }
+    /// `ReceiptHandle` as set so far.
+    pub fn get_receipt_handle(&self) -> &Option<String> {
+        &self.receipt_handle
     }
     /// Sets `VisibilityTimeout`.
     pub fn visibility_timeout(mut self, value: impl Into<i32>) -> Self {
         self.visibility_timeout = Some(value.into());
         self
     }
-    /// Replaces `VisibilityTimeout` as a whole.
+    /// Sets or clears `VisibilityTimeout` as a whole.
     pub fn set_visibility_timeout(mut self, value: Option<i32>) -> Self {
         self.visibility_timeout = value;
         self
+    }
+    /// `VisibilityTimeout` as set so far.
+    pub fn get_visibility_timeout(&self) -> &Option<i32> {
+        &self.visibility_timeout
+    }
+    /// The [`ChangeMessageVisibilityBatchRequestEntry`]; an error naming the member when a required one (`Id`, `ReceiptHandle`) was not set.
+    pub fn build(
+        self,
+    ) -> Result<
+        ChangeMessageVisibilityBatchRequestEntry,
+        crate::codec::ValidationError,
+    > {
+        Ok(ChangeMessageVisibilityBatchRequestEntry {
+            id: match self.id {
+                Some(value) => value,
+                None => {
+                    return Err(
+                        crate::codec::ValidationError::new(
+                            "ChangeMessageVisibilityBatchRequestEntry.id",
+                            crate::codec::ValidationProblem::Missing,
+                        ),
+                    );
+                }
+            },
+            receipt_handle: match self.receipt_handle {
+                Some(value) => value,
+                None => {
+                    return Err(
+                        crate::codec::ValidationError::new(
+                            "ChangeMessageVisibilityBatchRequestEntry.receipt_handle",
+                            crate::codec::ValidationProblem::Missing,
+                        ),
+                    );
+                }
+            },
+            visibility_timeout: self.visibility_timeout,
+        })
     }
 }
 impl crate::codec::query::QuerySerialize for ChangeMessageVisibilityBatchRequestEntry {
@@ -246,7 +411,16 @@ impl crate::codec::validate::Validate for ChangeMessageVisibilityBatchRequestEnt
     }
 }
 /// An entry of ChangeMessageVisibilityBatch that took effect.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize
+)]
 #[non_exhaustive]
 pub struct ChangeMessageVisibilityBatchResultEntry {
     /// Id of the request entry. Required.
@@ -258,15 +432,53 @@ pub struct ChangeMessageVisibilityBatchResultEntry {
     pub id: String,
 }
 impl ChangeMessageVisibilityBatchResultEntry {
+    /// `Id`.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+    /// A builder of [`ChangeMessageVisibilityBatchResultEntry`]: setters named like the members, then `build()`.
+    pub fn builder() -> ChangeMessageVisibilityBatchResultEntryBuilder {
+        ChangeMessageVisibilityBatchResultEntryBuilder::default()
+    }
+}
+/// Builds a [`ChangeMessageVisibilityBatchResultEntry`]: setters named like the members, then `build()`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[must_use = "a builder does nothing until `build()` is called"]
+pub struct ChangeMessageVisibilityBatchResultEntryBuilder {
+    id: Option<String>,
+}
+impl ChangeMessageVisibilityBatchResultEntryBuilder {
     /// Sets `Id`.
     pub fn id(mut self, value: impl Into<String>) -> Self {
-        self.id = value.into();
+        self.id = Some(value.into());
         self
     }
-    /// Replaces `Id` as a whole.
-    pub fn set_id(mut self, value: String) -> Self {
+    /// Sets or clears `Id` as a whole.
+    pub fn set_id(mut self, value: Option<String>) -> Self {
         self.id = value;
         self
+    }
+    /// `Id` as set so far.
+    pub fn get_id(&self) -> &Option<String> {
+        &self.id
+    }
+    /// The [`ChangeMessageVisibilityBatchResultEntry`]; an error naming the member when a required one (`Id`) was not set.
+    pub fn build(
+        self,
+    ) -> Result<ChangeMessageVisibilityBatchResultEntry, crate::codec::ValidationError> {
+        Ok(ChangeMessageVisibilityBatchResultEntry {
+            id: match self.id {
+                Some(value) => value,
+                None => {
+                    return Err(
+                        crate::codec::ValidationError::new(
+                            "ChangeMessageVisibilityBatchResultEntry.id",
+                            crate::codec::ValidationProblem::Missing,
+                        ),
+                    );
+                }
+            },
+        })
     }
 }
 impl crate::codec::xml::FromXml for ChangeMessageVisibilityBatchResultEntry {
@@ -294,7 +506,16 @@ impl crate::codec::serve::ToXml for ChangeMessageVisibilityBatchResultEntry {
     }
 }
 /// One message of a DeleteMessageBatch.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize
+)]
 #[non_exhaustive]
 pub struct DeleteMessageBatchRequestEntry {
     /// Caller-chosen id, unique in the request, that the result refers to. Required.
@@ -305,25 +526,83 @@ pub struct DeleteMessageBatchRequestEntry {
     pub receipt_handle: String,
 }
 impl DeleteMessageBatchRequestEntry {
+    /// `Id`.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+    /// `ReceiptHandle`.
+    pub fn receipt_handle(&self) -> &str {
+        &self.receipt_handle
+    }
+    /// A builder of [`DeleteMessageBatchRequestEntry`]: setters named like the members, then `build()`.
+    pub fn builder() -> DeleteMessageBatchRequestEntryBuilder {
+        DeleteMessageBatchRequestEntryBuilder::default()
+    }
+}
+/// Builds a [`DeleteMessageBatchRequestEntry`]: setters named like the members, then `build()`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[must_use = "a builder does nothing until `build()` is called"]
+pub struct DeleteMessageBatchRequestEntryBuilder {
+    id: Option<String>,
+    receipt_handle: Option<String>,
+}
+impl DeleteMessageBatchRequestEntryBuilder {
     /// Sets `Id`.
     pub fn id(mut self, value: impl Into<String>) -> Self {
-        self.id = value.into();
+        self.id = Some(value.into());
         self
     }
-    /// Replaces `Id` as a whole.
-    pub fn set_id(mut self, value: String) -> Self {
+    /// Sets or clears `Id` as a whole.
+    pub fn set_id(mut self, value: Option<String>) -> Self {
         self.id = value;
         self
     }
+    /// `Id` as set so far.
+    pub fn get_id(&self) -> &Option<String> {
+        &self.id
+    }
     /// Sets `ReceiptHandle`.
     pub fn receipt_handle(mut self, value: impl Into<String>) -> Self {
-        self.receipt_handle = value.into();
+        self.receipt_handle = Some(value.into());
         self
     }
-    /// Replaces `ReceiptHandle` as a whole.
-    pub fn set_receipt_handle(mut self, value: String) -> Self {
+    /// Sets or clears `ReceiptHandle` as a whole.
+    pub fn set_receipt_handle(mut self, value: Option<String>) -> Self {
         self.receipt_handle = value;
         self
+    }
+    /// `ReceiptHandle` as set so far.
+    pub fn get_receipt_handle(&self) -> &Option<String> {
+        &self.receipt_handle
+    }
+    /// The [`DeleteMessageBatchRequestEntry`]; an error naming the member when a required one (`Id`, `ReceiptHandle`) was not set.
+    pub fn build(
+        self,
+    ) -> Result<DeleteMessageBatchRequestEntry, crate::codec::ValidationError> {
+        Ok(DeleteMessageBatchRequestEntry {
+            id: match self.id {
+                Some(value) => value,
+                None => {
+                    return Err(
+                        crate::codec::ValidationError::new(
+                            "DeleteMessageBatchRequestEntry.id",
+                            crate::codec::ValidationProblem::Missing,
+                        ),
+                    );
+                }
+            },
+            receipt_handle: match self.receipt_handle {
+                Some(value) => value,
+                None => {
+                    return Err(
+                        crate::codec::ValidationError::new(
+                            "DeleteMessageBatchRequestEntry.receipt_handle",
+                            crate::codec::ValidationProblem::Missing,
+                        ),
+                    );
+                }
+            },
+        })
     }
 }
 impl crate::codec::query::QuerySerialize for DeleteMessageBatchRequestEntry {
@@ -386,7 +665,16 @@ impl crate::codec::validate::Validate for DeleteMessageBatchRequestEntry {
     }
 }
 /// An entry of DeleteMessageBatch that was deleted.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize
+)]
 #[non_exhaustive]
 pub struct DeleteMessageBatchResultEntry {
     /// Id of the request entry. Required.
@@ -398,15 +686,53 @@ pub struct DeleteMessageBatchResultEntry {
     pub id: String,
 }
 impl DeleteMessageBatchResultEntry {
+    /// `Id`.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+    /// A builder of [`DeleteMessageBatchResultEntry`]: setters named like the members, then `build()`.
+    pub fn builder() -> DeleteMessageBatchResultEntryBuilder {
+        DeleteMessageBatchResultEntryBuilder::default()
+    }
+}
+/// Builds a [`DeleteMessageBatchResultEntry`]: setters named like the members, then `build()`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[must_use = "a builder does nothing until `build()` is called"]
+pub struct DeleteMessageBatchResultEntryBuilder {
+    id: Option<String>,
+}
+impl DeleteMessageBatchResultEntryBuilder {
     /// Sets `Id`.
     pub fn id(mut self, value: impl Into<String>) -> Self {
-        self.id = value.into();
+        self.id = Some(value.into());
         self
     }
-    /// Replaces `Id` as a whole.
-    pub fn set_id(mut self, value: String) -> Self {
+    /// Sets or clears `Id` as a whole.
+    pub fn set_id(mut self, value: Option<String>) -> Self {
         self.id = value;
         self
+    }
+    /// `Id` as set so far.
+    pub fn get_id(&self) -> &Option<String> {
+        &self.id
+    }
+    /// The [`DeleteMessageBatchResultEntry`]; an error naming the member when a required one (`Id`) was not set.
+    pub fn build(
+        self,
+    ) -> Result<DeleteMessageBatchResultEntry, crate::codec::ValidationError> {
+        Ok(DeleteMessageBatchResultEntry {
+            id: match self.id {
+                Some(value) => value,
+                None => {
+                    return Err(
+                        crate::codec::ValidationError::new(
+                            "DeleteMessageBatchResultEntry.id",
+                            crate::codec::ValidationProblem::Missing,
+                        ),
+                    );
+                }
+            },
+        })
     }
 }
 impl crate::codec::xml::FromXml for DeleteMessageBatchResultEntry {
@@ -434,7 +760,16 @@ impl crate::codec::serve::ToXml for DeleteMessageBatchResultEntry {
     }
 }
 /// State of one message move task.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize
+)]
 #[non_exhaustive]
 pub struct ListMessageMoveTasksResultEntry {
     /// Handle to cancel the task with, while it runs.
@@ -482,68 +817,151 @@ pub struct ListMessageMoveTasksResultEntry {
     pub started_timestamp: i64,
 }
 impl ListMessageMoveTasksResultEntry {
+    /// `TaskHandle`, when present.
+    pub fn task_handle(&self) -> Option<&str> {
+        self.task_handle.as_deref()
+    }
+    /// `Status`, when present.
+    pub fn status(&self) -> Option<&str> {
+        self.status.as_deref()
+    }
+    /// `SourceArn`, when present.
+    pub fn source_arn(&self) -> Option<&str> {
+        self.source_arn.as_deref()
+    }
+    /// `DestinationArn`, when present.
+    pub fn destination_arn(&self) -> Option<&str> {
+        self.destination_arn.as_deref()
+    }
+    /// `MaxNumberOfMessagesPerSecond`, when present.
+    pub fn max_number_of_messages_per_second(&self) -> Option<i32> {
+        self.max_number_of_messages_per_second
+    }
+    /// `ApproximateNumberOfMessagesMoved`.
+    pub fn approximate_number_of_messages_moved(&self) -> i64 {
+        self.approximate_number_of_messages_moved
+    }
+    /// `ApproximateNumberOfMessagesToMove`, when present.
+    pub fn approximate_number_of_messages_to_move(&self) -> Option<i64> {
+        self.approximate_number_of_messages_to_move
+    }
+    /// `FailureReason`, when present.
+    pub fn failure_reason(&self) -> Option<&str> {
+        self.failure_reason.as_deref()
+    }
+    /// `StartedTimestamp`.
+    pub fn started_timestamp(&self) -> i64 {
+        self.started_timestamp
+    }
+    /// A builder of [`ListMessageMoveTasksResultEntry`]: setters named like the members, then `build()`.
+    pub fn builder() -> ListMessageMoveTasksResultEntryBuilder {
+        ListMessageMoveTasksResultEntryBuilder::default()
+    }
+}
+/// Builds a [`ListMessageMoveTasksResultEntry`]: setters named like the members, then `build()`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[must_use = "a builder does nothing until `build()` is called"]
+pub struct ListMessageMoveTasksResultEntryBuilder {
+    task_handle: Option<String>,
+    status: Option<String>,
+    source_arn: Option<String>,
+    destination_arn: Option<String>,
+    max_number_of_messages_per_second: Option<i32>,
+    approximate_number_of_messages_moved: Option<i64>,
+    approximate_number_of_messages_to_move: Option<i64>,
+    failure_reason: Option<String>,
+    started_timestamp: Option<i64>,
+}
+impl ListMessageMoveTasksResultEntryBuilder {
     /// Sets `TaskHandle`.
     pub fn task_handle(mut self, value: impl Into<String>) -> Self {
         self.task_handle = Some(value.into());
         self
     }
-    /// Replaces `TaskHandle` as a whole.
+    /// Sets or clears `TaskHandle` as a whole.
     pub fn set_task_handle(mut self, value: Option<String>) -> Self {
         self.task_handle = value;
         self
+    }
+    /// `TaskHandle` as set so far.
+    pub fn get_task_handle(&self) -> &Option<String> {
+        &self.task_handle
     }
     /// Sets `Status`.
     pub fn status(mut self, value: impl Into<String>) -> Self {
         self.status = Some(value.into());
         self
     }
-    /// Replaces `Status` as a whole.
+    /// Sets or clears `Status` as a whole.
     pub fn set_status(mut self, value: Option<String>) -> Self {
         self.status = value;
         self
+    }
+    /// `Status` as set so far.
+    pub fn get_status(&self) -> &Option<String> {
+        &self.status
     }
     /// Sets `SourceArn`.
     pub fn source_arn(mut self, value: impl Into<String>) -> Self {
         self.source_arn = Some(value.into());
         self
     }
-    /// Replaces `SourceArn` as a whole.
+    /// Sets or clears `SourceArn` as a whole.
     pub fn set_source_arn(mut self, value: Option<String>) -> Self {
         self.source_arn = value;
         self
+    }
+    /// `SourceArn` as set so far.
+    pub fn get_source_arn(&self) -> &Option<String> {
+        &self.source_arn
     }
     /// Sets `DestinationArn`.
     pub fn destination_arn(mut self, value: impl Into<String>) -> Self {
         self.destination_arn = Some(value.into());
         self
     }
-    /// Replaces `DestinationArn` as a whole.
+    /// Sets or clears `DestinationArn` as a whole.
     pub fn set_destination_arn(mut self, value: Option<String>) -> Self {
         self.destination_arn = value;
         self
+    }
+    /// `DestinationArn` as set so far.
+    pub fn get_destination_arn(&self) -> &Option<String> {
+        &self.destination_arn
     }
     /// Sets `MaxNumberOfMessagesPerSecond`.
     pub fn max_number_of_messages_per_second(mut self, value: impl Into<i32>) -> Self {
         self.max_number_of_messages_per_second = Some(value.into());
         self
     }
-    /// Replaces `MaxNumberOfMessagesPerSecond` as a whole.
+    /// Sets or clears `MaxNumberOfMessagesPerSecond` as a whole.
     pub fn set_max_number_of_messages_per_second(mut self, value: Option<i32>) -> Self {
         self.max_number_of_messages_per_second = value;
         self
+    }
+    /// `MaxNumberOfMessagesPerSecond` as set so far.
+    pub fn get_max_number_of_messages_per_second(&self) -> &Option<i32> {
+        &self.max_number_of_messages_per_second
     }
     /// Sets `ApproximateNumberOfMessagesMoved`.
     pub fn approximate_number_of_messages_moved(
         mut self,
         value: impl Into<i64>,
     ) -> Self {
-        self.approximate_number_of_messages_moved = value.into();
+        self.approximate_number_of_messages_moved = Some(value.into());
         self
     }
-    /// Replaces `ApproximateNumberOfMessagesMoved` as a whole.
-    pub fn set_approximate_number_of_messages_moved(mut self, value: i64) -> Self {
+    /// Sets or clears `ApproximateNumberOfMessagesMoved` as a whole.
+    pub fn set_approximate_number_of_messages_moved(
+        mut self,
+        value: Option<i64>,
+    ) -> Self {
         self.approximate_number_of_messages_moved = value;
         self
+    }
+    /// `ApproximateNumberOfMessagesMoved` as set so far.
+    pub fn get_approximate_number_of_messages_moved(&self) -> &Option<i64> {
+        &self.approximate_number_of_messages_moved
     }
     /// Sets `ApproximateNumberOfMessagesToMove`.
     pub fn approximate_number_of_messages_to_move(
@@ -553,7 +971,7 @@ impl ListMessageMoveTasksResultEntry {
         self.approximate_number_of_messages_to_move = Some(value.into());
         self
     }
-    /// Replaces `ApproximateNumberOfMessagesToMove` as a whole.
+    /// Sets or clears `ApproximateNumberOfMessagesToMove` as a whole.
     pub fn set_approximate_number_of_messages_to_move(
         mut self,
         value: Option<i64>,
@@ -561,25 +979,54 @@ impl ListMessageMoveTasksResultEntry {
         self.approximate_number_of_messages_to_move = value;
         self
     }
+    /// `ApproximateNumberOfMessagesToMove` as set so far.
+    pub fn get_approximate_number_of_messages_to_move(&self) -> &Option<i64> {
+        &self.approximate_number_of_messages_to_move
+    }
     /// Sets `FailureReason`.
     pub fn failure_reason(mut self, value: impl Into<String>) -> Self {
         self.failure_reason = Some(value.into());
         self
     }
-    /// Replaces `FailureReason` as a whole.
+    /// Sets or clears `FailureReason` as a whole.
     pub fn set_failure_reason(mut self, value: Option<String>) -> Self {
         self.failure_reason = value;
         self
     }
+    /// `FailureReason` as set so far.
+    pub fn get_failure_reason(&self) -> &Option<String> {
+        &self.failure_reason
+    }
     /// Sets `StartedTimestamp`.
     pub fn started_timestamp(mut self, value: impl Into<i64>) -> Self {
-        self.started_timestamp = value.into();
+        self.started_timestamp = Some(value.into());
         self
     }
-    /// Replaces `StartedTimestamp` as a whole.
-    pub fn set_started_timestamp(mut self, value: i64) -> Self {
+    /// Sets or clears `StartedTimestamp` as a whole.
+    pub fn set_started_timestamp(mut self, value: Option<i64>) -> Self {
         self.started_timestamp = value;
         self
+    }
+    /// `StartedTimestamp` as set so far.
+    pub fn get_started_timestamp(&self) -> &Option<i64> {
+        &self.started_timestamp
+    }
+    /// The [`ListMessageMoveTasksResultEntry`].
+    pub fn build(self) -> ListMessageMoveTasksResultEntry {
+        ListMessageMoveTasksResultEntry {
+            task_handle: self.task_handle,
+            status: self.status,
+            source_arn: self.source_arn,
+            destination_arn: self.destination_arn,
+            max_number_of_messages_per_second: self.max_number_of_messages_per_second,
+            approximate_number_of_messages_moved: self
+                .approximate_number_of_messages_moved
+                .unwrap_or_default(),
+            approximate_number_of_messages_to_move: self
+                .approximate_number_of_messages_to_move,
+            failure_reason: self.failure_reason,
+            started_timestamp: self.started_timestamp.unwrap_or_default(),
+        }
     }
 }
 impl crate::codec::xml::FromXml for ListMessageMoveTasksResultEntry {
@@ -720,45 +1167,113 @@ pub struct Message {
     >,
 }
 impl Message {
+    /// `MessageId`, when present.
+    pub fn message_id(&self) -> Option<&str> {
+        self.message_id.as_deref()
+    }
+    /// `ReceiptHandle`, when present.
+    pub fn receipt_handle(&self) -> Option<&str> {
+        self.receipt_handle.as_deref()
+    }
+    /// `MD5OfBody`, when present.
+    pub fn md5_of_body(&self) -> Option<&str> {
+        self.md5_of_body.as_deref()
+    }
+    /// `Body`, when present.
+    pub fn body(&self) -> Option<&str> {
+        self.body.as_deref()
+    }
+    /// `Attributes`, when present.
+    pub fn attributes(
+        &self,
+    ) -> Option<&::std::collections::HashMap<MessageSystemAttributeName, String>> {
+        self.attributes.as_ref()
+    }
+    /// `MD5OfMessageAttributes`, when present.
+    pub fn md5_of_message_attributes(&self) -> Option<&str> {
+        self.md5_of_message_attributes.as_deref()
+    }
+    /// `MessageAttributes`, when present.
+    pub fn message_attributes(
+        &self,
+    ) -> Option<&::std::collections::HashMap<String, MessageAttributeValue>> {
+        self.message_attributes.as_ref()
+    }
+    /// A builder of [`Message`]: setters named like the members, then `build()`.
+    pub fn builder() -> MessageBuilder {
+        MessageBuilder::default()
+    }
+}
+/// Builds a [`Message`]: setters named like the members, then `build()`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[must_use = "a builder does nothing until `build()` is called"]
+pub struct MessageBuilder {
+    message_id: Option<String>,
+    receipt_handle: Option<String>,
+    md5_of_body: Option<String>,
+    body: Option<String>,
+    attributes: Option<::std::collections::HashMap<MessageSystemAttributeName, String>>,
+    md5_of_message_attributes: Option<String>,
+    message_attributes: Option<
+        ::std::collections::HashMap<String, MessageAttributeValue>,
+    >,
+}
+impl MessageBuilder {
     /// Sets `MessageId`.
     pub fn message_id(mut self, value: impl Into<String>) -> Self {
         self.message_id = Some(value.into());
         self
     }
-    /// Replaces `MessageId` as a whole.
+    /// Sets or clears `MessageId` as a whole.
     pub fn set_message_id(mut self, value: Option<String>) -> Self {
         self.message_id = value;
         self
+    }
+    /// `MessageId` as set so far.
+    pub fn get_message_id(&self) -> &Option<String> {
+        &self.message_id
     }
     /// Sets `ReceiptHandle`.
     pub fn receipt_handle(mut self, value: impl Into<String>) -> Self {
         self.receipt_handle = Some(value.into());
         self
     }
-    /// Replaces `ReceiptHandle` as a whole.
+    /// Sets or clears `ReceiptHandle` as a whole.
     pub fn set_receipt_handle(mut self, value: Option<String>) -> Self {
         self.receipt_handle = value;
         self
+    }
+    /// `ReceiptHandle` as set so far.
+    pub fn get_receipt_handle(&self) -> &Option<String> {
+        &self.receipt_handle
     }
     /// Sets `MD5OfBody`.
     pub fn md5_of_body(mut self, value: impl Into<String>) -> Self {
         self.md5_of_body = Some(value.into());
         self
     }
-    /// Replaces `MD5OfBody` as a whole.
+    /// Sets or clears `MD5OfBody` as a whole.
     pub fn set_md5_of_body(mut self, value: Option<String>) -> Self {
         self.md5_of_body = value;
         self
+    }
+    /// `MD5OfBody` as set so far.
+    pub fn get_md5_of_body(&self) -> &Option<String> {
+        &self.md5_of_body
     }
     /// Sets `Body`.
     pub fn body(mut self, value: impl Into<String>) -> Self {
         self.body = Some(value.into());
         self
     }
-    /// Replaces `Body` as a whole.
+    /// Sets or clears `Body` as a whole.
     pub fn set_body(mut self, value: Option<String>) -> Self {
         self.body = value;
         self
+    }
+    /// `Body` as set so far.
+    pub fn get_body(&self) -> &Option<String> {
+        &self.body
     }
     /// Sets one entry of `Attributes`.
     pub fn attributes(
@@ -771,7 +1286,7 @@ impl Message {
             .insert(key.into(), value.into());
         self
     }
-    /// Replaces `Attributes` as a whole.
+    /// Sets or clears `Attributes` as a whole.
     pub fn set_attributes(
         mut self,
         value: Option<::std::collections::HashMap<MessageSystemAttributeName, String>>,
@@ -779,15 +1294,25 @@ impl Message {
         self.attributes = value;
         self
     }
+    /// `Attributes` as set so far.
+    pub fn get_attributes(
+        &self,
+    ) -> &Option<::std::collections::HashMap<MessageSystemAttributeName, String>> {
+        &self.attributes
+    }
     /// Sets `MD5OfMessageAttributes`.
     pub fn md5_of_message_attributes(mut self, value: impl Into<String>) -> Self {
         self.md5_of_message_attributes = Some(value.into());
         self
     }
-    /// Replaces `MD5OfMessageAttributes` as a whole.
+    /// Sets or clears `MD5OfMessageAttributes` as a whole.
     pub fn set_md5_of_message_attributes(mut self, value: Option<String>) -> Self {
         self.md5_of_message_attributes = value;
         self
+    }
+    /// `MD5OfMessageAttributes` as set so far.
+    pub fn get_md5_of_message_attributes(&self) -> &Option<String> {
+        &self.md5_of_message_attributes
     }
     /// Sets one entry of `MessageAttributes`.
     pub fn message_attributes(
@@ -800,13 +1325,31 @@ impl Message {
             .insert(key.into(), value.into());
         self
     }
-    /// Replaces `MessageAttributes` as a whole.
+    /// Sets or clears `MessageAttributes` as a whole.
     pub fn set_message_attributes(
         mut self,
         value: Option<::std::collections::HashMap<String, MessageAttributeValue>>,
     ) -> Self {
         self.message_attributes = value;
         self
+    }
+    /// `MessageAttributes` as set so far.
+    pub fn get_message_attributes(
+        &self,
+    ) -> &Option<::std::collections::HashMap<String, MessageAttributeValue>> {
+        &self.message_attributes
+    }
+    /// The [`Message`].
+    pub fn build(self) -> Message {
+        Message {
+            message_id: self.message_id,
+            receipt_handle: self.receipt_handle,
+            md5_of_body: self.md5_of_body,
+            body: self.body,
+            attributes: self.attributes,
+            md5_of_message_attributes: self.md5_of_message_attributes,
+            message_attributes: self.message_attributes,
+        }
     }
 }
 impl crate::codec::xml::FromXml for Message {
@@ -937,7 +1480,16 @@ impl crate::codec::serve::ToXml for Message {
     }
 }
 /// Typed value of a user attribute.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize
+)]
 #[non_exhaustive]
 pub struct MessageAttributeValue {
     /// String, Number or Binary, optionally followed by `.` and a custom label. Required.
@@ -971,58 +1523,134 @@ pub struct MessageAttributeValue {
     pub binary_list_values: Option<Vec<crate::codec::Blob>>,
 }
 impl MessageAttributeValue {
+    /// `DataType`.
+    pub fn data_type(&self) -> &str {
+        &self.data_type
+    }
+    /// `StringValue`, when present.
+    pub fn string_value(&self) -> Option<&str> {
+        self.string_value.as_deref()
+    }
+    /// `BinaryValue`, when present.
+    pub fn binary_value(&self) -> Option<&crate::codec::Blob> {
+        self.binary_value.as_ref()
+    }
+    /// `StringListValues` (an empty slice when absent).
+    pub fn string_list_values(&self) -> &[String] {
+        self.string_list_values.as_deref().unwrap_or_default()
+    }
+    /// `BinaryListValues` (an empty slice when absent).
+    pub fn binary_list_values(&self) -> &[crate::codec::Blob] {
+        self.binary_list_values.as_deref().unwrap_or_default()
+    }
+    /// A builder of [`MessageAttributeValue`]: setters named like the members, then `build()`.
+    pub fn builder() -> MessageAttributeValueBuilder {
+        MessageAttributeValueBuilder::default()
+    }
+}
+/// Builds a [`MessageAttributeValue`]: setters named like the members, then `build()`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[must_use = "a builder does nothing until `build()` is called"]
+pub struct MessageAttributeValueBuilder {
+    data_type: Option<String>,
+    string_value: Option<String>,
+    binary_value: Option<crate::codec::Blob>,
+    string_list_values: Option<Vec<String>>,
+    binary_list_values: Option<Vec<crate::codec::Blob>>,
+}
+impl MessageAttributeValueBuilder {
     /// Sets `DataType`.
     pub fn data_type(mut self, value: impl Into<String>) -> Self {
-        self.data_type = value.into();
+        self.data_type = Some(value.into());
         self
     }
-    /// Replaces `DataType` as a whole.
-    pub fn set_data_type(mut self, value: String) -> Self {
+    /// Sets or clears `DataType` as a whole.
+    pub fn set_data_type(mut self, value: Option<String>) -> Self {
         self.data_type = value;
         self
+    }
+    /// `DataType` as set so far.
+    pub fn get_data_type(&self) -> &Option<String> {
+        &self.data_type
     }
     /// Sets `StringValue`.
     pub fn string_value(mut self, value: impl Into<String>) -> Self {
         self.string_value = Some(value.into());
         self
     }
-    /// Replaces `StringValue` as a whole.
+    /// Sets or clears `StringValue` as a whole.
     pub fn set_string_value(mut self, value: Option<String>) -> Self {
         self.string_value = value;
         self
+    }
+    /// `StringValue` as set so far.
+    pub fn get_string_value(&self) -> &Option<String> {
+        &self.string_value
     }
     /// Sets `BinaryValue`.
     pub fn binary_value(mut self, value: impl Into<crate::codec::Blob>) -> Self {
         self.binary_value = Some(value.into());
         self
     }
-    /// Replaces `BinaryValue` as a whole.
+    /// Sets or clears `BinaryValue` as a whole.
     pub fn set_binary_value(mut self, value: Option<crate::codec::Blob>) -> Self {
         self.binary_value = value;
         self
+    }
+    /// `BinaryValue` as set so far.
+    pub fn get_binary_value(&self) -> &Option<crate::codec::Blob> {
+        &self.binary_value
     }
     /// Appends one element to `StringListValues`.
     pub fn string_list_values(mut self, item: impl Into<String>) -> Self {
         self.string_list_values.get_or_insert_with(Vec::new).push(item.into());
         self
     }
-    /// Replaces `StringListValues` as a whole.
+    /// Sets or clears `StringListValues` as a whole.
     pub fn set_string_list_values(mut self, value: Option<Vec<String>>) -> Self {
         self.string_list_values = value;
         self
+    }
+    /// `StringListValues` as set so far.
+    pub fn get_string_list_values(&self) -> &Option<Vec<String>> {
+        &self.string_list_values
     }
     /// Appends one element to `BinaryListValues`.
     pub fn binary_list_values(mut self, item: impl Into<crate::codec::Blob>) -> Self {
         self.binary_list_values.get_or_insert_with(Vec::new).push(item.into());
         self
     }
-    /// Replaces `BinaryListValues` as a whole.
+    /// Sets or clears `BinaryListValues` as a whole.
     pub fn set_binary_list_values(
         mut self,
         value: Option<Vec<crate::codec::Blob>>,
     ) -> Self {
         self.binary_list_values = value;
         self
+    }
+    /// `BinaryListValues` as set so far.
+    pub fn get_binary_list_values(&self) -> &Option<Vec<crate::codec::Blob>> {
+        &self.binary_list_values
+    }
+    /// The [`MessageAttributeValue`]; an error naming the member when a required one (`DataType`) was not set.
+    pub fn build(self) -> Result<MessageAttributeValue, crate::codec::ValidationError> {
+        Ok(MessageAttributeValue {
+            data_type: match self.data_type {
+                Some(value) => value,
+                None => {
+                    return Err(
+                        crate::codec::ValidationError::new(
+                            "MessageAttributeValue.data_type",
+                            crate::codec::ValidationProblem::Missing,
+                        ),
+                    );
+                }
+            },
+            string_value: self.string_value,
+            binary_value: self.binary_value,
+            string_list_values: self.string_list_values,
+            binary_list_values: self.binary_list_values,
+        })
     }
 }
 impl crate::codec::query::QuerySerialize for MessageAttributeValue {
@@ -1181,7 +1809,16 @@ impl crate::codec::serve::ToXml for MessageAttributeValue {
     }
 }
 /// Typed value of a system attribute set by the producer.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize
+)]
 #[non_exhaustive]
 pub struct MessageSystemAttributeValue {
     /// Type of the value; String for a trace header. Required.
@@ -1211,58 +1848,136 @@ pub struct MessageSystemAttributeValue {
     pub binary_list_values: Option<Vec<crate::codec::Blob>>,
 }
 impl MessageSystemAttributeValue {
+    /// `DataType`.
+    pub fn data_type(&self) -> &str {
+        &self.data_type
+    }
+    /// `StringValue`, when present.
+    pub fn string_value(&self) -> Option<&str> {
+        self.string_value.as_deref()
+    }
+    /// `BinaryValue`, when present.
+    pub fn binary_value(&self) -> Option<&crate::codec::Blob> {
+        self.binary_value.as_ref()
+    }
+    /// `StringListValues` (an empty slice when absent).
+    pub fn string_list_values(&self) -> &[String] {
+        self.string_list_values.as_deref().unwrap_or_default()
+    }
+    /// `BinaryListValues` (an empty slice when absent).
+    pub fn binary_list_values(&self) -> &[crate::codec::Blob] {
+        self.binary_list_values.as_deref().unwrap_or_default()
+    }
+    /// A builder of [`MessageSystemAttributeValue`]: setters named like the members, then `build()`.
+    pub fn builder() -> MessageSystemAttributeValueBuilder {
+        MessageSystemAttributeValueBuilder::default()
+    }
+}
+/// Builds a [`MessageSystemAttributeValue`]: setters named like the members, then `build()`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[must_use = "a builder does nothing until `build()` is called"]
+pub struct MessageSystemAttributeValueBuilder {
+    data_type: Option<String>,
+    string_value: Option<String>,
+    binary_value: Option<crate::codec::Blob>,
+    string_list_values: Option<Vec<String>>,
+    binary_list_values: Option<Vec<crate::codec::Blob>>,
+}
+impl MessageSystemAttributeValueBuilder {
     /// Sets `DataType`.
     pub fn data_type(mut self, value: impl Into<String>) -> Self {
-        self.data_type = value.into();
+        self.data_type = Some(value.into());
         self
     }
-    /// Replaces `DataType` as a whole.
-    pub fn set_data_type(mut self, value: String) -> Self {
+    /// Sets or clears `DataType` as a whole.
+    pub fn set_data_type(mut self, value: Option<String>) -> Self {
         self.data_type = value;
         self
+    }
+    /// `DataType` as set so far.
+    pub fn get_data_type(&self) -> &Option<String> {
+        &self.data_type
     }
     /// Sets `StringValue`.
     pub fn string_value(mut self, value: impl Into<String>) -> Self {
         self.string_value = Some(value.into());
         self
     }
-    /// Replaces `StringValue` as a whole.
+    /// Sets or clears `StringValue` as a whole.
     pub fn set_string_value(mut self, value: Option<String>) -> Self {
         self.string_value = value;
         self
+    }
+    /// `StringValue` as set so far.
+    pub fn get_string_value(&self) -> &Option<String> {
+        &self.string_value
     }
     /// Sets `BinaryValue`.
     pub fn binary_value(mut self, value: impl Into<crate::codec::Blob>) -> Self {
         self.binary_value = Some(value.into());
         self
     }
-    /// Replaces `BinaryValue` as a whole.
+    /// Sets or clears `BinaryValue` as a whole.
     pub fn set_binary_value(mut self, value: Option<crate::codec::Blob>) -> Self {
         self.binary_value = value;
         self
+    }
+    /// `BinaryValue` as set so far.
+    pub fn get_binary_value(&self) -> &Option<crate::codec::Blob> {
+        &self.binary_value
     }
     /// Appends one element to `StringListValues`.
     pub fn string_list_values(mut self, item: impl Into<String>) -> Self {
         self.string_list_values.get_or_insert_with(Vec::new).push(item.into());
         self
     }
-    /// Replaces `StringListValues` as a whole.
+    /// Sets or clears `StringListValues` as a whole.
     pub fn set_string_list_values(mut self, value: Option<Vec<String>>) -> Self {
         self.string_list_values = value;
         self
+    }
+    /// `StringListValues` as set so far.
+    pub fn get_string_list_values(&self) -> &Option<Vec<String>> {
+        &self.string_list_values
     }
     /// Appends one element to `BinaryListValues`.
     pub fn binary_list_values(mut self, item: impl Into<crate::codec::Blob>) -> Self {
         self.binary_list_values.get_or_insert_with(Vec::new).push(item.into());
         self
     }
-    /// Replaces `BinaryListValues` as a whole.
+    /// Sets or clears `BinaryListValues` as a whole.
     pub fn set_binary_list_values(
         mut self,
         value: Option<Vec<crate::codec::Blob>>,
     ) -> Self {
         self.binary_list_values = value;
         self
+    }
+    /// `BinaryListValues` as set so far.
+    pub fn get_binary_list_values(&self) -> &Option<Vec<crate::codec::Blob>> {
+        &self.binary_list_values
+    }
+    /// The [`MessageSystemAttributeValue`]; an error naming the member when a required one (`DataType`) was not set.
+    pub fn build(
+        self,
+    ) -> Result<MessageSystemAttributeValue, crate::codec::ValidationError> {
+        Ok(MessageSystemAttributeValue {
+            data_type: match self.data_type {
+                Some(value) => value,
+                None => {
+                    return Err(
+                        crate::codec::ValidationError::new(
+                            "MessageSystemAttributeValue.data_type",
+                            crate::codec::ValidationProblem::Missing,
+                        ),
+                    );
+                }
+            },
+            string_value: self.string_value,
+            binary_value: self.binary_value,
+            string_list_values: self.string_list_values,
+            binary_list_values: self.binary_list_values,
+        })
     }
 }
 impl crate::codec::query::QuerySerialize for MessageSystemAttributeValue {
@@ -1399,35 +2114,109 @@ pub struct SendMessageBatchRequestEntry {
     pub message_group_id: Option<String>,
 }
 impl SendMessageBatchRequestEntry {
+    /// `Id`.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+    /// `MessageBody`.
+    pub fn message_body(&self) -> &str {
+        &self.message_body
+    }
+    /// `DelaySeconds`, when present.
+    pub fn delay_seconds(&self) -> Option<i32> {
+        self.delay_seconds
+    }
+    /// `MessageAttributes`, when present.
+    pub fn message_attributes(
+        &self,
+    ) -> Option<&::std::collections::HashMap<String, MessageAttributeValue>> {
+        self.message_attributes.as_ref()
+    }
+    /// `MessageSystemAttributes`, when present.
+    pub fn message_system_attributes(
+        &self,
+    ) -> Option<
+        &::std::collections::HashMap<
+            MessageSystemAttributeNameForSends,
+            MessageSystemAttributeValue,
+        >,
+    > {
+        self.message_system_attributes.as_ref()
+    }
+    /// `MessageDeduplicationId`, when present.
+    pub fn message_deduplication_id(&self) -> Option<&str> {
+        self.message_deduplication_id.as_deref()
+    }
+    /// `MessageGroupId`, when present.
+    pub fn message_group_id(&self) -> Option<&str> {
+        self.message_group_id.as_deref()
+    }
+    /// A builder of [`SendMessageBatchRequestEntry`]: setters named like the members, then `build()`.
+    pub fn builder() -> SendMessageBatchRequestEntryBuilder {
+        SendMessageBatchRequestEntryBuilder::default()
+    }
+}
+/// Builds a [`SendMessageBatchRequestEntry`]: setters named like the members, then `build()`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[must_use = "a builder does nothing until `build()` is called"]
+pub struct SendMessageBatchRequestEntryBuilder {
+    id: Option<String>,
+    message_body: Option<String>,
+    delay_seconds: Option<i32>,
+    message_attributes: Option<
+        ::std::collections::HashMap<String, MessageAttributeValue>,
+    >,
+    message_system_attributes: Option<
+        ::std::collections::HashMap<
+            MessageSystemAttributeNameForSends,
+            MessageSystemAttributeValue,
+        >,
+    >,
+    message_deduplication_id: Option<String>,
+    message_group_id: Option<String>,
+}
+impl SendMessageBatchRequestEntryBuilder {
     /// Sets `Id`.
     pub fn id(mut self, value: impl Into<String>) -> Self {
-        self.id = value.into();
+        self.id = Some(value.into());
         self
     }
-    /// Replaces `Id` as a whole.
-    pub fn set_id(mut self, value: String) -> Self {
+    /// Sets or clears `Id` as a whole.
+    pub fn set_id(mut self, value: Option<String>) -> Self {
         self.id = value;
         self
     }
+    /// `Id` as set so far.
+    pub fn get_id(&self) -> &Option<String> {
+        &self.id
+    }
     /// Sets `MessageBody`.
     pub fn message_body(mut self, value: impl Into<String>) -> Self {
-        self.message_body = value.into();
+        self.message_body = Some(value.into());
         self
     }
-    /// Replaces `MessageBody` as a whole.
-    pub fn set_message_body(mut self, value: String) -> Self {
+    /// Sets or clears `MessageBody` as a whole.
+    pub fn set_message_body(mut self, value: Option<String>) -> Self {
         self.message_body = value;
         self
+    }
+    /// `MessageBody` as set so far.
+    pub fn get_message_body(&self) -> &Option<String> {
+        &self.message_body
     }
     /// Sets `DelaySeconds`.
     pub fn delay_seconds(mut self, value: impl Into<i32>) -> Self {
         self.delay_seconds = Some(value.into());
         self
     }
-    /// Replaces `DelaySeconds` as a whole.
+    /// Sets or clears `DelaySeconds` as a whole.
     pub fn set_delay_seconds(mut self, value: Option<i32>) -> Self {
         self.delay_seconds = value;
         self
+    }
+    /// `DelaySeconds` as set so far.
+    pub fn get_delay_seconds(&self) -> &Option<i32> {
+        &self.delay_seconds
     }
     /// Sets one entry of `MessageAttributes`.
     pub fn message_attributes(
@@ -1440,13 +2229,19 @@ impl SendMessageBatchRequestEntry {
             .insert(key.into(), value.into());
         self
     }
-    /// Replaces `MessageAttributes` as a whole.
+    /// Sets or clears `MessageAttributes` as a whole.
     pub fn set_message_attributes(
         mut self,
         value: Option<::std::collections::HashMap<String, MessageAttributeValue>>,
     ) -> Self {
         self.message_attributes = value;
         self
+    }
+    /// `MessageAttributes` as set so far.
+    pub fn get_message_attributes(
+        &self,
+    ) -> &Option<::std::collections::HashMap<String, MessageAttributeValue>> {
+        &self.message_attributes
     }
     /// Sets one entry of `MessageSystemAttributes`.
     pub fn message_system_attributes(
@@ -1459,7 +2254,7 @@ impl SendMessageBatchRequestEntry {
             .insert(key.into(), value.into());
         self
     }
-    /// Replaces `MessageSystemAttributes` as a whole.
+    /// Sets or clears `MessageSystemAttributes` as a whole.
     pub fn set_message_system_attributes(
         mut self,
         value: Option<
@@ -1472,25 +2267,78 @@ impl SendMessageBatchRequestEntry {
         self.message_system_attributes = value;
         self
     }
+    /// `MessageSystemAttributes` as set so far.
+    pub fn get_message_system_attributes(
+        &self,
+    ) -> &Option<
+        ::std::collections::HashMap<
+            MessageSystemAttributeNameForSends,
+            MessageSystemAttributeValue,
+        >,
+    > {
+        &self.message_system_attributes
+    }
     /// Sets `MessageDeduplicationId`.
     pub fn message_deduplication_id(mut self, value: impl Into<String>) -> Self {
         self.message_deduplication_id = Some(value.into());
         self
     }
-    /// Replaces `MessageDeduplicationId` as a whole.
+    /// Sets or clears `MessageDeduplicationId` as a whole.
     pub fn set_message_deduplication_id(mut self, value: Option<String>) -> Self {
         self.message_deduplication_id = value;
         self
+    }
+    /// `MessageDeduplicationId` as set so far.
+    pub fn get_message_deduplication_id(&self) -> &Option<String> {
+        &self.message_deduplication_id
     }
     /// Sets `MessageGroupId`.
     pub fn message_group_id(mut self, value: impl Into<String>) -> Self {
         self.message_group_id = Some(value.into());
         self
     }
-    /// Replaces `MessageGroupId` as a whole.
+    /// Sets or clears `MessageGroupId` as a whole.
     pub fn set_message_group_id(mut self, value: Option<String>) -> Self {
         self.message_group_id = value;
         self
+    }
+    /// `MessageGroupId` as set so far.
+    pub fn get_message_group_id(&self) -> &Option<String> {
+        &self.message_group_id
+    }
+    /// The [`SendMessageBatchRequestEntry`]; an error naming the member when a required one (`Id`, `MessageBody`) was not set.
+    pub fn build(
+        self,
+    ) -> Result<SendMessageBatchRequestEntry, crate::codec::ValidationError> {
+        Ok(SendMessageBatchRequestEntry {
+            id: match self.id {
+                Some(value) => value,
+                None => {
+                    return Err(
+                        crate::codec::ValidationError::new(
+                            "SendMessageBatchRequestEntry.id",
+                            crate::codec::ValidationProblem::Missing,
+                        ),
+                    );
+                }
+            },
+            message_body: match self.message_body {
+                Some(value) => value,
+                None => {
+                    return Err(
+                        crate::codec::ValidationError::new(
+                            "SendMessageBatchRequestEntry.message_body",
+                            crate::codec::ValidationProblem::Missing,
+                        ),
+                    );
+                }
+            },
+            delay_seconds: self.delay_seconds,
+            message_attributes: self.message_attributes,
+            message_system_attributes: self.message_system_attributes,
+            message_deduplication_id: self.message_deduplication_id,
+            message_group_id: self.message_group_id,
+        })
     }
 }
 impl crate::codec::query::QuerySerialize for SendMessageBatchRequestEntry {
@@ -1724,7 +2572,16 @@ impl crate::codec::validate::Validate for SendMessageBatchRequestEntry {
     }
 }
 /// An entry of SendMessageBatch that was stored.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize
+)]
 #[non_exhaustive]
 pub struct SendMessageBatchResultEntry {
     /// Id of the request entry. Required.
@@ -1767,52 +2624,109 @@ pub struct SendMessageBatchResultEntry {
     pub sequence_number: Option<String>,
 }
 impl SendMessageBatchResultEntry {
+    /// `Id`.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+    /// `MessageId`.
+    pub fn message_id(&self) -> &str {
+        &self.message_id
+    }
+    /// `MD5OfMessageBody`.
+    pub fn md5_of_message_body(&self) -> &str {
+        &self.md5_of_message_body
+    }
+    /// `MD5OfMessageAttributes`, when present.
+    pub fn md5_of_message_attributes(&self) -> Option<&str> {
+        self.md5_of_message_attributes.as_deref()
+    }
+    /// `MD5OfMessageSystemAttributes`, when present.
+    pub fn md5_of_message_system_attributes(&self) -> Option<&str> {
+        self.md5_of_message_system_attributes.as_deref()
+    }
+    /// `SequenceNumber`, when present.
+    pub fn sequence_number(&self) -> Option<&str> {
+        self.sequence_number.as_deref()
+    }
+    /// A builder of [`SendMessageBatchResultEntry`]: setters named like the members, then `build()`.
+    pub fn builder() -> SendMessageBatchResultEntryBuilder {
+        SendMessageBatchResultEntryBuilder::default()
+    }
+}
+/// Builds a [`SendMessageBatchResultEntry`]: setters named like the members, then `build()`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[must_use = "a builder does nothing until `build()` is called"]
+pub struct SendMessageBatchResultEntryBuilder {
+    id: Option<String>,
+    message_id: Option<String>,
+    md5_of_message_body: Option<String>,
+    md5_of_message_attributes: Option<String>,
+    md5_of_message_system_attributes: Option<String>,
+    sequence_number: Option<String>,
+}
+impl SendMessageBatchResultEntryBuilder {
     /// Sets `Id`.
     pub fn id(mut self, value: impl Into<String>) -> Self {
-        self.id = value.into();
+        self.id = Some(value.into());
         self
     }
-    /// Replaces `Id` as a whole.
-    pub fn set_id(mut self, value: String) -> Self {
+    /// Sets or clears `Id` as a whole.
+    pub fn set_id(mut self, value: Option<String>) -> Self {
         self.id = value;
         self
     }
+    /// `Id` as set so far.
+    pub fn get_id(&self) -> &Option<String> {
+        &self.id
+    }
     /// Sets `MessageId`.
     pub fn message_id(mut self, value: impl Into<String>) -> Self {
-        self.message_id = value.into();
+        self.message_id = Some(value.into());
         self
     }
-    /// Replaces `MessageId` as a whole.
-    pub fn set_message_id(mut self, value: String) -> Self {
+    /// Sets or clears `MessageId` as a whole.
+    pub fn set_message_id(mut self, value: Option<String>) -> Self {
         self.message_id = value;
         self
     }
+    /// `MessageId` as set so far.
+    pub fn get_message_id(&self) -> &Option<String> {
+        &self.message_id
+    }
     /// Sets `MD5OfMessageBody`.
     pub fn md5_of_message_body(mut self, value: impl Into<String>) -> Self {
-        self.md5_of_message_body = value.into();
+        self.md5_of_message_body = Some(value.into());
         self
     }
-    /// Replaces `MD5OfMessageBody` as a whole.
-    pub fn set_md5_of_message_body(mut self, value: String) -> Self {
+    /// Sets or clears `MD5OfMessageBody` as a whole.
+    pub fn set_md5_of_message_body(mut self, value: Option<String>) -> Self {
         self.md5_of_message_body = value;
         self
+    }
+    /// `MD5OfMessageBody` as set so far.
+    pub fn get_md5_of_message_body(&self) -> &Option<String> {
+        &self.md5_of_message_body
     }
     /// Sets `MD5OfMessageAttributes`.
     pub fn md5_of_message_attributes(mut self, value: impl Into<String>) -> Self {
         self.md5_of_message_attributes = Some(value.into());
         self
     }
-    /// Replaces `MD5OfMessageAttributes` as a whole.
+    /// Sets or clears `MD5OfMessageAttributes` as a whole.
     pub fn set_md5_of_message_attributes(mut self, value: Option<String>) -> Self {
         self.md5_of_message_attributes = value;
         self
+    }
+    /// `MD5OfMessageAttributes` as set so far.
+    pub fn get_md5_of_message_attributes(&self) -> &Option<String> {
+        &self.md5_of_message_attributes
     }
     /// Sets `MD5OfMessageSystemAttributes`.
     pub fn md5_of_message_system_attributes(mut self, value: impl Into<String>) -> Self {
         self.md5_of_message_system_attributes = Some(value.into());
         self
     }
-    /// Replaces `MD5OfMessageSystemAttributes` as a whole.
+    /// Sets or clears `MD5OfMessageSystemAttributes` as a whole.
     pub fn set_md5_of_message_system_attributes(
         mut self,
         value: Option<String>,
@@ -1820,15 +2734,66 @@ impl SendMessageBatchResultEntry {
         self.md5_of_message_system_attributes = value;
         self
     }
+    /// `MD5OfMessageSystemAttributes` as set so far.
+    pub fn get_md5_of_message_system_attributes(&self) -> &Option<String> {
+        &self.md5_of_message_system_attributes
+    }
     /// Sets `SequenceNumber`.
     pub fn sequence_number(mut self, value: impl Into<String>) -> Self {
         self.sequence_number = Some(value.into());
         self
     }
-    /// Replaces `SequenceNumber` as a whole.
+    /// Sets or clears `SequenceNumber` as a whole.
     pub fn set_sequence_number(mut self, value: Option<String>) -> Self {
         self.sequence_number = value;
         self
+    }
+    /// `SequenceNumber` as set so far.
+    pub fn get_sequence_number(&self) -> &Option<String> {
+        &self.sequence_number
+    }
+    /// The [`SendMessageBatchResultEntry`]; an error naming the member when a required one (`Id`, `MessageId`, `MD5OfMessageBody`) was not set.
+    pub fn build(
+        self,
+    ) -> Result<SendMessageBatchResultEntry, crate::codec::ValidationError> {
+        Ok(SendMessageBatchResultEntry {
+            id: match self.id {
+                Some(value) => value,
+                None => {
+                    return Err(
+                        crate::codec::ValidationError::new(
+                            "SendMessageBatchResultEntry.id",
+                            crate::codec::ValidationProblem::Missing,
+                        ),
+                    );
+                }
+            },
+            message_id: match self.message_id {
+                Some(value) => value,
+                None => {
+                    return Err(
+                        crate::codec::ValidationError::new(
+                            "SendMessageBatchResultEntry.message_id",
+                            crate::codec::ValidationProblem::Missing,
+                        ),
+                    );
+                }
+            },
+            md5_of_message_body: match self.md5_of_message_body {
+                Some(value) => value,
+                None => {
+                    return Err(
+                        crate::codec::ValidationError::new(
+                            "SendMessageBatchResultEntry.md5_of_message_body",
+                            crate::codec::ValidationProblem::Missing,
+                        ),
+                    );
+                }
+            },
+            md5_of_message_attributes: self.md5_of_message_attributes,
+            md5_of_message_system_attributes: self.md5_of_message_system_attributes,
+            sequence_number: self.sequence_number,
+        })
     }
 }
 impl crate::codec::xml::FromXml for SendMessageBatchResultEntry {
