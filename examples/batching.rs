@@ -4,7 +4,7 @@
 //! Runs on the embedded sqs-local unless an SQS is configured in the environment (see the
 //! quickstart). `cargo run --example batching`
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use sqs_client::operation::SendMessageInput;
 use sqs_client::{BatchConfig, Batcher};
@@ -12,7 +12,11 @@ use sqs_client::{BatchConfig, Batcher};
 mod support;
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> std::process::ExitCode {
+    support::run(example()).await
+}
+
+async fn example() -> Result<(), Box<dyn std::error::Error>> {
     let (client, _local) = support::connect().await?;
     let queue = client
         .create_queue()
@@ -22,8 +26,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .queue_url
         .ok_or("no queue URL")?;
 
-    // One batcher for the whole program; clones share it.
-    let batcher = Batcher::with_config(client.clone(), BatchConfig::default());
+    // One batcher for the whole program; clones share it. The linger is longer than the 2 ms
+    // default so that no partly filled batch leaves while the 1,000 tasks are still starting:
+    // every request is then a full batch of ten.
+    let batcher = Batcher::with_config(
+        client.clone(),
+        BatchConfig::default().linger(Duration::from_millis(50)),
+    );
     let started = Instant::now();
     let senders: Vec<_> = (0..1_000)
         .map(|i| {
@@ -46,8 +55,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let stats = batcher.stats();
     println!(
-        "sent {sent} messages in {:?} with {} SendMessageBatch requests ({:.1} messages each)",
-        started.elapsed(),
+        "sent {sent} messages in {} with {} SendMessageBatch requests ({:.1} messages each)",
+        support::duration(started.elapsed()),
         stats.batches,
         stats.entries_per_batch()
     );

@@ -14,7 +14,11 @@ use sqs_client::types::SendMessageBatchRequestEntry;
 mod support;
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> std::process::ExitCode {
+    support::report(example().await)
+}
+
+async fn example() -> Result<(), Box<dyn std::error::Error>> {
     let (client, _local) = support::connect().await?;
     let queue = client
         .create_queue()

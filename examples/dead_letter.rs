@@ -12,7 +12,11 @@ use sqs_client::types::{MessageSystemAttributeName, QueueAttributeName};
 mod support;
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> std::process::ExitCode {
+    support::run(example()).await
+}
+
+async fn example() -> Result<(), Box<dyn std::error::Error>> {
     let (client, _local) = support::connect().await?;
 
     let dlq = create(&client, "sqs-rs-example-payments-dlq", None).await?;

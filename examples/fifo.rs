@@ -10,7 +10,11 @@ use sqs_client::types::{MessageSystemAttributeName, QueueAttributeName};
 mod support;
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> std::process::ExitCode {
+    support::run(example()).await
+}
+
+async fn example() -> Result<(), Box<dyn std::error::Error>> {
     let (client, _local) = support::connect().await?;
     let queue = client
         .create_queue()

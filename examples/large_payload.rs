@@ -17,15 +17,21 @@ use sqs_extended::ExtendedClient;
 mod support;
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> std::process::ExitCode {
+    support::run(example()).await
+}
+
+async fn example() -> Result<(), Box<dyn std::error::Error>> {
     let mib: usize = std::env::args()
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(64);
     let (client, _local) = support::connect().await?;
-    let dir = std::env::temp_dir().join(format!("sqs-rs-large-payload-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    let store = Arc::new(object_store::local::LocalFileSystem::new_with_prefix(&dir)?);
+    // Removed at the end, on an error and on Ctrl-C alike.
+    let dir = support::TempDir::new("sqs-rs-large-payload")?;
+    let store = Arc::new(object_store::local::LocalFileSystem::new_with_prefix(
+        dir.path(),
+    )?);
     let sqs = ExtendedClient::new(client.clone(), store, "example-payloads");
     let queue = client
         .create_queue()
@@ -34,7 +40,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .await?
         .queue_url
         .ok_or("no queue URL")?;
-    println!("payload store: {}", dir.display());
+    println!("payload store: {}", dir.path().display());
 
     // 1. A 2 MB document: over the threshold, so it is offloaded.
     let document = "lorem ipsum ".repeat(170_000);
@@ -56,8 +62,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or_default();
     if let Some(m) = raw.first() {
         println!(
-            "1. sent {} bytes; SQS carried only the pointer: {}",
-            document.len(),
+            "1. sent {}; SQS carried only the pointer: {}",
+            support::size(document.len() as u64),
             m.body.as_deref().unwrap_or_default()
         );
     }
@@ -72,9 +78,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     for r in received.messages {
         let m = r?;
         println!(
-            "   received {} bytes back from {:?}; identical: {}",
-            m.message.body.as_deref().map_or(0, str::len),
-            m.payload.as_ref().map(|p| &p.key),
+            "   received {} back from {}; identical: {}",
+            support::size(m.message.body.as_deref().map_or(0, str::len) as u64),
+            m.payload
+                .as_ref()
+                .map_or("(not offloaded)", |p| p.key.as_str()),
             m.message.body.as_deref() == Some(document.as_str())
         );
         sqs.execute(
@@ -126,11 +134,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let down = started.elapsed();
     let mb = (mib * 1024 * 1024) as f64 / 1e6;
     println!(
-        "2. streamed {mib} MiB to {} in {:.2} s ({:.0} MB/s) and back ({total} bytes) in {:.2} s ({:.0} MB/s)",
+        "2. streamed {mib} MiB to {} in {} ({:.0} MB/s) and back ({}) in {} ({:.0} MB/s)",
         location.key,
-        up.as_secs_f64(),
+        support::duration(up),
         mb / up.as_secs_f64(),
-        down.as_secs_f64(),
+        support::size(total as u64),
+        support::duration(down),
         mb / down.as_secs_f64()
     );
     if let Some(peak) = peak_rss_kib() {
@@ -140,7 +149,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     client.delete_queue().queue_url(&queue).send().await?;
-    let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }
 

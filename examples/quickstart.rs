@@ -14,40 +14,29 @@ use std::time::{Duration, Instant};
 use std::sync::Arc;
 
 use object_store::ObjectStore;
+use sqs_client::Batcher;
 use sqs_client::operation::{DeleteMessageBatchInput, ReceiveMessageInput, SendMessageInput};
 use sqs_client::types::{DeleteMessageBatchRequestEntry, MessageAttributeValue};
-use sqs_client::{Batcher, Client, Credentials};
 use sqs_extended::ExtendedClient;
 
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let configured = [
-        "AWS_ENDPOINT_URL_SQS",
-        "AWS_ENDPOINT_URL",
-        "AWS_REGION",
-        "AWS_DEFAULT_REGION",
-    ]
-    .iter()
-    .any(|k| std::env::var_os(k).is_some());
+mod support;
 
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> std::process::ExitCode {
+    support::run(example()).await
+}
+
+async fn example() -> Result<(), Box<dyn std::error::Error>> {
+    let configured = support::configured();
     // Keep the embedded service alive for as long as the client uses it.
-    let (client, _local) = if configured {
-        let client = Client::from_env()?;
-        println!("SQS from the environment: {}", client.endpoint());
-        (client, None)
-    } else {
-        let local = sqs_local::start().await?;
-        println!(
+    let (client, local) = support::connect().await?;
+    match &local {
+        Some(local) => println!(
             "No SQS configured: started the embedded service (sqs-local) at {}",
             local.endpoint()
-        );
-        let client = Client::builder()
-            .endpoint_url(local.endpoint())
-            .region("us-east-1")
-            .credentials_provider(Credentials::new("quickstart", "quickstart"))
-            .build()?;
-        (client, Some(local))
-    };
+        ),
+        None => println!("SQS from the environment: {}", client.endpoint()),
+    }
     println!();
 
     let queue = client
@@ -60,8 +49,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("1. Queue ready: {queue}");
 
     // Large payloads go to an object store; a pointer travels through SQS.
-    let payload_dir =
-        std::env::temp_dir().join(format!("sqs-rs-quickstart-{}", std::process::id()));
+    // Removed at the end, on an error and on Ctrl-C alike.
+    let payload_dir = support::TempDir::new("sqs-rs-quickstart")?;
     let (store, bucket): (Arc<dyn ObjectStore>, String) =
         match std::env::var("SQS_RS_PAYLOAD_BUCKET") {
             Ok(bucket) if configured => {
@@ -74,8 +63,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 (Arc::new(s3), bucket)
             }
             _ => {
-                std::fs::create_dir_all(&payload_dir)?;
-                let dir = object_store::local::LocalFileSystem::new_with_prefix(&payload_dir)?;
+                let dir =
+                    object_store::local::LocalFileSystem::new_with_prefix(payload_dir.path())?;
                 (Arc::new(dir), "quickstart-payloads".to_owned())
             }
         };
@@ -107,8 +96,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .send()
         .await?;
     println!(
-        "3. Sent a large message of {} bytes: the body went to the object store, a pointer to SQS",
-        invoice.len()
+        "3. Sent a large message of {}: the body went to the object store, a pointer to SQS",
+        support::size(invoice.len() as u64)
     );
 
     // Single sends from anywhere in the program, gathered into batch requests.
@@ -153,8 +142,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             let body = m.body.as_deref().unwrap_or_default();
             match &r.payload {
                 Some(at) => println!(
-                    "   got a {} byte body, fetched from {}/{}",
-                    body.len(),
+                    "   got a {} body, fetched from {}/{}",
+                    support::size(body.len() as u64),
                     at.bucket,
                     at.key
                 ),
@@ -203,7 +192,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     batcher.close().await;
     client.delete_queue().queue_url(&queue).send().await?;
-    let _ = std::fs::remove_dir_all(&payload_dir);
     println!("7. Deleted the queue. Done.");
     Ok(())
 }
