@@ -120,3 +120,9 @@ impl CredentialProvider for S3Credentials {
         }))
     }
 }
+
+/// The README's Rust blocks, compiled by `cargo test --workspace` (and run, where they need no
+/// server): a snippet that stops compiling fails the tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeExamples;
