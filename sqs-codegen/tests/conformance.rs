@@ -1,7 +1,8 @@
 //! Our API description against the public SQS model (`../shared/reference/sqs-2012-11-05.json`),
 //! used as an oracle: the same operations, members (name, target, required), XML names, errors and
-//! query codes; and none of its documentation text copied anywhere in the project. When the file
-//! is absent the tests say so and skip.
+//! query codes; and none of its documentation text copied anywhere in the project. The file is
+//! not part of the project, so these tests are ignored by default (a fresh clone lists them as
+//! ignored, with the reason); `.ci/run` runs them.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -13,18 +14,10 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn public_model() -> Option<String> {
+fn public_model() -> String {
     let path = root().join("../../shared/reference/sqs-2012-11-05.json");
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Some(text),
-        Err(e) => {
-            println!(
-                "SKIPPED: the public model {} cannot be read ({e})",
-                path.display()
-            );
-            None
-        }
-    }
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("the public model {} cannot be read: {e}", path.display()))
 }
 
 fn ours() -> Ast {
@@ -90,8 +83,9 @@ fn signature(shape: &Shape) -> Value {
 }
 
 #[test]
+#[ignore = "needs the public SQS model at ../shared/reference/sqs-2012-11-05.json (.ci/run runs it)"]
 fn description_declares_what_the_public_model_declares() {
-    let Some(text) = public_model() else { return };
+    let text = public_model();
     let public = sqs_codegen::parse(&text).unwrap();
     let ours = ours();
     let (p, o) = (by_name(&public), by_name(&ours));
@@ -116,8 +110,9 @@ fn description_declares_what_the_public_model_declares() {
 }
 
 #[test]
+#[ignore = "needs the public SQS model at ../shared/reference/sqs-2012-11-05.json (.ci/run runs it)"]
 fn the_generator_accepts_the_public_model() {
-    let Some(text) = public_model() else { return };
+    let text = public_model();
     let files = sqs_codegen::generate(
         &text,
         &sqs_codegen::Options {
@@ -194,8 +189,9 @@ fn project_files(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 #[test]
+#[ignore = "needs the public SQS model at ../shared/reference/sqs-2012-11-05.json (.ci/run runs it)"]
 fn no_project_file_contains_the_public_documentation() {
-    let Some(text) = public_model() else { return };
+    let text = public_model();
     let sentences = public_sentences(&text);
     assert!(
         sentences.len() > 100,

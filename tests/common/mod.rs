@@ -114,8 +114,12 @@ fn install(dir: &Path) -> Result<(), String> {
             ))
         }
     };
-    eprintln!(
-        "installing the test peers (moto, boto3) into {} ...",
+    // Written to the terminal itself: the test harness captures `eprintln!`.
+    let started = Instant::now();
+    let _ = writeln!(
+        std::io::stderr(),
+        "sqs-rs tests: installing the test peers once (moto server, boto3 and the Python extended \
+         client, from PyPI) into {}: about 320 MB on disk, a minute or two",
         dir.display()
     );
     run(Command::new("python3").arg("-m").arg("venv").arg(dir))?;
@@ -127,7 +131,13 @@ fn install(dir: &Path) -> Result<(), String> {
     };
     run(Command::new(dir.join("bin/pip"))
         .args(["install", "--quiet", "--disable-pip-version-check", "-r"])
-        .arg(requirements))
+        .arg(requirements))?;
+    let _ = writeln!(
+        std::io::stderr(),
+        "sqs-rs tests: test peers installed in {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 /// A port nobody listens on right now.
