@@ -34,7 +34,12 @@
 //! - Models in [`operation`] and [`types`], re-exported from the `sqs-model` crate (generated
 //!   by `sqs-codegen` from the project's own API description); enums keep unknown values;
 //!   [`ErrorCode`] recognises a modeled error by shape name or Query code.
-//! - Paginated operations: [`Request::into_pages`] and [`Request::into_items`] are streams.
+//! - Paginated operations: [`Request::into_pages`] and [`Request::into_items`] are streams;
+//!   [`Request::into_paginator`] spells it as the official SDK does (`.send()`, `.items().send()`,
+//!   `next().await` without importing `StreamExt`).
+//! - Ported from `aws-sdk-sqs`: read accessors named like the fields (`out.messages()`),
+//!   `Type::builder()...build()`, [`operation`]`::send_message::*` paths, `is_*` predicates per
+//!   modeled error and [`Error::as_service_error`], [`config::Region`], [`meta::PKG_VERSION`].
 //! - Credentials: [`credentials::ProvideCredentials`] is the seam for any source; the default
 //!   chain ([`credentials::default_provider`]) finds them as AWS tools do and refreshes them
 //!   ahead of expiry. `Debug` output never shows secrets.
