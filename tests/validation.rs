@@ -530,3 +530,21 @@ fn tags_and_move_tasks() {
         },
     );
 }
+
+#[test]
+fn a_builder_names_the_required_member_left_unset() {
+    let err = SendMessageBatchRequestEntry::builder()
+        .id("a")
+        .build()
+        .unwrap_err();
+    assert_eq!(err.field(), "SendMessageBatchRequestEntry.message_body");
+    assert_eq!(err.problem(), &ValidationProblem::Missing);
+    // `?` in a function returning the client's error turns it into a refused request.
+    let err: sqs_client::Error = err.into();
+    assert_eq!(err.kind(), sqs_client::ErrorKind::InvalidRequest);
+    assert!(
+        err.to_string()
+            .contains("SendMessageBatchRequestEntry.message_body: a value is required"),
+        "{err}"
+    );
+}
