@@ -26,8 +26,8 @@ pub(crate) fn configured() -> bool {
 }
 
 /// The SQS of the environment, or the embedded sqs-local when none is configured. An endpoint
-/// on this machine needs no AWS credentials: when none are found, placeholder keys sign the
-/// requests (a local server that checks signatures will say so).
+/// on this machine needs no AWS credentials: when none are found, the keys `local`/`local` sign
+/// the requests (a local server that checks signatures will say so).
 pub(crate) async fn connect() -> Result<(Client, Option<sqs_local::LocalSqs>), BoxError> {
     if configured() {
         return Ok((from_env().await?, None));
@@ -46,24 +46,20 @@ async fn from_env() -> Result<Client, BoxError> {
         .iter()
         .find_map(|k| std::env::var(k).ok())
         .filter(|e| !e.is_empty());
-    let found = sqs_client::credentials::default_provider()
-        .provide_credentials()
-        .await
-        .is_ok();
-    if found {
-        return Ok(Client::from_env()?);
+    // The chain caches what it finds: the client asks this same provider again, not the sources.
+    let provider = sqs_client::credentials::default_provider();
+    let builder = Client::builder().load_env();
+    if provider.provide_credentials().await.is_ok() {
+        return Ok(builder.shared_credentials_provider(provider).build()?);
     }
     match endpoint {
         Some(endpoint) if on_this_machine(&endpoint) => {
-            println!("No AWS credentials found; {endpoint} is on this machine, signing with placeholder keys");
-            let mut builder = Client::builder()
-                .endpoint_url(&endpoint)
-                .credentials_provider(Credentials::new("local", "local"));
-            if !REGION_VARS.iter().any(|k| std::env::var_os(k).is_some()) {
-                builder = builder.region("us-east-1");
-            } else if let Some(region) = REGION_VARS.iter().find_map(|k| std::env::var(k).ok()) {
-                builder = builder.region(region);
-            }
+            println!(
+                "No AWS credentials found; {endpoint} is on this machine, signing with the keys local/local"
+            );
+            let builder = builder.credentials_provider(Credentials::new("local", "local"));
+            let region_set = REGION_VARS.iter().any(|k| std::env::var_os(k).is_some());
+            let builder = if region_set { builder } else { builder.region("us-east-1") };
             Ok(builder.build()?)
         }
         _ => Err("no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE".into()),

@@ -12,7 +12,7 @@ use crate::ir::{Member, Structure, Ty};
 use super::tokens::{doc_attr, ident, ty_tokens};
 
 /// Whether `build()` can fail: a required member without a default.
-pub(super) fn fallible(s: &Structure) -> bool {
+fn fallible(s: &Structure) -> bool {
     s.members.iter().any(|m| m.required && !m.has_default)
 }
 
@@ -92,7 +92,7 @@ fn methods(m: &Member) -> TokenStream {
     let get = Ident::new(&format!("get_{plain}"), Span::call_site());
     let ty = ty_tokens(&m.ty);
     let name = &m.name;
-    let one = setter_one(m, quote!(self.#field));
+    let one = setter_one(m, quote!(self.#field), true);
     let set_doc = doc_attr(&format!("Sets or clears `{name}` as a whole."));
     let get_doc = doc_attr(&format!("`{name}` as set so far."));
     quote! {
@@ -104,19 +104,26 @@ fn methods(m: &Member) -> TokenStream {
     }
 }
 
-/// The setter named like the member, storing into `target`, an `Option` of the member's type:
-/// lists get one element appended, maps one entry inserted, anything else the value.
-pub(super) fn setter_one(m: &Member, target: TokenStream) -> TokenStream {
+/// The setter named like the member, storing into `target`: lists get one element appended,
+/// maps one entry inserted, anything else the value. `optional`: `target` is an `Option` of the
+/// member's type (a builder's field, an input's optional member) rather than the type itself (an
+/// input's required member).
+pub(super) fn setter_one(m: &Member, target: TokenStream, optional: bool) -> TokenStream {
     let field = ident(&m.rust_name);
     let name = &m.name;
     match &m.ty {
         Ty::List(l) => {
             let item = ty_tokens(&l.member);
             let doc = doc_attr(&format!("Appends one element to `{name}`."));
+            let list = if optional {
+                quote!(#target.get_or_insert_with(Vec::new))
+            } else {
+                target
+            };
             quote! {
                 #doc
                 pub fn #field(mut self, item: impl Into<#item>) -> Self {
-                    #target.get_or_insert_with(Vec::new).push(item.into());
+                    #list.push(item.into());
                     self
                 }
             }
@@ -124,10 +131,15 @@ pub(super) fn setter_one(m: &Member, target: TokenStream) -> TokenStream {
         Ty::Map(mt) => {
             let (k, v) = (ty_tokens(&mt.key), ty_tokens(&mt.value));
             let doc = doc_attr(&format!("Sets one entry of `{name}`."));
+            let map = if optional {
+                quote!(#target.get_or_insert_with(::std::collections::HashMap::new))
+            } else {
+                target
+            };
             quote! {
                 #doc
                 pub fn #field(mut self, key: impl Into<#k>, value: impl Into<#v>) -> Self {
-                    #target.get_or_insert_with(::std::collections::HashMap::new).insert(key.into(), value.into());
+                    #map.insert(key.into(), value.into());
                     self
                 }
             }
@@ -135,10 +147,15 @@ pub(super) fn setter_one(m: &Member, target: TokenStream) -> TokenStream {
         ty => {
             let ty = ty_tokens(ty);
             let doc = doc_attr(&format!("Sets `{name}`."));
+            let value = if optional {
+                quote!(Some(value.into()))
+            } else {
+                quote!(value.into())
+            };
             quote! {
                 #doc
                 pub fn #field(mut self, value: impl Into<#ty>) -> Self {
-                    #target = Some(value.into());
+                    #target = #value;
                     self
                 }
             }

@@ -5,52 +5,10 @@
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
-use crate::ir::{Member, Service, Ty, snake_case};
+use crate::ir::{Service, snake_case};
 
 use super::defs::field_ty;
 use super::tokens::{doc_attr, ident, ty_tokens};
-
-/// The setter named like a required member: appends to the list, inserts into the map or sets
-/// the value of the input's field, which is not an `Option`.
-fn required_setter(m: &Member) -> TokenStream {
-    let field = ident(&m.rust_name);
-    let name = &m.name;
-    match &m.ty {
-        Ty::List(l) => {
-            let item = ty_tokens(&l.member);
-            let doc = doc_attr(&format!("Appends one element to `{name}`."));
-            quote! {
-                #doc
-                pub fn #field(mut self, item: impl Into<#item>) -> Self {
-                    self.input.#field.push(item.into());
-                    self
-                }
-            }
-        }
-        Ty::Map(mt) => {
-            let (k, v) = (ty_tokens(&mt.key), ty_tokens(&mt.value));
-            let doc = doc_attr(&format!("Sets one entry of `{name}`."));
-            quote! {
-                #doc
-                pub fn #field(mut self, key: impl Into<#k>, value: impl Into<#v>) -> Self {
-                    self.input.#field.insert(key.into(), value.into());
-                    self
-                }
-            }
-        }
-        ty => {
-            let ty = ty_tokens(ty);
-            let doc = doc_attr(&format!("Sets `{name}`."));
-            quote! {
-                #doc
-                pub fn #field(mut self, value: impl Into<#ty>) -> Self {
-                    self.input.#field = value.into();
-                    self
-                }
-            }
-        }
-    }
-}
 
 pub(super) fn fluent(svc: &Service) -> TokenStream {
     let mut out = TokenStream::new();
@@ -79,11 +37,7 @@ pub(super) fn fluent(svc: &Service) -> TokenStream {
             let ty = ty_tokens(&m.ty);
             let full = field_ty(m);
             let name = &m.name;
-            let one = if m.optional() {
-                super::builders::setter_one(m, quote!(self.input.#field))
-            } else {
-                required_setter(m)
-            };
+            let one = super::builders::setter_one(m, quote!(self.input.#field), m.optional());
             let (set_doc, set_body) = if m.optional() {
                 (format!("Sets or clears `{name}` as a whole."), quote!(value))
             } else {
