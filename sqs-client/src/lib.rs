@@ -54,6 +54,10 @@
 //! - `aws-config`: configure the client from an `aws-config` `SdkConfig`
 //!   (`ClientBuilder::sdk_config`), and use any `aws-credential-types` provider (SSO, an
 //!   `SdkConfig`'s) as ours.
+//! - `testing`: typed helpers for your application's own wiremock contract tests
+//!   (`sqs_client::testing`: a matcher per operation in both protocols, typed answers with the
+//!   digests filled in, service errors and throttling, the received requests read back as
+//!   inputs).
 //!
 //! # Errors
 //!
@@ -98,6 +102,8 @@ pub mod credentials;
 mod error;
 mod receive;
 mod retry;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod tls;
 #[rustfmt::skip] // formatted by sqs-codegen (prettyplease); the freshness test compares it byte for byte
 mod generated {

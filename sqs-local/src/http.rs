@@ -10,7 +10,7 @@ use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::Incoming;
 use hyper::header::{CONNECTION, CONTENT_TYPE, HeaderValue};
 use hyper::{Request, Response, StatusCode};
-use sqs_model::server::{Form, RequestBody, dispatch, xml_error};
+use sqs_model::server::{Form, RequestBody, dispatch, json_error, query_error_header, xml_error};
 
 use crate::conn::Busy;
 use crate::error::{ApiError, printable};
@@ -161,18 +161,9 @@ fn error_answer(protocol: Protocol, e: &ApiError, request_id: &str) -> Answer {
     let message = printable(&e.message);
     match protocol {
         Protocol::Json => {
-            let body = serde_json::json!({
-                "__type": format!("com.amazonaws.sqs#{}", e.shape_name()),
-                "message": message,
-            });
-            let mut r = answer(
-                status,
-                "application/x-amz-json-1.0",
-                request_id,
-                body.to_string().into_bytes(),
-            );
-            let query_error = format!("{};{}", e.query_code(), e.fault);
-            if let Ok(v) = HeaderValue::from_str(&query_error) {
+            let body = json_error(sqs_model::wire::SHAPE_NAMESPACE, e.shape_name(), &message);
+            let mut r = answer(status, "application/x-amz-json-1.0", request_id, body);
+            if let Ok(v) = HeaderValue::from_str(&query_error_header(e.query_code(), e.fault)) {
                 r.headers_mut().insert("x-amzn-query-error", v);
             }
             r

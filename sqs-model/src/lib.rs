@@ -86,7 +86,7 @@ pub mod wire {
     pub use crate::codec::wire_error::{WireError, decode_json_error, decode_xml_error};
     pub use crate::codec::xml::{XmlNode, parse as parse_xml};
     pub use crate::generated::{
-        API_VERSION, SERVICE_NAME, SIGNING_NAME, XML_NAMESPACE, read_answer,
+        API_VERSION, SERVICE_NAME, SHAPE_NAMESPACE, SIGNING_NAME, XML_NAMESPACE, read_answer,
     };
     pub use crate::hex::{hex, push_hex};
 }
@@ -97,6 +97,8 @@ pub mod wire {
 /// is built on it; clients do not compile it.
 #[cfg(feature = "server")]
 pub mod server {
-    pub use crate::codec::{Form, RequestBody, RequestError, Served, xml_error};
+    pub use crate::codec::{
+        Form, RequestBody, RequestError, Served, json_error, query_error_header, xml_error,
+    };
     pub use crate::generated::server::{Handler, dispatch, read_request};
 }

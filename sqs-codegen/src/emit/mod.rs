@@ -173,6 +173,7 @@ pub(crate) fn extended_layer(svc: &Service, opts: &Options) -> Result<Vec<Genera
 fn module(svc: &Service) -> TokenStream {
     let version = &svc.version;
     let service = &svc.name;
+    let shape_namespace = &svc.namespace;
     let signing = svc.signing_name.as_ref().map(|n| {
         quote! {
             /// The name requests are signed for (SigV4 credential scope).
@@ -224,6 +225,9 @@ fn module(svc: &Service) -> TokenStream {
         pub const API_VERSION: &str = #version;
         /// The service name, the prefix of the AWS JSON 1.0 `X-Amz-Target` header.
         pub const SERVICE_NAME: &str = #service;
+        /// The namespace of the service's shapes: an AWS JSON 1.0 error's `__type` is
+        /// `{SHAPE_NAMESPACE}#{shape name}`.
+        pub const SHAPE_NAMESPACE: &str = #shape_namespace;
         #signing
         #namespace
     }

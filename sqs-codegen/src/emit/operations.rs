@@ -78,6 +78,14 @@ pub(super) fn operation_impl(
         Some(_) => quote!(Some(super::XML_NAMESPACE)),
         None => quote!(None),
     };
+    let fill_digests = op.hooks.fill_digests.as_ref().map(|f| {
+        let f = Ident::new(f, Span::call_site());
+        quote! {
+            fn fill_digests(&self, output: &mut Self::Output) {
+                crate::checks::#f(self, output)
+            }
+        }
+    });
     out.extend(quote! {
         #[cfg(feature = "server")]
         impl crate::codec::serve::Served for #input {
@@ -93,6 +101,7 @@ pub(super) fn operation_impl(
             fn output_to_xml(output: &Self::Output, request_id: &str) -> String {
                 crate::codec::serve::xml_response(<Self as crate::codec::Operation>::NAME, output, #namespace, request_id)
             }
+            #fill_digests
         }
     });
     if let Some(p) = &op.paginated {

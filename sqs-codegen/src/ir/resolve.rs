@@ -92,9 +92,9 @@ pub fn resolve(ast: &Ast) -> Result<Service, Error> {
                 }
             })
             .transpose()?;
-        let hook = |key: &str| {
+        let hook_of = |t: &str, key: &str| {
             op.traits
-                .get(T_CLIENT_HOOKS)
+                .get(t)
                 .and_then(|h| h.get(key))
                 .map(|v| {
                     v.as_str()
@@ -105,13 +105,16 @@ pub fn resolve(ast: &Ast) -> Result<Service, Error> {
                         .map(str::to_owned)
                         .ok_or_else(|| {
                             Error::model(format!(
-                                "{op_id}: @clientHooks {key} must name a function"
+                                "{op_id}: @{} {key} must name a function",
+                                t.trim_start_matches("rs.sqs#")
                             ))
                         })
                 })
                 .transpose()
         };
+        let hook = |key: &str| hook_of(T_CLIENT_HOOKS, key);
         let hooks = Hooks {
+            fill_digests: hook_of(T_SERVICE_HOOKS, "digests")?,
             check: hook("check")?,
             sent_digests: hook("sentDigests")?,
             verify: hook("verify")?,
@@ -154,6 +157,10 @@ pub fn resolve(ast: &Ast) -> Result<Service, Error> {
 
     Ok(Service {
         name: local_name(service_id).to_owned(),
+        namespace: service_id
+            .split_once('#')
+            .map_or("", |(namespace, _)| namespace)
+            .to_owned(),
         version: service.version.clone().unwrap_or_default(),
         signing_name: service
             .traits

@@ -19,6 +19,7 @@ pub(super) const T_READONLY: &str = "smithy.api#readonly";
 pub(super) const T_IDEMPOTENT: &str = "smithy.api#idempotent";
 /// The project's own traits (defined in its description): see [`Hooks`].
 pub(super) const T_CLIENT_HOOKS: &str = "rs.sqs#clientHooks";
+pub(super) const T_SERVICE_HOOKS: &str = "rs.sqs#serviceHooks";
 pub(super) const T_LONG_POLL: &str = "rs.sqs#longPoll";
 pub(super) const T_CARRIES_MESSAGES: &str = "rs.sqs#carriesMessages";
 pub(super) const T_LENGTH: &str = "smithy.api#length";

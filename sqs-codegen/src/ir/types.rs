@@ -14,6 +14,9 @@ use super::traits::*;
 pub struct Service {
     /// Shape name of the service (the JSON target prefix, `AmazonSQS`).
     pub name: String,
+    /// Namespace of the service's shapes (`com.amazonaws.sqs`), the part of an AWS JSON 1.0
+    /// error's `__type` before `#`.
+    pub namespace: String,
     /// API version (`2012-11-05`).
     pub version: String,
     /// SigV4 signing name, when the service declares one.
@@ -72,6 +75,9 @@ pub struct Hooks {
     pub verify: Option<String>,
     /// `complete(input, output)`, after decoding the answer, whether digests are checked or not.
     pub complete: Option<String>,
+    /// `fill(input, output)` on the service side (`rs.sqs#serviceHooks`): puts in an answer the
+    /// digests of what the request carried, where the answer has none yet.
+    pub fill_digests: Option<String>,
 }
 
 /// How long the server may hold a request.

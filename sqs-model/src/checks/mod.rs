@@ -21,6 +21,8 @@ use crate::types::{
     MessageSystemAttributeValue,
 };
 
+#[cfg(feature = "server")]
+mod answer;
 mod complete;
 pub use complete::INCOMPLETE_ANSWER_CODE;
 
@@ -39,6 +41,8 @@ pub fn failed_entry(
         message: Some(message.into()),
     }
 }
+#[cfg(feature = "server")]
+pub(crate) use answer::*;
 pub(crate) use complete::*;
 
 /// The code given to a batch entry whose digest did not match (it is moved to `failed`).

@@ -121,3 +121,80 @@ fn size_counts_attributes() {
         5 + (5 + 6 + 2) + (3 + 6 + 3)
     );
 }
+
+#[cfg(feature = "server")]
+#[test]
+fn a_service_fills_the_digests_a_client_checks_and_keeps_those_already_set() {
+    use crate::Operation as _;
+    use crate::codec::Served as _;
+    use crate::types::{SendMessageBatchRequestEntry, SendMessageBatchResultEntry};
+
+    let send = SendMessageInput::builder()
+        .queue_url("q")
+        .message_body("hello wire")
+        .set_message_attributes(Some(wire_attributes()))
+        .build()
+        .unwrap();
+    let mut out = SendMessageOutput::default();
+    send.fill_digests(&mut out);
+    // The values moto answered for the same message.
+    assert_eq!(
+        out.md5_of_message_body.as_deref(),
+        Some("3eeebf6b04a9821afe3b68830b7038f9")
+    );
+    assert_eq!(
+        out.md5_of_message_attributes.as_deref(),
+        Some("8a571d1c4ce3c1b73fb70f737796d1c8")
+    );
+    assert_eq!(out.md5_of_message_system_attributes, None);
+    let mut wrong = SendMessageOutput::builder()
+        .md5_of_message_body("00000000000000000000000000000000")
+        .build();
+    send.fill_digests(&mut wrong);
+    assert!(send.verify(&[], &mut wrong).is_err());
+
+    let batch = SendMessageBatchInput::builder()
+        .queue_url("q")
+        .entries(
+            SendMessageBatchRequestEntry::builder()
+                .id("a")
+                .message_body("hello wire")
+                .build()
+                .unwrap(),
+        )
+        .build()
+        .unwrap();
+    let entry = |id: &str| {
+        let mut e = SendMessageBatchResultEntry::default();
+        e.id = id.to_owned();
+        e
+    };
+    let mut out = SendMessageBatchOutput::default();
+    out.successful = vec![entry("a"), entry("not-sent")];
+    batch.fill_digests(&mut out);
+    assert_eq!(
+        out.successful[0].md5_of_message_body,
+        md5_hex(b"hello wire")
+    );
+    assert_eq!(out.successful[1].md5_of_message_body, "");
+
+    let message = Message::builder()
+        .body("hello wire")
+        .set_message_attributes(Some(wire_attributes()))
+        .build();
+    let mut out = ReceiveMessageOutput::default();
+    out.messages = Some(vec![message, Message::default()]);
+    let receive = ReceiveMessageInput::builder()
+        .queue_url("q")
+        .build()
+        .unwrap();
+    receive.fill_digests(&mut out);
+    assert_eq!(
+        verify_messages(out.messages.as_deref().unwrap()),
+        [Ok(()), Ok(())]
+    );
+    assert_eq!(
+        out.messages.as_ref().unwrap()[1].md5_of_body.as_deref(),
+        Some("d41d8cd98f00b204e9800998ecf8427e")
+    );
+}

@@ -22,7 +22,9 @@ pub(crate) mod xml;
 pub(crate) use operation::sealed;
 pub use operation::{Limits, Operation, Paginated};
 #[cfg(feature = "server")]
-pub use serve::{Form, RequestBody, RequestError, Served, xml_error};
+pub use serve::{
+    Form, RequestBody, RequestError, Served, json_error, query_error_header, xml_error,
+};
 pub use validate::{LengthUnit, ValidationError, ValidationProblem};
 pub use values::{Blob, DecodeError, EncodeError};
 pub use wire_error::Fault;

@@ -348,6 +348,23 @@ pub fn xml_error(
     w.out
 }
 
+/// The AWS JSON 1.0 error body: `{"__type":"<namespace>#<shape>","message":...}`, the
+/// namespace being the service's shape namespace (`wire::SHAPE_NAMESPACE`). The
+/// Query code and the fault travel beside it in the `x-amzn-query-error` header
+/// ([`query_error_header`]), where clients look first.
+pub fn json_error(namespace: &str, shape_name: &str, message: &str) -> Vec<u8> {
+    let body = serde_json::json!({
+        "__type": format!("{namespace}#{shape_name}"),
+        "message": message,
+    });
+    body.to_string().into_bytes()
+}
+
+/// The `x-amzn-query-error` header of an AWS JSON 1.0 error answer: `<Query code>;<fault>`.
+pub fn query_error_header(query_code: &str, fault: super::wire_error::Fault) -> String {
+    format!("{query_code};{fault}")
+}
+
 /// An operation as a service answers it: its input read from either protocol, its output
 /// written in either. Implemented by every generated `*Input` type.
 pub trait Served: Operation {
@@ -359,6 +376,13 @@ pub trait Served: Operation {
     fn output_to_json(output: &Self::Output) -> Vec<u8>;
     /// The AWS Query (XML) response document.
     fn output_to_xml(output: &Self::Output, request_id: &str) -> String;
+    /// Puts in `output` the digests of what this request carried, as SQS computes them, where
+    /// `output` has none yet (the body and attribute MD5s of SendMessage and of each successful
+    /// SendMessageBatch entry, matched by id; those of each received message). A digest already
+    /// set is kept, so a test can answer a wrong one on purpose. Other operations carry none.
+    fn fill_digests(&self, output: &mut Self::Output) {
+        let _ = output;
+    }
 }
 
 /// A request's body as the service received it, in the protocol the client chose.

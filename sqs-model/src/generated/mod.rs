@@ -225,6 +225,9 @@ pub fn read_answer(
 pub const API_VERSION: &str = "2012-11-05";
 /// The service name, the prefix of the AWS JSON 1.0 `X-Amz-Target` header.
 pub const SERVICE_NAME: &str = "AmazonSQS";
+/// The namespace of the service's shapes: an AWS JSON 1.0 error's `__type` is
+/// `{SHAPE_NAMESPACE}#{shape name}`.
+pub const SHAPE_NAMESPACE: &str = "com.amazonaws.sqs";
 /// The name requests are signed for (SigV4 credential scope).
 pub const SIGNING_NAME: &str = "sqs";
 /// The XML namespace of AWS Query responses.

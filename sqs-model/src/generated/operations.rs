@@ -7437,6 +7437,9 @@ impl crate::codec::serve::Served for ReceiveMessageInput {
             request_id,
         )
     }
+    fn fill_digests(&self, output: &mut Self::Output) {
+        crate::checks::fill_received_digests(self, output)
+    }
 }
 impl crate::codec::sealed::Sealed for RemovePermissionInput {}
 impl crate::codec::Operation for RemovePermissionInput {
@@ -7583,6 +7586,9 @@ impl crate::codec::serve::Served for SendMessageInput {
             request_id,
         )
     }
+    fn fill_digests(&self, output: &mut Self::Output) {
+        crate::checks::fill_send_digests(self, output)
+    }
 }
 impl crate::codec::sealed::Sealed for SendMessageBatchInput {}
 impl crate::codec::Operation for SendMessageBatchInput {
@@ -7674,6 +7680,9 @@ impl crate::codec::serve::Served for SendMessageBatchInput {
             Some(super::XML_NAMESPACE),
             request_id,
         )
+    }
+    fn fill_digests(&self, output: &mut Self::Output) {
+        crate::checks::fill_send_batch_digests(self, output)
     }
 }
 impl crate::codec::sealed::Sealed for SetQueueAttributesInput {}
