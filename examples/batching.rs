@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use sqs_client::operation::SendMessageInput;
-use sqs_client::{BatchConfig, Batcher};
+use sqs_client::{BatchConfig, Batcher, Client};
 
 mod support;
 
@@ -18,6 +18,43 @@ async fn main() -> std::process::ExitCode {
 
 async fn example() -> Result<(), Box<dyn std::error::Error>> {
     let (client, _local) = support::connect().await?;
+    let report = send_and_delete(&client, 1_000).await?;
+    println!(
+        "sent {} messages in {} with {} SendMessageBatch requests ({:.1} messages each)",
+        report.sent,
+        support::duration(report.send_time),
+        report.send_batches,
+        report.sent as f64 / report.send_batches.max(1) as f64,
+    );
+    println!(
+        "received {} and deleted {} with {} DeleteMessageBatch requests",
+        report.received, report.deleted, report.delete_batches
+    );
+    println!(
+        "closed the batcher: {} request(s) left unsent",
+        report.unsent
+    );
+    Ok(())
+}
+
+/// What [`send_and_delete`] did.
+#[derive(Debug)]
+struct Report {
+    sent: usize,
+    send_time: Duration,
+    send_batches: u64,
+    received: usize,
+    deleted: usize,
+    delete_batches: u64,
+    unsent: usize,
+}
+
+/// Makes a queue, sends `count` messages through a batcher from as many tasks, receives them
+/// all and deletes them through the same batcher, and deletes the queue.
+async fn send_and_delete(
+    client: &Client,
+    count: usize,
+) -> Result<Report, Box<dyn std::error::Error>> {
     let queue = client
         .create_queue()
         .queue_name("sqs-rs-example-batching")
@@ -34,7 +71,7 @@ async fn example() -> Result<(), Box<dyn std::error::Error>> {
         BatchConfig::default().linger(Duration::from_millis(50)),
     );
     let started = Instant::now();
-    let senders: Vec<_> = (0..1_000)
+    let senders: Vec<_> = (0..count)
         .map(|i| {
             let (batcher, queue) = (batcher.clone(), queue.clone());
             tokio::spawn(async move {
@@ -53,13 +90,8 @@ async fn example() -> Result<(), Box<dyn std::error::Error>> {
             sent += 1;
         }
     }
+    let send_time = started.elapsed();
     let stats = batcher.stats();
-    println!(
-        "sent {sent} messages in {} with {} SendMessageBatch requests ({:.1} messages each)",
-        support::duration(started.elapsed()),
-        stats.batches,
-        stats.entries_per_batch()
-    );
 
     // Receive them all and delete through the same batcher.
     let mut deletes = Vec::new();
@@ -93,17 +125,77 @@ async fn example() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     let after = batcher.stats();
-    println!(
-        "received {received} and deleted {deleted} with {} DeleteMessageBatch requests",
-        after.batches - stats.batches
-    );
 
     // Close sends anything still buffered and reports what could not be sent.
     let unsent = batcher.close().await;
-    println!(
-        "closed the batcher: {} request(s) left unsent",
-        unsent.len()
-    );
     client.delete_queue().queue_url(&queue).send().await?;
-    Ok(())
+    Ok(Report {
+        sent,
+        send_time,
+        send_batches: stats.batches,
+        received,
+        deleted,
+        delete_batches: after.batches - stats.batches,
+        unsent: unsent.len(),
+    })
+}
+
+/// The example's logic against a wiremock SQS, read back as typed requests.
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use sqs_client::operation::delete_message_batch::DeleteMessageBatchInput;
+    use sqs_client::operation::receive_message::ReceiveMessageInput;
+    use sqs_client::operation::send_message_batch::SendMessageBatchInput;
+
+    use super::support::mock::MockQueue;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_thousand_sends_leave_as_a_hundred_full_batches_and_all_are_deleted() {
+        let queue = MockQueue::start().await;
+        let report = super::send_and_delete(&queue.client(), 1_000)
+            .await
+            .unwrap();
+        assert_eq!(
+            (
+                report.sent,
+                report.send_batches,
+                report.received,
+                report.deleted
+            ),
+            (1_000, 100, 1_000, 1_000),
+            "{report:?}"
+        );
+        assert_eq!(report.unsent, 0);
+
+        let sends = queue.received::<SendMessageBatchInput>().await;
+        assert_eq!(sends.len(), 100);
+        assert!(sends.iter().all(|s| s.entries().len() == 10));
+        let bodies: HashSet<&str> = sends
+            .iter()
+            .flat_map(|s| s.entries())
+            .map(|e| e.message_body())
+            .collect();
+        let expected: HashSet<String> = (0..1_000).map(|i| format!("event {i}")).collect();
+        assert_eq!(bodies, expected.iter().map(String::as_str).collect());
+
+        // Every message received is deleted once, in batches of ten.
+        let deletes = queue.received::<DeleteMessageBatchInput>().await;
+        let handles: Vec<&str> = deletes
+            .iter()
+            .flat_map(|d| d.entries())
+            .map(|e| e.receipt_handle())
+            .collect();
+        assert_eq!(handles.len(), 1_000);
+        assert_eq!(handles.iter().collect::<HashSet<_>>().len(), 1_000);
+        assert_eq!(deletes.len(), report.delete_batches as usize);
+        assert!(
+            queue
+                .received::<ReceiveMessageInput>()
+                .await
+                .iter()
+                .all(|r| r.max_number_of_messages() == Some(10))
+        );
+    }
 }

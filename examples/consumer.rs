@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use sqs_client::types::SendMessageBatchRequestEntry;
+use sqs_client::{Client, ProcessSummary};
 
 mod support;
 
@@ -20,6 +21,20 @@ async fn main() -> std::process::ExitCode {
 
 async fn example() -> Result<(), Box<dyn std::error::Error>> {
     let (client, _local) = support::connect().await?;
+    let summary = queue_and_consume(&client, 30).await?;
+    println!(
+        "\nstopped: {} acknowledged, {} handed back after a failure, {} released unhandled",
+        summary.acked, summary.nacked, summary.released
+    );
+    Ok(())
+}
+
+/// Makes a queue, puts `jobs` jobs on it, consumes them until all are done (or Ctrl-C) and
+/// deletes the queue.
+async fn queue_and_consume(
+    client: &Client,
+    jobs: usize,
+) -> Result<ProcessSummary, Box<dyn std::error::Error>> {
     let queue = client
         .create_queue()
         .queue_name("sqs-rs-example-consumer")
@@ -27,12 +42,12 @@ async fn example() -> Result<(), Box<dyn std::error::Error>> {
         .await?
         .queue_url
         .ok_or("no queue URL")?;
-    for chunk in 0..3 {
-        let entries = (0..10)
-            .map(|i| {
+    for chunk in 0..jobs.div_ceil(10) {
+        let entries = (chunk * 10..jobs.min(chunk * 10 + 10))
+            .map(|n| {
                 SendMessageBatchRequestEntry::builder()
-                    .id(format!("j{i}"))
-                    .message_body(format!("job {}", chunk * 10 + i))
+                    .id(format!("j{n}"))
+                    .message_body(format!("job {n}"))
                     .build()
             })
             .collect::<Result<Vec<_>, _>>()?;
@@ -43,7 +58,7 @@ async fn example() -> Result<(), Box<dyn std::error::Error>> {
             .send()
             .await?;
     }
-    println!("queued 30 jobs; consuming with 4 handlers (Ctrl-C stops gracefully)\n");
+    println!("queued {jobs} jobs; consuming with 4 handlers (Ctrl-C stops gracefully)\n");
 
     let consumer = client
         .consumer(&queue)
@@ -87,17 +102,59 @@ async fn example() -> Result<(), Box<dyn std::error::Error>> {
                     return Err(format!("{body} failed"));
                 }
                 println!("  {body}: done");
-                if counter.fetch_add(1, Ordering::SeqCst) + 1 == 30 {
+                if counter.fetch_add(1, Ordering::SeqCst) + 1 == jobs {
                     stop.shutdown();
                 }
                 Ok(())
             }
         })
         .await;
-    println!(
-        "\nstopped: {} acknowledged, {} handed back after a failure, {} released unhandled",
-        summary.acked, summary.nacked, summary.released
-    );
     client.delete_queue().queue_url(&queue).send().await?;
-    Ok(())
+    Ok(summary)
+}
+
+/// The example's logic against a wiremock SQS, read back as typed requests.
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use sqs_client::operation::change_message_visibility_batch::ChangeMessageVisibilityBatchInput;
+    use sqs_client::operation::delete_message_batch::DeleteMessageBatchInput;
+    use sqs_client::operation::receive_message::ReceiveMessageInput;
+
+    use super::support::mock::MockQueue;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn every_job_is_acknowledged_once_and_the_failed_ones_are_handed_back_first() {
+        let queue = MockQueue::start().await;
+        let summary = super::queue_and_consume(&queue.client(), 30).await.unwrap();
+        // Jobs 3, 10, 17 and 24 fail on their first delivery.
+        assert_eq!((summary.acked, summary.nacked), (30, 4), "{summary:?}");
+
+        // Each job's message deleted exactly once; the four failed ones on their second receipt
+        // (the mock's handles end in the receive count).
+        let deletes = queue.received::<DeleteMessageBatchInput>().await;
+        let mut deleted: HashMap<&str, Vec<&str>> = HashMap::new();
+        for entry in deletes.iter().flat_map(|d| d.entries()) {
+            let (message, receipt) = entry.receipt_handle().split_once("-r").unwrap();
+            deleted.entry(message).or_default().push(receipt);
+        }
+        assert_eq!(deleted.len(), 30);
+        assert!(deleted.values().all(|receipts| receipts.len() == 1));
+        assert_eq!(deleted.values().filter(|r| r[0] == "2").count(), 4);
+
+        // Handed back at once (a visibility timeout of 0), on their first receipt.
+        let nacks = queue.received::<ChangeMessageVisibilityBatchInput>().await;
+        let nacked: Vec<_> = nacks.iter().flat_map(|c| c.entries()).collect();
+        assert_eq!(nacked.len(), 4);
+        assert!(
+            nacked
+                .iter()
+                .all(|e| e.visibility_timeout() == Some(0) && e.receipt_handle().ends_with("-r1"))
+        );
+
+        // Long polls of 2 s asking for the receive count the handler reads.
+        let receives = queue.received::<ReceiveMessageInput>().await;
+        assert!(receives.iter().all(|r| r.wait_time_seconds() == Some(2)));
+    }
 }

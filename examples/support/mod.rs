@@ -12,6 +12,9 @@ use std::time::Duration;
 
 use sqs_client::{Client, Credentials};
 
+#[cfg(test)]
+pub(crate) mod mock;
+
 type BoxError = Box<dyn std::error::Error>;
 
 const ENDPOINT_VARS: [&str; 2] = ["AWS_ENDPOINT_URL_SQS", "AWS_ENDPOINT_URL"];

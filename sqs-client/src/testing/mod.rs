@@ -55,13 +55,15 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use sqs_model::server::{RequestError, Served};
 use sqs_model::{ErrorCode, Fault};
 use wiremock::{Match, MockServer, Request, Respond, ResponseTemplate};
 
 use crate::{ClientBuilder, Credentials};
 use wire::Wire;
 
+/// What every operation's input implements here: read from either protocol, output written
+/// back ([`Served::fill_digests`] included); name it to write helpers generic over operations.
+pub use sqs_model::server::{RequestError, Served};
 /// The wiremock this module is built on, so that its types and yours are the same.
 pub use wiremock;
 

@@ -164,13 +164,14 @@ fn a_service_fills_the_digests_a_client_checks_and_keeps_those_already_set() {
         )
         .build()
         .unwrap();
-    let entry = |id: &str| {
-        let mut e = SendMessageBatchResultEntry::default();
-        e.id = id.to_owned();
-        e
+    let entry = |id: &str| SendMessageBatchResultEntry {
+        id: id.to_owned(),
+        ..Default::default()
     };
-    let mut out = SendMessageBatchOutput::default();
-    out.successful = vec![entry("a"), entry("not-sent")];
+    let mut out = SendMessageBatchOutput {
+        successful: vec![entry("a"), entry("not-sent")],
+        ..Default::default()
+    };
     batch.fill_digests(&mut out);
     assert_eq!(
         out.successful[0].md5_of_message_body,
@@ -182,8 +183,9 @@ fn a_service_fills_the_digests_a_client_checks_and_keeps_those_already_set() {
         .body("hello wire")
         .set_message_attributes(Some(wire_attributes()))
         .build();
-    let mut out = ReceiveMessageOutput::default();
-    out.messages = Some(vec![message, Message::default()]);
+    let mut out = ReceiveMessageOutput {
+        messages: Some(vec![message, Message::default()]),
+    };
     let receive = ReceiveMessageInput::builder()
         .queue_url("q")
         .build()
