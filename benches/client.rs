@@ -12,7 +12,9 @@
 //! unbatched and batched rounds at concurrency 64 and prints each round's ratio and the median;
 //! `-- linger` sends through the Batcher with 1 to 64 callers at linger times of 1 to 10 ms;
 //! `-- receive N` makes N ReceiveMessage calls at concurrency 64, each answered with ten
-//! messages of 1 KiB (their digests checked), and gives the cost per received message.
+//! messages of 1 KiB (their digests checked), and gives the cost per received message;
+//! `-- latency [MS ...]` measures the Batcher and the consumer against a service answering after
+//! a fixed latency (see `benches/latency/mod.rs`).
 //!
 //! The endpoint answers SendMessage, SendMessageBatch, ReceiveMessage and DeleteMessage in AWS
 //! JSON 1.0 with correct MD5 digests, over keep-alive HTTP/1.1. It keeps its own work small: it
@@ -28,6 +30,7 @@ use std::time::{Duration, Instant};
 use sqs_client::{Client, Credentials};
 
 mod fake;
+mod latency;
 
 const QUEUE: &str = "http://127.0.0.1:1/000000000000/bench";
 
@@ -42,7 +45,11 @@ fn main() {
             .enable_all()
             .build()
             .unwrap();
-        runtime.block_on(fake::serve(args[1].parse().unwrap()));
+        let delay = args.get(2).and_then(|ms| ms.parse().ok()).unwrap_or(0);
+        runtime.block_on(fake::serve(
+            args[1].parse().unwrap(),
+            Duration::from_millis(delay),
+        ));
         return;
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -121,6 +128,15 @@ fn main() {
                     }
                 }
             });
+        }
+        Some("latency") => {
+            let delays: Vec<u64> = args[1..].iter().filter_map(|a| a.parse().ok()).collect();
+            let delays = if delays.is_empty() {
+                vec![0, 5, 20, 100]
+            } else {
+                delays
+            };
+            latency::run(&runtime, &delays);
         }
         Some("receive") => {
             let n = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(20_000);
@@ -258,6 +274,12 @@ where
 }
 
 fn start(runtime: &tokio::runtime::Runtime) -> (Server, Client) {
+    let (server, client, _) = start_with_delay(runtime, 0);
+    (server, client)
+}
+
+/// Starts a fake endpoint answering after `delay_ms`, and a client of it; returns its port too.
+fn start_with_delay(runtime: &tokio::runtime::Runtime, delay_ms: u64) -> (Server, Client, u16) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -265,7 +287,7 @@ fn start(runtime: &tokio::runtime::Runtime) -> (Server, Client) {
         .port();
     let server = Server(
         Command::new(std::env::current_exe().unwrap())
-            .args(["--serve", &port.to_string()])
+            .args(["--serve", &port.to_string(), &delay_ms.to_string()])
             .stdout(Stdio::null())
             .spawn()
             .unwrap(),
@@ -283,7 +305,7 @@ fn start(runtime: &tokio::runtime::Runtime) -> (Server, Client) {
         .credentials_provider(Credentials::new("AKIDBENCH", "secret"))
         .build()
         .unwrap();
-    (server, client)
+    (server, client, port)
 }
 
 /// The fake endpoint's process, stopped by its PID when dropped (also when the bench panics,

@@ -534,3 +534,46 @@ async fn a_damaged_message_is_reported_and_the_rest_of_its_receive_delivered() {
     assert!(touched.contains(&"rh-m1".to_owned()) && touched.contains(&"rh-m3".to_owned()));
     assert!(!touched.contains(&"rh-m2".to_owned()), "{touched:?}");
 }
+
+/// `receivers(n)` keeps n receives in flight at once: against a service that takes 5 s to
+/// answer, four receive requests arrive before the first is answered (one receiver would send
+/// one). The wait for them is bounded; the consumer is shut down without waiting for answers.
+#[tokio::test]
+async fn several_receivers_keep_that_many_receives_in_flight() {
+    use sqs_client::operation::receive_message::{ReceiveMessageInput, ReceiveMessageOutput};
+    use sqs_client::testing::{self, wiremock::Mock, wiremock::MockServer};
+
+    for receivers in [1usize, 4] {
+        let server = MockServer::start().await;
+        Mock::given(testing::operation::<ReceiveMessageInput>())
+            .respond_with(
+                testing::reply::<ReceiveMessageInput>(ReceiveMessageOutput::default())
+                    .delay(Duration::from_secs(5)),
+            )
+            .mount(&server)
+            .await;
+        let client = testing::client_builder(&server).build().unwrap();
+        let consumer = client
+            .consumer("http://127.0.0.1:1/000000000000/q")
+            .receivers(receivers)
+            .wait_time_seconds(0)
+            .shutdown_timeout(Duration::from_millis(100))
+            .build();
+        let mut seen = 0;
+        for _ in 0..40 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            seen = testing::received::<ReceiveMessageInput>(&server)
+                .await
+                .unwrap()
+                .len();
+            if seen >= receivers && receivers == 4 {
+                break;
+            }
+        }
+        assert_eq!(
+            seen, receivers,
+            "receives in flight with {receivers} receiver(s)"
+        );
+        consumer.shutdown().await;
+    }
+}

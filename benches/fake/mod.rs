@@ -1,16 +1,26 @@
-//! The fake SQS endpoint of the client bench, run in a child process (`--serve PORT`): it
-//! answers SendMessage, SendMessageBatch, ReceiveMessage and DeleteMessage in AWS JSON 1.0 with
-//! correct MD5 digests, over keep-alive HTTP/1.1, and keeps its own work small (see the bench's
-//! own documentation).
+//! The fake SQS endpoint of the client bench, run in a child process (`--serve PORT [DELAY_MS]`):
+//! it answers SendMessage, SendMessageBatch, ReceiveMessage, DeleteMessage and the delete and
+//! visibility batches in AWS JSON 1.0 with correct MD5 digests, over keep-alive HTTP/1.1, and
+//! keeps its own work small (see the bench's own documentation). With a delay, every answer
+//! leaves that long after its request arrived, as a service's latency would make it. `GET
+//! /stats` answers the requests served so far, by operation.
 
 use std::fmt::Write as _;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use md5::{Digest, Md5};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-/// Serves on 127.0.0.1:`port` until the process is killed.
-pub(crate) async fn serve(port: u16) {
+/// Requests served, by [`Target`].
+static SERVED: [AtomicU64; 6] = [const { AtomicU64::new(0) }; 6];
+/// Receipt handles handed out so far: each received message gets its own.
+static HANDLES: AtomicU64 = AtomicU64::new(0);
+
+/// Serves on 127.0.0.1:`port` until the process is killed, answering each request `delay` after
+/// it arrived.
+pub(crate) async fn serve(port: u16, delay: Duration) {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
         .await
         .unwrap();
@@ -30,8 +40,36 @@ pub(crate) async fn serve(port: u16) {
         let Ok((stream, _)) = listener.accept().await else {
             continue;
         };
-        tokio::spawn(connection(stream, one.clone(), ten.clone()));
+        tokio::spawn(connection(stream, one.clone(), ten.clone(), delay));
     }
+}
+
+/// The `/stats` answer: requests served by operation, as `name count` lines.
+fn stats() -> String {
+    let names = [
+        "SendMessage",
+        "SendMessageBatch",
+        "ReceiveMessage",
+        "DeleteMessageBatch",
+        "ChangeMessageVisibilityBatch",
+        "other",
+    ];
+    names
+        .iter()
+        .zip(&SERVED)
+        .map(|(name, n)| format!("{name} {}\n", n.load(Ordering::Relaxed)))
+        .collect()
+}
+
+/// A ReceiveMessage answer whose receipt handles are new: `rh-N-` in place of each `rh-`.
+fn fresh_handles(template: &str, out: &mut String) {
+    let mut rest = template;
+    while let Some(at) = rest.find("\"rh-") {
+        out.push_str(&rest[..at + 4]);
+        let _ = write!(out, "{}-", HANDLES.fetch_add(1, Ordering::Relaxed));
+        rest = &rest[at + 4..];
+    }
+    out.push_str(rest);
 }
 
 /// The operations the fake tells apart by their `X-Amz-Target`.
@@ -40,13 +78,20 @@ enum Target {
     Send,
     Batch,
     Receive,
+    DeleteBatch,
+    VisibilityBatch,
     Other,
 }
 
 /// One keep-alive connection. Requests are read into one buffer kept for the connection's life
 /// and answered from where they lie in it: a request costs no allocation and no copy of its own.
 /// `one` and `ten` answer a ReceiveMessage asking for one message and for ten.
-async fn connection(mut stream: tokio::net::TcpStream, one: Arc<str>, ten: Arc<str>) {
+async fn connection(
+    mut stream: tokio::net::TcpStream,
+    one: Arc<str>,
+    ten: Arc<str>,
+    delay: Duration,
+) {
     let _ = stream.set_nodelay(true);
     let mut buf = vec![0u8; 64 * 1024];
     let (mut start, mut end) = (0usize, 0usize);
@@ -62,7 +107,8 @@ async fn connection(mut stream: tokio::net::TcpStream, one: Arc<str>, ten: Arc<s
                 return;
             }
         };
-        let (length, target) = head(&buf[start..start + head_len]);
+        let arrived = tokio::time::Instant::now();
+        let (length, target, get) = head(&buf[start..start + head_len]);
         while end - start < head_len + length {
             if !fill(&mut stream, &mut buf, &mut start, &mut end).await {
                 return;
@@ -70,7 +116,11 @@ async fn connection(mut stream: tokio::net::TcpStream, one: Arc<str>, ten: Arc<s
         }
         let request = &buf[start + head_len..start + head_len + length];
         answer.clear();
+        if !get {
+            SERVED[target as usize].fetch_add(1, Ordering::Relaxed);
+        }
         match target {
+            _ if get => answer.push_str(&stats()),
             Target::Send => {
                 let body = strings(request, br#""MessageBody":""#).next();
                 answer.push_str(r#"{"MD5OfMessageBody": ""#);
@@ -79,7 +129,19 @@ async fn connection(mut stream: tokio::net::TcpStream, one: Arc<str>, ten: Arc<s
             }
             Target::Receive => {
                 let asks_ten = memchr::memmem::find(request, br#""MaxNumberOfMessages":10"#);
-                answer.push_str(if asks_ten.is_some() { &ten } else { &one });
+                fresh_handles(if asks_ten.is_some() { &ten } else { &one }, &mut answer);
+            }
+            Target::DeleteBatch | Target::VisibilityBatch => {
+                answer.push_str(r#"{"Successful": ["#);
+                for (i, id) in strings(request, br#""Id":""#).enumerate() {
+                    if i > 0 {
+                        answer.push(',');
+                    }
+                    answer.push_str(r#"{"Id": ""#);
+                    answer.push_str(std::str::from_utf8(&id).unwrap_or_default());
+                    answer.push_str(r#""}"#);
+                }
+                answer.push_str(r#"], "Failed": []}"#);
             }
             Target::Batch => {
                 answer.push_str(r#"{"Successful": ["#);
@@ -102,6 +164,9 @@ async fn connection(mut stream: tokio::net::TcpStream, one: Arc<str>, ten: Arc<s
         start += head_len + length;
         if start == end {
             (start, end) = (0, 0);
+        }
+        if !delay.is_zero() && !get {
+            tokio::time::sleep_until(arrived + delay).await;
         }
         // Head and body in one write: one segment, one wake-up of the client.
         response.clear();
@@ -141,9 +206,10 @@ async fn fill(
     }
 }
 
-/// A request head's `Content-Length` and target.
-fn head(head: &[u8]) -> (usize, Target) {
+/// A request head's `Content-Length`, target, and whether it is a GET (of `/stats`).
+fn head(head: &[u8]) -> (usize, Target, bool) {
     let (mut length, mut target) = (0, Target::Other);
+    let get = head.starts_with(b"GET ");
     for line in head.split(|&b| b == b'\n') {
         let line = std::str::from_utf8(line).unwrap_or_default();
         let Some((name, value)) = line.split_once(':') else {
@@ -157,11 +223,13 @@ fn head(head: &[u8]) -> (usize, Target) {
                 "AmazonSQS.SendMessage" => Target::Send,
                 "AmazonSQS.SendMessageBatch" => Target::Batch,
                 "AmazonSQS.ReceiveMessage" => Target::Receive,
+                "AmazonSQS.DeleteMessageBatch" => Target::DeleteBatch,
+                "AmazonSQS.ChangeMessageVisibilityBatch" => Target::VisibilityBatch,
                 _ => Target::Other,
             };
         }
     }
-    (length, target)
+    (length, target, get)
 }
 
 /// The string values that follow `key` (a member name with its colon and opening quote, as our

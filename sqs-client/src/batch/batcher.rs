@@ -247,7 +247,7 @@ impl Batcher {
             if first {
                 // The lane's linger timer starts now; the timer task sleeps until then unless
                 // it wakes sooner anyway.
-                shared.wake_by(&mut state, now + shared.config.linger);
+                shared.wake_by(&mut state, shared.config.lingered_at(now));
             }
             (n, due)
         };

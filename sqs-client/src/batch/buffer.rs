@@ -123,6 +123,14 @@ impl Lanes {
         (n, first)
     }
 
+    /// Batches in flight one lane may have when `total` are allowed in all: an equal share
+    /// among the lanes that exist, which are those with entries queued or batches in flight
+    /// (idle lanes are given up), at least one.
+    pub(super) fn share(&self, total: usize) -> usize {
+        let lanes = self.lanes.len() - self.free.len();
+        (total / lanes.max(1)).max(1)
+    }
+
     pub(super) fn get_mut(&mut self, n: usize) -> Option<&mut Lane> {
         self.lanes.get_mut(n).and_then(Option::as_mut)
     }

@@ -9,6 +9,11 @@ use crate::operation::*;
 /// The most entries SQS takes in one batch request.
 pub(super) const MAX_ENTRIES: usize = 10;
 
+/// The resolution of tokio's timer: a sleep ends on the first millisecond tick at or after its
+/// deadline, so up to this much late. A batch is due this much before its linger time ends,
+/// so that the wait is at most the linger, never the linger plus a tick.
+pub(super) const TIMER_SLACK: Duration = Duration::from_millis(1);
+
 /// How a [`Batcher`](crate::Batcher) groups and sends.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -20,7 +25,8 @@ pub struct BatchConfig {
     /// the old 256 KiB limit.
     pub max_bytes: usize,
     /// How long the first entry of a batch waits for others before the batch is sent anyway
-    /// (default 2 ms). A full batch is sent at once. Callers that wait for each answer before
+    /// (default 2 ms; the timer's 1 ms resolution makes it up to 1 ms shorter, never longer). A
+    /// full batch is sent at once. Callers that wait for each answer before
     /// sending again fill batches as fast as the answers come back, so a longer linger only
     /// slows them (measured: 64 callers fill 9.98 entries per batch with 1 to 10 ms alike; 4
     /// callers send 4 entries per batch and at most 4 messages per linger time). A longer
@@ -30,7 +36,11 @@ pub struct BatchConfig {
     pub linger: Duration,
     /// Entries waiting to be sent, over all queues; when full, callers wait (default 10,000).
     pub buffer: usize,
-    /// Batch requests in flight at once (default 32).
+    /// Batch requests in flight at once over all queues and kinds (default 256). Each lane (one
+    /// queue's sends, deletes or visibility changes) has as many in flight as it has batches due,
+    /// which grows with the service's latency, up to an equal share of this total among the
+    /// lanes with work; a FIFO queue's sends, one. A busy queue thus never takes another's share,
+    /// and a lone busy queue may use the whole total.
     pub max_in_flight: usize,
     /// How long [`Batcher::close`](crate::Batcher::close) waits for batches already sent (default 30 s); batches
     /// still in flight then end in the background and answer their own callers.
@@ -44,13 +54,18 @@ impl Default for BatchConfig {
             max_bytes: 1_048_576,
             linger: Duration::from_millis(2),
             buffer: 10_000,
-            max_in_flight: 32,
+            max_in_flight: 256,
             close_timeout: Duration::from_secs(30),
         }
     }
 }
 
 impl BatchConfig {
+    /// When an entry queued at `queued` has lingered enough for its batch to go.
+    pub(super) fn lingered_at(&self, queued: tokio::time::Instant) -> tokio::time::Instant {
+        queued + self.linger.saturating_sub(TIMER_SLACK)
+    }
+
     /// Sets [`max_entries`](Self::max_entries) (clamped to 1..=10).
     pub fn max_entries(mut self, n: usize) -> Self {
         self.max_entries = n.clamp(1, MAX_ENTRIES);

@@ -4,7 +4,8 @@
 //! Callers put their entries straight into the lane of their queue and kind (a full buffer makes
 //! them wait), and the caller that fills a batch starts it. A small timer task starts the batches
 //! whose linger time or retry backoff ran out. Each batch runs in a sender task (at most
-//! `max_in_flight` at once, at most one per FIFO queue), answers each caller through its own
+//! `max_in_flight` at once over all lanes, each lane at most an equal share of that among the
+//! lanes with work, a FIFO queue one), answers each caller through its own
 //! channel, and at its end puts back what is to be tried again and starts what was held back.
 //! A sender task whose batch ended waits for the next one: a task spawned per batch cost an
 //! allocation the allocator serves on its slow path (a 128-byte aligned block of some 3 KiB)

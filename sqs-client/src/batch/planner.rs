@@ -1,6 +1,6 @@
 //! What is due: the shared state, the choice of the next batch of a lane (size, bytes, linger,
-//! backoff, the in-flight limit, one batch at a time per FIFO queue) and the timer task that
-//! starts batches whose time came.
+//! backoff, the in-flight limits: the total and each lane's share of it, one batch at a time per
+//! FIFO queue) and the timer task that starts batches whose time came.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -68,15 +68,17 @@ impl State {
             // Nothing can start before a batch ends, and its end starts what is due.
             return None;
         }
+        let share = self.lanes.share(config.max_in_flight);
         self.lanes
             .iter()
-            .filter(|lane| !lane.held())
+            // A lane at its share starts again when one of its batches ends.
+            .filter(|lane| !lane.held() && lane.in_flight < share)
             .filter_map(|lane| lane.entries.front())
             .map(|e| {
                 if self.flushing {
                     e.not_before
                 } else {
-                    (e.queued + config.linger).max(e.not_before)
+                    config.lingered_at(e.queued).max(e.not_before)
                 }
             })
             .min()
@@ -139,11 +141,12 @@ impl Shared {
             Some(n) => n..n + 1,
             None => 0..lanes.lanes.len(),
         };
+        let share = lanes.share(config.max_in_flight);
         for n in slots {
             let Some(Some(lane)) = lanes.lanes.get_mut(n) else {
                 continue;
             };
-            if *running >= config.max_in_flight || lane.held() {
+            if *running >= config.max_in_flight || lane.held() || lane.in_flight >= share {
                 continue;
             }
             let Some(front) = lane.entries.front() else {
@@ -152,7 +155,7 @@ impl Shared {
             if front.not_before > now {
                 continue;
             }
-            let lingered = now >= front.queued + config.linger;
+            let lingered = now >= config.lingered_at(front.queued);
             // Short of a full batch, with no retry waiting out a backoff: due only once the
             // oldest entry has lingered. (Spares a look at every entry each time one is queued.)
             if !*flushing

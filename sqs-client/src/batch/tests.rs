@@ -226,3 +226,70 @@ fn lanes_of_queues_no_longer_used_are_given_up_and_their_slots_reused() {
     assert_eq!(lanes.get_mut(n).unwrap().entries.len(), 1);
     assert_eq!(&*lanes.get_mut(n).unwrap().key.queue_url, again);
 }
+
+#[tokio::test]
+async fn a_busy_lane_keeps_to_its_share_of_the_batches_in_flight() {
+    let b = batcher_to_nowhere(
+        BatchConfig::default()
+            .max_in_flight(8)
+            .max_entries(1)
+            .linger(Duration::from_secs(600)),
+    );
+    let (busy, other) = (
+        "http://127.0.0.1:1/000000000000/busy",
+        "http://127.0.0.1:1/000000000000/other",
+    );
+    let shared = &b.shared;
+    let mut state = shared.lock();
+    let start_all = |state: &mut State, url: &str, entries: usize| {
+        let mut started = 0;
+        for _ in 0..entries {
+            state.buffered += 1;
+            state.lanes.push_back(delete(url));
+        }
+        while shared.take_due(state, None, Instant::now()).is_some() {
+            started += 1;
+        }
+        started
+    };
+    // Alone, the busy queue may use the whole total.
+    assert_eq!(start_all(&mut state, busy, 20), 8);
+    assert_eq!(state.running, 8);
+    // A second queue with work: the busy one is over its share (4 of 8) and starts nothing more;
+    // each batch of it that ends makes room for the other queue, up to its share.
+    assert_eq!(start_all(&mut state, other, 20), 0, "the total is in use");
+    let n_busy = state.lanes.find(Kind::Delete, busy);
+    let n_other = state.lanes.find(Kind::Delete, other);
+    let now = Instant::now();
+    for ended in 1..=4 {
+        state.running -= 1;
+        state.lanes.get_mut(n_busy).unwrap().in_flight -= 1;
+        let due = shared
+            .take_due(&mut state, None, now)
+            .expect("room for one");
+        assert_eq!(
+            due.lane, n_other,
+            "batch {ended} that ended goes to the other queue"
+        );
+    }
+    assert_eq!(state.lanes.get_mut(n_other).unwrap().in_flight, 4);
+    state.running -= 1;
+    state.lanes.get_mut(n_busy).unwrap().in_flight -= 1;
+    assert_eq!(
+        shared.take_due(&mut state, None, now).map(|d| d.lane),
+        Some(n_busy),
+        "at its share, the other queue leaves the room to the busy one"
+    );
+}
+
+#[test]
+fn a_batch_is_due_at_its_linger_time_less_the_timer_resolution_never_later() {
+    let config = BatchConfig::default().linger(Duration::from_millis(5));
+    let queued = Instant::now();
+    assert_eq!(
+        config.lingered_at(queued),
+        queued + Duration::from_millis(4)
+    );
+    let none = BatchConfig::default().linger(Duration::ZERO);
+    assert_eq!(none.lingered_at(queued), queued);
+}

@@ -42,6 +42,7 @@ pub struct ConsumerBuilder {
     pub(super) wait_time: i32,
     pub(super) visibility_timeout: Option<i32>,
     pub(super) prefetch: usize,
+    pub(super) receivers: usize,
     pub(super) heartbeat: Option<Duration>,
     pub(super) attribute_names: Vec<String>,
     pub(super) shutdown_timeout: Duration,
@@ -59,6 +60,7 @@ impl Client {
             wait_time: 20,
             visibility_timeout: None,
             prefetch: 10,
+            receivers: 1,
             heartbeat: None,
             attribute_names: vec!["All".to_owned()],
             shutdown_timeout: Duration::from_secs(30),
@@ -89,6 +91,15 @@ impl ConsumerBuilder {
     /// concurrency is set separately, in [`Consumer::process`](crate::Consumer::process).
     pub fn prefetch(mut self, messages: usize) -> Self {
         self.prefetch = messages.max(1);
+        self
+    }
+    /// Receives in flight at once (default 1). Each brings at most
+    /// [`max_messages`](Self::max_messages) per round trip, so one receiver delivers at most ten
+    /// messages per service latency: 500 per second against a service answering in 20 ms. To
+    /// consume `R` messages per second at latency `L`, use about `R × L / 10` receivers. The
+    /// prefetch grows to at least ten messages per receiver when there are several.
+    pub fn receivers(mut self, n: usize) -> Self {
+        self.receivers = n.clamp(1, 1_000);
         self
     }
     /// Extends the visibility of every message handed out and not yet settled at this

@@ -42,9 +42,18 @@ impl ConsumerBuilder {
             released: AtomicU64::new(0),
             releases: Mutex::new(JoinSet::new()),
         });
-        let (tx, rx) = mpsc::channel(self.prefetch);
+        // Several receivers each need room for a receive's worth of messages.
+        let prefetch = if self.receivers > 1 {
+            self.prefetch.max(10 * self.receivers)
+        } else {
+            self.prefetch
+        };
+        let (tx, rx) = mpsc::channel(prefetch);
         let mut tasks = JoinSet::new();
-        tasks.spawn(receive_loop(Arc::clone(&shared), self.clone(), tx));
+        for _ in 0..self.receivers {
+            tasks.spawn(receive_loop(Arc::clone(&shared), self.clone(), tx.clone()));
+        }
+        drop(tx);
         if let (Some(every), Some(v)) = (self.heartbeat, visibility) {
             tasks.spawn(heartbeat_loop(Arc::clone(&shared), every, v));
         }

@@ -131,18 +131,30 @@ pub fn reply_with<I: Served>(
 ) -> Reply<I> {
     Reply {
         answer: Arc::new(answer),
+        delay: std::time::Duration::ZERO,
     }
 }
 
 /// A wiremock responder for one operation (see [`reply`] and [`reply_with`]).
 pub struct Reply<I: Served> {
     answer: Answer<I, I::Output>,
+    delay: std::time::Duration,
+}
+
+impl<I: Served> Reply<I> {
+    /// Answers `delay` after each request arrives, as a service's latency would (a long poll's
+    /// wait, a slow region).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.delay = delay;
+        self
+    }
 }
 
 impl<I: Served> fmt::Debug for Reply<I> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Reply")
             .field("operation", &I::NAME)
+            .field("delay", &self.delay)
             .finish_non_exhaustive()
     }
 }
@@ -178,6 +190,7 @@ impl<I: Served> Respond for Reply<I> {
             }
             Err(e) => e.template(&wire),
         }
+        .set_delay(self.delay)
     }
 }
 
