@@ -13,7 +13,8 @@
 //! `-- linger` sends through the Batcher with 1 to 64 callers at linger times of 1 to 10 ms;
 //! `-- receive N` makes N ReceiveMessage calls at concurrency 64, each answered with ten
 //! messages of 1 KiB (their digests checked), and gives the cost per received message;
-//! `-- latency [MS ...]` measures the Batcher and the consumer against a service answering after
+//! `-- share [ROUNDS]` prints only the SendMessage figures as shares of the limit of the set-up
+//! (see `benches/limit/mod.rs`), ROUNDS times; `-- latency [MS ...]` measures the Batcher and the consumer against a service answering after
 //! a fixed latency (see `benches/latency/mod.rs`).
 //!
 //! The endpoint answers SendMessage, SendMessageBatch, ReceiveMessage and DeleteMessage in AWS
@@ -31,6 +32,7 @@ use sqs_client::{Client, Credentials};
 
 mod fake;
 mod latency;
+mod limit;
 
 const QUEUE: &str = "http://127.0.0.1:1/000000000000/bench";
 
@@ -169,20 +171,26 @@ fn main() {
                 );
             });
         }
+        Some("share") => {
+            // Only the SendMessage figures and their shares of the limit, `ROUNDS` times.
+            let rounds = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(3);
+            let (_server, client, port) = start_with_delay(&runtime, 0);
+            runtime.block_on(async {
+                let request: Arc<[u8]> = limit::captured_send().await.into();
+                sends(&client, 500, 64).await;
+                for _ in 0..rounds {
+                    shares(&client, port, &request).await;
+                }
+            });
+        }
         _ => {
-            let (_server, client) = start(&runtime);
+            let (_server, client, port) = start_with_delay(&runtime, 0);
             let body = "x".repeat(1024);
             runtime.block_on(async {
+                let request: Arc<[u8]> = limit::captured_send().await.into();
                 // Warm up connections and caches.
                 sends(&client, 500, 64).await;
-                report("SendMessage 1 KiB, sequential", || {
-                    sends(&client, 20_000, 1)
-                })
-                .await;
-                report("SendMessage 1 KiB, concurrency 64", || {
-                    sends(&client, 50_000, 64)
-                })
-                .await;
+                shares(&client, port, &request).await;
                 report("send + receive + delete, concurrency 64 (messages)", || {
                     cycles(&client, 10_000, 64, &body)
                 })
@@ -207,6 +215,26 @@ fn main() {
                 }
             });
         }
+    }
+}
+
+/// SendMessage sequentially and at concurrency 64, each next to the limit of the set-up (the
+/// same request unsigned over raw keep-alive connections, same runtime, same fake) and as a
+/// share of it.
+async fn shares(client: &Client, port: u16, request: &Arc<[u8]>) {
+    for (concurrency, n) in [(1usize, 20_000usize), (64, 50_000)] {
+        let raw = measure(|| limit::raw_sends(port, Arc::clone(request), n, concurrency)).await;
+        let ours = measure(|| sends(client, n, concurrency)).await;
+        println!(
+            "SendMessage 1 KiB, concurrency {concurrency}: {:.0} msg/s = {:.1}% of the limit ({:.0} msg/s unsigned raw HTTP); client CPU {:.1} us per message (raw {:.1}); fake endpoint {:.1} us per message (raw {:.1})",
+            ours.per_second,
+            100.0 * ours.per_second / raw.per_second,
+            raw.per_second,
+            ours.cpu_us,
+            raw.cpu_us,
+            ours.fake_us,
+            raw.fake_us,
+        );
     }
 }
 

@@ -7,7 +7,7 @@
 //!   (callers / (latency + linger): no batcher can answer a caller sooner than the service
 //!   answers the batch); SendMessageBatch requests per message (what SQS bills); client CPU per
 //!   message; and, with one caller, its mean wait next to a plain SendMessage's;
-//! - `consumer().process(..)` with a no-op handler (256 handlers, 32 receivers): messages
+//! - `consumer().process(..)` with a no-op handler (640 handlers, 64 receivers): messages
 //!   received, handled and deleted per second, ReceiveMessage and DeleteMessageBatch requests per
 //!   message, client CPU per message.
 //!
@@ -78,7 +78,7 @@ pub(crate) fn run(runtime: &tokio::runtime::Runtime, delays: &[u64]) {
             let after = stats(port);
             let per = |name: &str| (after[name] - before[name]) as f64 / handled.max(1) as f64;
             println!(
-                "{delay:>4} ms | consumer, 256 handlers, 32 receivers: {:.0} msgs/s received, handled and deleted; {:.3} ReceiveMessage + {:.3} DeleteMessageBatch requests/msg; CPU {:.1} us/msg",
+                "{delay:>4} ms | consumer, 640 handlers, 64 receivers: {:.0} msgs/s received, handled and deleted; {:.3} ReceiveMessage + {:.3} DeleteMessageBatch requests/msg; CPU {:.1} us/msg",
                 handled as f64 / wall,
                 per("ReceiveMessage"),
                 per("DeleteMessageBatch"),
@@ -139,13 +139,13 @@ async fn plain_wait(client: &Client, delay: u64) -> Duration {
 async fn consume(client: &Client) -> u64 {
     let consumer = client
         .consumer(QUEUE)
-        .receivers(32)
+        .receivers(64)
         .wait_time_seconds(0)
         .build();
     let stop = consumer.shutdown_handle();
     let handled = Arc::new(AtomicU64::new(0));
     let counter = Arc::clone(&handled);
-    let process = tokio::spawn(consumer.process(256, move |_message| {
+    let process = tokio::spawn(consumer.process(640, move |_message| {
         counter.fetch_add(1, Ordering::Relaxed);
         async { Ok::<(), String>(()) }
     }));
