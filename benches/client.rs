@@ -17,12 +17,11 @@
 //! (see `benches/limit/mod.rs`), ROUNDS times; `-- latency [MS ...]` measures the Batcher and the consumer against a service answering after
 //! a fixed latency (see `benches/latency/mod.rs`).
 //!
-//! The endpoint answers SendMessage, SendMessageBatch, ReceiveMessage and DeleteMessage in AWS
-//! JSON 1.0 with correct MD5 digests, over keep-alive HTTP/1.1. It keeps its own work small: it
-//! shares the machine's cores with the client, so its cost per message would count against the
-//! Batcher. Requests are answered where they lie in the connection's buffer, the member values
-//! it needs are found with `memchr` rather than by parsing the whole request, and the digest of
-//! a body equal to the previous one on the connection is reused.
+//! The endpoint (`benches/fake`) answers in AWS JSON 1.0 with correct MD5 digests over
+//! keep-alive HTTP/1.1, and does per request what a real service must at the least: parses the
+//! JSON, digests every body, makes a random id per message. Its own CPU per message is printed
+//! next to ours. Shares of the limit (`benches/limit`) travel between machines; absolute
+//! figures do not.
 
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;

@@ -48,7 +48,9 @@ pub(crate) async fn captured_send() -> Vec<u8> {
         answer.len()
     );
     stream.write_all(response.as_bytes()).await.unwrap();
-    send.await.unwrap().expect("the captured request was answered");
+    send.await
+        .unwrap()
+        .expect("the captured request was answered");
     request
 }
 
@@ -81,7 +83,12 @@ async fn read_message(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Vec<u
 
 /// Sends `request` `n` times over `concurrency` keep-alive connections to 127.0.0.1:`port`,
 /// each waiting for its answer before the next; returns `n`.
-pub(crate) async fn raw_sends(port: u16, request: Arc<[u8]>, n: usize, concurrency: usize) -> usize {
+pub(crate) async fn raw_sends(
+    port: u16,
+    request: Arc<[u8]>,
+    n: usize,
+    concurrency: usize,
+) -> usize {
     let next = Arc::new(AtomicUsize::new(0));
     let workers: Vec<_> = (0..concurrency)
         .map(|_| {

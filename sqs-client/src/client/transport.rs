@@ -215,14 +215,14 @@ impl Client {
             let why = format!("the request cannot be signed: {why}");
             Error::credentials(O::NAME, CredentialsError::new("signing", why))
         })?;
-        let mut request = inner.http.post(url.clone());
-        for (name, value) in headers {
-            request = request.header(name, value);
-        }
+        // Made whole rather than through a builder, which would grow a header map of its own.
+        let mut request = reqwest::Request::new(reqwest::Method::POST, url.clone());
+        *request.headers_mut() = headers;
+        *request.body_mut() = Some(body.into());
         let send = async {
-            let response = request
-                .body(body)
-                .send()
+            let response = inner
+                .http
+                .execute(request)
                 .await
                 .map_err(|e| Self::transport_error::<O>(e))?;
             let header = |name: &str| {

@@ -64,9 +64,7 @@ async fn call(
                 now: SystemTime::now(),
             })
             .map_err(|why| CredentialsError::new(provider, why))?;
-            for (name, value) in headers {
-                request = request.header(name, value);
-            }
+            request = request.headers(headers);
         }
         None => request = request.header("content-type", content_type),
     }
