@@ -171,8 +171,30 @@ fn main() {
             });
         }
         Some("share") => {
-            // Only the SendMessage figures and their shares of the limit, `ROUNDS` times.
+            // Only the SendMessage figures and their shares of the limit, `ROUNDS` times, on
+            // the runtime `#[tokio::main]` makes (multi-thread, one worker per core) or, with
+            // `current`, on a current-thread one.
             let rounds = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(3);
+            let current = args.iter().any(|a| a == "current");
+            let runtime = if current {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap()
+            } else {
+                tokio::runtime::Builder::new_multi_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap()
+            };
+            println!(
+                "runtime: {}",
+                if current {
+                    "current-thread"
+                } else {
+                    "multi-thread, one worker per core (as #[tokio::main])"
+                }
+            );
             let (_server, client, port) = start_with_delay(&runtime, 0);
             runtime.block_on(async {
                 let request: Arc<[u8]> = limit::captured_send().await.into();
@@ -187,45 +209,44 @@ fn main() {
             let body = "x".repeat(1024);
             runtime.block_on(async {
                 let request: Arc<[u8]> = limit::captured_send().await.into();
+                let batch: Arc<[u8]> = limit::captured_batch().await.into();
+                let entries = memchr::memmem::find_iter(&batch, br#""Id":"#).count();
+                assert_eq!(entries, 10, "the captured batch has ten entries");
                 // Warm up connections and caches.
                 sends(&client, 500, 64).await;
                 shares(&client, port, &request).await;
+                batcher_share(&client, port, &batch).await;
                 report("send + receive + delete, concurrency 64 (messages)", || {
                     cycles(&client, 10_000, 64, &body)
                 })
                 .await;
-                for linger in [0u64, 2, 5, 10] {
-                    let batcher = sqs_client::Batcher::with_config(
-                        client.clone(),
-                        sqs_client::BatchConfig::default().linger(Duration::from_millis(linger)),
-                    );
-                    report(
-                        &format!("Batcher SendMessage 1 KiB, concurrency 64, linger {linger} ms"),
-                        || batched_sends(&batcher, 100_000, 64, 1024),
-                    )
-                    .await;
-                    let stats = batcher.stats();
-                    println!(
-                        "  {} batches, {:.2} entries per batch",
-                        stats.batches,
-                        stats.entries_per_batch()
-                    );
-                    batcher.close().await;
-                }
             });
         }
     }
 }
 
-/// SendMessage sequentially and at concurrency 64, each next to the limit of the set-up (the
-/// same request unsigned over raw keep-alive connections, same runtime, same fake) and as a
-/// share of it.
+/// SendMessage one at a time from the runtime's main future (where `#[tokio::main]` code
+/// runs), one at a time from a spawned task, and 64 at a time from spawned tasks; each next to
+/// the limit of the set-up measured the same way (the same request unsigned over raw keep-alive
+/// connections, same runtime, same fake) and as a share of it.
 async fn shares(client: &Client, port: u16, request: &Arc<[u8]>) {
-    for (concurrency, n) in [(1usize, 20_000usize), (64, 50_000)] {
-        let raw = measure(|| limit::raw_sends(port, Arc::clone(request), n, concurrency)).await;
-        let ours = measure(|| sends(client, n, concurrency)).await;
+    let cases = [
+        ("one at a time in main", 0usize, 20_000usize),
+        ("one at a time in a task", 1, 20_000),
+        ("64 tasks", 64, 50_000),
+    ];
+    for (what, tasks, n) in cases {
+        let raw = measure(|| limit::raw_sends(port, Arc::clone(request), n, tasks)).await;
+        let ours = measure(|| async {
+            if tasks == 0 {
+                sends_here(client, n).await
+            } else {
+                sends(client, n, tasks).await
+            }
+        })
+        .await;
         println!(
-            "SendMessage 1 KiB, concurrency {concurrency}: {:.0} msg/s = {:.1}% of the limit ({:.0} msg/s unsigned raw HTTP); client CPU {:.1} us per message (raw {:.1}); fake endpoint {:.1} us per message (raw {:.1})",
+            "SendMessage 1 KiB, {what}: {:.0} msg/s = {:.1}% of the limit ({:.0} msg/s unsigned raw HTTP); client CPU {:.1} us per message (raw {:.1}); fake endpoint {:.1} us per message (raw {:.1})",
             ours.per_second,
             100.0 * ours.per_second / raw.per_second,
             raw.per_second,
@@ -235,6 +256,44 @@ async fn shares(client: &Client, port: u16, request: &Arc<[u8]>) {
             raw.fake_us,
         );
     }
+}
+
+/// SendMessage through a default Batcher from 64 tasks, next to the limit: the Batcher's own
+/// SendMessageBatch of ten 1 KiB bodies sent unsigned over 64 raw connections, counted in
+/// messages.
+async fn batcher_share(client: &Client, port: u16, batch: &Arc<[u8]>) {
+    let raw =
+        measure(|| async { 10 * limit::raw_sends(port, Arc::clone(batch), 10_000, 64).await })
+            .await;
+    let batcher = sqs_client::Batcher::new(client.clone());
+    let ours = measure(|| batched_sends(&batcher, 100_000, 64, 1024)).await;
+    println!(
+        "Batcher SendMessage 1 KiB, 64 tasks: {:.0} msg/s = {:.1}% of the limit ({:.0} msg/s as unsigned raw batches of ten); {:.2} entries per batch; client CPU {:.1} us per message (raw {:.1}); fake endpoint {:.1} us per message (raw {:.1})",
+        ours.per_second,
+        100.0 * ours.per_second / raw.per_second,
+        raw.per_second,
+        batcher.stats().entries_per_batch(),
+        ours.cpu_us,
+        raw.cpu_us,
+        ours.fake_us,
+        raw.fake_us,
+    );
+    batcher.close().await;
+}
+
+/// `n` sends one after the other in the calling future.
+async fn sends_here(client: &Client, n: usize) -> usize {
+    let body = "x".repeat(1024);
+    for _ in 0..n {
+        client
+            .send_message()
+            .queue_url(QUEUE)
+            .message_body(&body)
+            .send()
+            .await
+            .unwrap();
+    }
+    n
 }
 
 /// The fake endpoint's process id, for reading its CPU time.

@@ -8,7 +8,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use md5::{Digest, Md5};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -16,9 +15,15 @@ use sqs_client::{Client, Credentials};
 
 use super::QUEUE;
 
-/// One SendMessage with a 1 KiB body as our client puts it on the wire (head and body), taken
-/// by answering it once from a listener of our own.
-pub(crate) async fn captured_send() -> Vec<u8> {
+/// One request as our client puts it on the wire (head and body), taken from a listener of
+/// our own: `send` is given a client of that listener and sends the request (its outcome is
+/// not awaited: the listener only reads).
+pub(crate) async fn captured<F, Fut>(send: F) -> Vec<u8>
+where
+    F: FnOnce(Client) -> Fut,
+    Fut: std::future::Future + Send + 'static,
+    Fut::Output: Send,
+{
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let client = Client::builder()
@@ -27,31 +32,51 @@ pub(crate) async fn captured_send() -> Vec<u8> {
         .credentials_provider(Credentials::new("AKIDBENCH", "secret"))
         .build()
         .unwrap();
-    let body = "x".repeat(1024);
-    let digest = hex::encode(Md5::digest(body.as_bytes()));
-    let send = tokio::spawn(async move {
-        client
-            .send_message()
-            .queue_url(QUEUE)
-            .message_body(body)
-            .send()
-            .await
-    });
+    let sending = tokio::spawn(send(client));
     let (mut stream, _) = tokio::time::timeout(Duration::from_secs(10), listener.accept())
         .await
         .expect("the client connects")
         .unwrap();
     let request = read_message(&mut stream, &mut Vec::new()).await.unwrap();
-    let answer = format!(r#"{{"MD5OfMessageBody":"{digest}","MessageId":"m-1"}}"#);
-    let response = format!(
-        "HTTP/1.1 200 OK\r\ncontent-type: application/x-amz-json-1.0\r\ncontent-length: {}\r\n\r\n{answer}",
-        answer.len()
-    );
-    stream.write_all(response.as_bytes()).await.unwrap();
-    send.await
-        .unwrap()
-        .expect("the captured request was answered");
+    sending.abort();
     request
+}
+
+/// A SendMessage with a 1 KiB body.
+pub(crate) async fn captured_send() -> Vec<u8> {
+    captured(|client| async move {
+        let _ = client
+            .send_message()
+            .queue_url(QUEUE)
+            .message_body("x".repeat(1024))
+            .send()
+            .await;
+    })
+    .await
+}
+
+/// A SendMessageBatch of ten 1 KiB bodies, as the Batcher makes it.
+pub(crate) async fn captured_batch() -> Vec<u8> {
+    captured(|client| async move {
+        let batcher = sqs_client::Batcher::new(client);
+        let sends: Vec<_> = (0..10)
+            .map(|_| {
+                let batcher = batcher.clone();
+                tokio::spawn(async move {
+                    let input = sqs_client::operation::SendMessageInput::builder()
+                        .queue_url(QUEUE)
+                        .message_body("x".repeat(1024))
+                        .build()
+                        .unwrap();
+                    let _ = batcher.send_message(input).await;
+                })
+            })
+            .collect();
+        for s in sends {
+            let _ = s.await;
+        }
+    })
+    .await
 }
 
 /// Reads one HTTP message (head and `content-length` body) from `stream`, keeping what follows
@@ -81,33 +106,36 @@ async fn read_message(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Vec<u
     }
 }
 
-/// Sends `request` `n` times over `concurrency` keep-alive connections to 127.0.0.1:`port`,
-/// each waiting for its answer before the next; returns `n`.
-pub(crate) async fn raw_sends(
-    port: u16,
-    request: Arc<[u8]>,
-    n: usize,
-    concurrency: usize,
-) -> usize {
+/// Sends `request` `n` times over `tasks` keep-alive connections to 127.0.0.1:`port`, each
+/// from a task of its own waiting for its answer before the next (`tasks` 0: one connection,
+/// from the calling future); returns `n`.
+pub(crate) async fn raw_sends(port: u16, request: Arc<[u8]>, n: usize, tasks: usize) -> usize {
     let next = Arc::new(AtomicUsize::new(0));
-    let workers: Vec<_> = (0..concurrency)
+    if tasks == 0 {
+        raw_loop(port, &request, &next, n).await;
+        return n;
+    }
+    let workers: Vec<_> = (0..tasks)
         .map(|_| {
             let (request, next) = (Arc::clone(&request), Arc::clone(&next));
-            tokio::spawn(async move {
-                let mut stream = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
-                stream.set_nodelay(true).unwrap();
-                let mut buf = Vec::with_capacity(16 * 1024);
-                while next.fetch_add(1, Ordering::Relaxed) < n {
-                    stream.write_all(&request).await.unwrap();
-                    read_message(&mut stream, &mut buf)
-                        .await
-                        .expect("the fake endpoint answers");
-                }
-            })
+            tokio::spawn(async move { raw_loop(port, &request, &next, n).await })
         })
         .collect();
     for w in workers {
         w.await.unwrap();
     }
     n
+}
+
+/// One connection sending `request` while `next` counts below `n`.
+async fn raw_loop(port: u16, request: &[u8], next: &AtomicUsize, n: usize) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    stream.set_nodelay(true).unwrap();
+    let mut buf = Vec::with_capacity(16 * 1024);
+    while next.fetch_add(1, Ordering::Relaxed) < n {
+        stream.write_all(request).await.unwrap();
+        read_message(&mut stream, &mut buf)
+            .await
+            .expect("the fake endpoint answers");
+    }
 }
