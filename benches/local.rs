@@ -1,7 +1,9 @@
 //! sqs-local throughput with our client: sequential SendMessage, then send -> receive -> delete
-//! at concurrency 64, one message per request and ten per request (batches). Prints messages per
-//! second. The service runs in this process on its own runtime thread, the client on another
-//! (2 cores in all on the reference machine).
+//! with 1 and 64 clients, one message per request and ten per request (batches). Prints
+//! messages per second, the p50 and p99 time of one client's send -> receive -> delete round,
+//! and the service's CPU per message (its runtime thread's, read from /proc). The service runs
+//! in this process on its own runtime thread, the client on another (2 cores in all on the
+//! reference machine).
 //!
 //! `cargo bench --bench local`. To measure another SQS-compatible server the same way (for
 //! example LocalStack), give its endpoint: `SQS_BENCH_ENDPOINT=http://127.0.0.1:4566 cargo bench
@@ -14,7 +16,42 @@ use std::time::{Duration, Instant};
 use sqs_client::types::{DeleteMessageBatchRequestEntry, SendMessageBatchRequestEntry};
 use sqs_client::{Client, Credentials};
 
-const CONCURRENCY: usize = 64;
+/// CPU seconds (user + system) of this process's threads named `name`, from /proc.
+fn thread_cpu(name: &str) -> f64 {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return 0.0;
+    };
+    tasks
+        .flatten()
+        .filter(|t| std::fs::read_to_string(t.path().join("comm")).is_ok_and(|c| c.trim() == name))
+        .map(|t| {
+            let stat = std::fs::read_to_string(t.path().join("stat")).unwrap_or_default();
+            let fields: Vec<&str> = stat
+                .rsplit_once(')')
+                .map_or("", |(_, rest)| rest)
+                .split_whitespace()
+                .collect();
+            let ticks = |i: usize| {
+                fields
+                    .get(i)
+                    .and_then(|v| v.parse::<f64>().ok())
+                    .unwrap_or(0.0)
+            };
+            (ticks(11) + ticks(12)) / 100.0
+        })
+        .sum()
+}
+
+/// The service's runtime thread.
+const SERVER_THREAD: &str = "sqs-local-srv";
+
+/// What one run of [`cycle`] measured.
+struct Cycles {
+    per_second: f64,
+    p50: Duration,
+    p99: Duration,
+    server_us: f64,
+}
 
 fn client(endpoint: &str) -> Client {
     Client::builder()
@@ -53,17 +90,21 @@ async fn sequential_sends(c: &Client, url: &str, run: Duration) -> f64 {
     n as f64 / start.elapsed().as_secs_f64()
 }
 
-/// Workers that each send `per_request` messages, receive up to that many and delete what they
-/// received, until the time is up; returns deleted messages per second.
-async fn cycle(c: &Client, url: &str, per_request: usize, run: Duration) -> f64 {
+/// `clients` workers that each send `per_request` messages, receive up to that many and delete
+/// what they received, until the time is up; returns deleted messages per second, the p50 and
+/// p99 of a round's time, and the service's CPU per message.
+async fn cycle(c: &Client, url: &str, clients: usize, per_request: usize, run: Duration) -> Cycles {
     let done = Arc::new(AtomicU64::new(0));
+    let server0 = thread_cpu(SERVER_THREAD);
     let start = Instant::now();
     let mut workers = Vec::new();
-    for w in 0..CONCURRENCY {
+    for w in 0..clients {
         let (c, url, done) = (c.clone(), url.to_owned(), Arc::clone(&done));
         workers.push(tokio::spawn(async move {
             let body = "x".repeat(1024);
+            let mut rounds = Vec::new();
             while start.elapsed() < run {
+                let round = Instant::now();
                 if per_request == 1 {
                     c.send_message()
                         .queue_url(&url)
@@ -98,6 +139,7 @@ async fn cycle(c: &Client, url: &str, per_request: usize, run: Duration) -> f64 
                     .messages
                     .unwrap_or_default();
                 if messages.is_empty() {
+                    rounds.push(round.elapsed());
                     continue;
                 }
                 let n = messages.len() as u64;
@@ -130,13 +172,30 @@ async fn cycle(c: &Client, url: &str, per_request: usize, run: Duration) -> f64 
                         .expect("DeleteMessageBatch");
                 }
                 done.fetch_add(n, Ordering::Relaxed);
+                rounds.push(round.elapsed());
             }
+            rounds
         }));
     }
+    let mut rounds = Vec::new();
     for w in workers {
-        w.await.expect("a worker");
+        rounds.extend(w.await.expect("a worker"));
     }
-    done.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64()
+    let elapsed = start.elapsed().as_secs_f64();
+    let messages = done.load(Ordering::Relaxed);
+    rounds.sort_unstable();
+    let at = |q: f64| {
+        rounds
+            .get(((rounds.len() as f64 * q) as usize).min(rounds.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or_default()
+    };
+    Cycles {
+        per_second: messages as f64 / elapsed,
+        p50: at(0.5),
+        p99: at(0.99),
+        server_us: (thread_cpu(SERVER_THREAD) - server0) * 1e6 / messages.max(1) as f64,
+    }
 }
 
 fn main() {
@@ -150,6 +209,7 @@ fn main() {
     // The service gets a runtime (one worker thread) of its own.
     let server_rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
+        .thread_name(SERVER_THREAD)
         .enable_all()
         .build()
         .expect("a runtime");
@@ -183,16 +243,21 @@ fn main() {
             "sequential SendMessage:                        {:>9.0} msg/s",
             sequential_sends(&c, &url, run).await
         );
-        let url = queue(&c, "bench-single").await;
-        println!(
-            "send+receive+delete, c={CONCURRENCY}, 1 per request:   {:>9.0} msg/s",
-            cycle(&c, &url, 1, run).await
-        );
-        let url = queue(&c, "bench-batch").await;
-        println!(
-            "send+receive+delete, c={CONCURRENCY}, 10 per request:  {:>9.0} msg/s",
-            cycle(&c, &url, 10, run).await
-        );
+        for (clients, per_request) in [(1, 1), (64, 1), (1, 10), (64, 10)] {
+            let url = queue(&c, &format!("bench-{clients}-{per_request}")).await;
+            let r = cycle(&c, &url, clients, per_request, run).await;
+            let server = if external.is_some() {
+                String::new()
+            } else {
+                format!("; server CPU {:.1} us/msg", r.server_us)
+            };
+            println!(
+                "send+receive+delete, {clients:>2} client(s), {per_request:>2} per request: {:>8.0} msg/s; round p50 {:.2} ms, p99 {:.2} ms{server}",
+                r.per_second,
+                r.p50.as_secs_f64() * 1e3,
+                r.p99.as_secs_f64() * 1e3,
+            );
+        }
     });
     drop(local);
 }
