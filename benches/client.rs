@@ -33,6 +33,12 @@ mod fake;
 mod latency;
 mod limit;
 
+/// With `--features bench-mimalloc`, the figures with mimalloc as the allocator, as an
+/// application may choose for itself (the library never sets one).
+#[cfg(feature = "bench-mimalloc")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const QUEUE: &str = "http://127.0.0.1:1/000000000000/bench";
 
 fn main() {
