@@ -25,6 +25,7 @@
 
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use sqs_client::{Client, Credentials};
@@ -32,6 +33,7 @@ use sqs_client::{Client, Credentials};
 mod fake;
 mod latency;
 mod limit;
+mod procfs;
 
 /// With `--features bench-mimalloc`, the figures with mimalloc as the allocator, as an
 /// application may choose for itself (the library never sets one).
@@ -243,14 +245,7 @@ async fn shares(client: &Client, port: u16, request: &Arc<[u8]>) {
     ];
     for (what, tasks, n) in cases {
         let raw = measure(|| limit::raw_sends(port, Arc::clone(request), n, tasks)).await;
-        let ours = measure(|| async {
-            if tasks == 0 {
-                sends_here(client, n).await
-            } else {
-                sends(client, n, tasks).await
-            }
-        })
-        .await;
+        let ours = measure(|| sends(client, n, tasks)).await;
         println!(
             "SendMessage 1 KiB, {what}: {:.0} msg/s = {:.1}% of the limit ({:.0} msg/s unsigned raw HTTP); client CPU {:.1} us per message (raw {:.1}); fake endpoint {:.1} us per message (raw {:.1})",
             ours.per_second,
@@ -287,45 +282,19 @@ async fn batcher_share(client: &Client, port: u16, batch: &Arc<[u8]>) {
     batcher.close().await;
 }
 
-/// `n` sends one after the other in the calling future.
-async fn sends_here(client: &Client, n: usize) -> usize {
-    let body = "x".repeat(1024);
-    for _ in 0..n {
-        client
-            .send_message()
-            .queue_url(QUEUE)
-            .message_body(&body)
-            .send()
-            .await
-            .unwrap();
-    }
-    n
-}
+/// The process id of the fake endpoint started last, for reading its CPU time.
+static FAKE: AtomicU32 = AtomicU32::new(0);
 
-/// The fake endpoint's process id, for reading its CPU time.
-static FAKE: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
-
-/// User plus system CPU seconds of a process so far, from its `/proc/<pid>/stat` (`"self"` for
-/// this one).
+/// User plus system CPU seconds of a process so far (`"self"` for this one).
 fn cpu_seconds(pid: &str) -> f64 {
-    // Fields 14 and 15: user and system time in clock ticks (100 per second).
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let after = stat
-        .rsplit_once(')')
-        .map(|(_, rest)| rest)
-        .unwrap_or_default();
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    (ticks(11) + ticks(12)) / 100.0
+    procfs::cpu_seconds(&format!("/proc/{pid}/stat"))
 }
 
 fn fake_cpu_seconds() -> f64 {
-    FAKE.get().map_or(0.0, |pid| cpu_seconds(&pid.to_string()))
+    match FAKE.load(Ordering::Relaxed) {
+        0 => 0.0,
+        pid => cpu_seconds(&pid.to_string()),
+    }
 }
 
 /// Messages per second, and client and fake endpoint CPU per message, of one run.
@@ -384,20 +353,24 @@ fn start_with_delay(runtime: &tokio::runtime::Runtime, delay_ms: u64) -> (Server
             .spawn()
             .unwrap(),
     );
-    let _ = FAKE.set(server.0.id());
+    FAKE.store(server.0.id(), Ordering::Relaxed);
     let deadline = Instant::now() + Duration::from_secs(10);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(Instant::now() < deadline, "the fake endpoint did not start");
         std::thread::sleep(Duration::from_millis(20));
     }
     let _guard = runtime.enter();
-    let client = Client::builder()
+    (server, client_of(port), port)
+}
+
+/// A client of 127.0.0.1:`port`, signing with the bench's keys.
+fn client_of(port: u16) -> Client {
+    Client::builder()
         .endpoint_url(format!("http://127.0.0.1:{port}"))
         .region("us-east-1")
         .credentials_provider(Credentials::new("AKIDBENCH", "secret"))
         .build()
-        .unwrap();
-    (server, client, port)
+        .unwrap()
 }
 
 /// The fake endpoint's process, stopped by its PID when dropped (also when the bench panics,
@@ -443,23 +416,19 @@ async fn batched_sends(
     per_worker * concurrency
 }
 
-async fn sends(client: &Client, n: usize, concurrency: usize) -> usize {
+/// `n` SendMessage of 1 KiB from `tasks` tasks, each waiting for its answer before the next
+/// (`tasks` 0: one after the other in the calling future); returns `n`.
+async fn sends(client: &Client, n: usize, tasks: usize) -> usize {
     let body: Arc<str> = "x".repeat(1024).into();
-    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let workers: Vec<_> = (0..concurrency)
+    let next = Arc::new(AtomicUsize::new(0));
+    if tasks == 0 {
+        send_loop(client, &body, &next, n).await;
+        return n;
+    }
+    let workers: Vec<_> = (0..tasks)
         .map(|_| {
             let (client, body, next) = (client.clone(), body.clone(), next.clone());
-            tokio::spawn(async move {
-                while next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < n {
-                    client
-                        .send_message()
-                        .queue_url(QUEUE)
-                        .message_body(&*body)
-                        .send()
-                        .await
-                        .unwrap();
-                }
-            })
+            tokio::spawn(async move { send_loop(&client, &body, &next, n).await })
         })
         .collect();
     for w in workers {
@@ -468,15 +437,28 @@ async fn sends(client: &Client, n: usize, concurrency: usize) -> usize {
     n
 }
 
+/// Sends while `next` counts below `n`.
+async fn send_loop(client: &Client, body: &str, next: &AtomicUsize, n: usize) {
+    while next.fetch_add(1, Ordering::Relaxed) < n {
+        client
+            .send_message()
+            .queue_url(QUEUE)
+            .message_body(body)
+            .send()
+            .await
+            .unwrap();
+    }
+}
+
 /// `n` receives of ten messages each, `concurrency` at a time; returns the messages received.
 async fn receives(client: &Client, n: usize, concurrency: usize) -> usize {
-    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let next = Arc::new(AtomicUsize::new(0));
     let workers: Vec<_> = (0..concurrency)
         .map(|_| {
             let (client, next) = (client.clone(), next.clone());
             tokio::spawn(async move {
                 let mut received = 0;
-                while next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < n {
+                while next.fetch_add(1, Ordering::Relaxed) < n {
                     let got = client
                         .receive_message()
                         .queue_url(QUEUE)
@@ -500,12 +482,12 @@ async fn receives(client: &Client, n: usize, concurrency: usize) -> usize {
 }
 
 async fn cycles(client: &Client, n: usize, concurrency: usize, body: &str) -> usize {
-    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let next = Arc::new(AtomicUsize::new(0));
     let workers: Vec<_> = (0..concurrency)
         .map(|_| {
             let (client, next, body) = (client.clone(), next.clone(), body.to_owned());
             tokio::spawn(async move {
-                while next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < n {
+                while next.fetch_add(1, Ordering::Relaxed) < n {
                     client
                         .send_message()
                         .queue_url(QUEUE)

@@ -16,6 +16,9 @@ use std::time::{Duration, Instant};
 use sqs_client::types::{DeleteMessageBatchRequestEntry, SendMessageBatchRequestEntry};
 use sqs_client::{Client, Credentials};
 
+#[path = "procfs/mod.rs"]
+mod procfs;
+
 /// CPU seconds (user + system) of this process's threads named `name`, from /proc.
 fn thread_cpu(name: &str) -> f64 {
     let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
@@ -24,21 +27,7 @@ fn thread_cpu(name: &str) -> f64 {
     tasks
         .flatten()
         .filter(|t| std::fs::read_to_string(t.path().join("comm")).is_ok_and(|c| c.trim() == name))
-        .map(|t| {
-            let stat = std::fs::read_to_string(t.path().join("stat")).unwrap_or_default();
-            let fields: Vec<&str> = stat
-                .rsplit_once(')')
-                .map_or("", |(_, rest)| rest)
-                .split_whitespace()
-                .collect();
-            let ticks = |i: usize| {
-                fields
-                    .get(i)
-                    .and_then(|v| v.parse::<f64>().ok())
-                    .unwrap_or(0.0)
-            };
-            (ticks(11) + ticks(12)) / 100.0
-        })
+        .map(|t| procfs::cpu_seconds(&t.path().join("stat").to_string_lossy()))
         .sum()
 }
 

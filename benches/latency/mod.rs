@@ -14,10 +14,11 @@
 //! Requests are counted by the fake endpoint (`GET /stats`), not by the client.
 
 use std::collections::HashMap;
-use std::io::{Read, Write};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use std::time::{Duration, Instant};
+use tokio::io::AsyncWriteExt;
 
 use sqs_client::operation::SendMessageInput;
 use sqs_client::{Batcher, Client};
@@ -42,14 +43,14 @@ pub(crate) fn run(runtime: &tokio::runtime::Runtime, delays: &[u64]) {
             for n in [1usize, 16, 256, 1024] {
                 let batcher = Batcher::new(client.clone());
                 let linger = batcher.config().linger;
-                let before = stats(port);
+                let before = stats(port).await;
                 let cpu0 = cpu_seconds("self");
                 let t0 = Instant::now();
                 let (sent, waited) = callers(&batcher, n, RUN).await;
                 let wall = t0.elapsed().as_secs_f64();
                 let cpu = cpu_seconds("self") - cpu0;
                 batcher.close().await;
-                let requests = stats(port)["SendMessageBatch"] - before["SendMessageBatch"];
+                let requests = stats(port).await["SendMessageBatch"] - before["SendMessageBatch"];
                 let rate = sent as f64 / wall;
                 let bound = n as f64 / (Duration::from_millis(delay) + linger).as_secs_f64();
                 let lone = if n == 1 {
@@ -69,13 +70,13 @@ pub(crate) fn run(runtime: &tokio::runtime::Runtime, delays: &[u64]) {
                     cpu * 1e6 / sent.max(1) as f64,
                 );
             }
-            let before = stats(port);
+            let before = stats(port).await;
             let cpu0 = cpu_seconds("self");
             let t0 = Instant::now();
             let handled = consume(&client).await;
             let wall = t0.elapsed().as_secs_f64();
             let cpu = cpu_seconds("self") - cpu0;
-            let after = stats(port);
+            let after = stats(port).await;
             let per = |name: &str| (after[name] - before[name]) as f64 / handled.max(1) as f64;
             println!(
                 "{delay:>4} ms | consumer, 640 handlers, 64 receivers: {:.0} msgs/s received, handled and deleted; {:.3} ReceiveMessage + {:.3} DeleteMessageBatch requests/msg; CPU {:.1} us/msg",
@@ -135,7 +136,7 @@ async fn plain_wait(client: &Client, delay: u64) -> Duration {
     t.elapsed() / n
 }
 
-/// Runs a consumer with a no-op handler for [`RUN`]; returns the messages handled.
+/// Runs a consumer with a no-op handler for [`RUN`]; returns the messages handled and deleted.
 async fn consume(client: &Client) -> u64 {
     let consumer = client
         .consumer(QUEUE)
@@ -143,49 +144,34 @@ async fn consume(client: &Client) -> u64 {
         .wait_time_seconds(0)
         .build();
     let stop = consumer.shutdown_handle();
-    let handled = Arc::new(AtomicU64::new(0));
-    let counter = Arc::clone(&handled);
-    let process = tokio::spawn(consumer.process(640, move |_message| {
-        counter.fetch_add(1, Ordering::Relaxed);
-        async { Ok::<(), String>(()) }
-    }));
+    let process = tokio::spawn(consumer.process(640, |_message| async { Ok::<(), String>(()) }));
     tokio::time::sleep(RUN).await;
     stop.shutdown();
     let summary = process.await.unwrap();
     assert_eq!(summary.settle_errors, 0, "{summary:?}");
-    summary.acked.max(handled.load(Ordering::Relaxed))
+    summary.acked
 }
 
 /// The fake endpoint's request counts by operation (`GET /stats`).
-fn stats(port: u16) -> HashMap<String, u64> {
-    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+async fn stats(port: u16) -> HashMap<String, u64> {
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
     stream
         .write_all(b"GET /stats HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: 0\r\n\r\n")
+        .await
         .unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .unwrap();
-    let mut raw = Vec::new();
-    let mut chunk = [0u8; 4096];
-    // The fake keeps the connection open: read until the body announced has arrived.
-    loop {
-        let n = stream.read(&mut chunk).unwrap();
-        assert!(n > 0, "the fake endpoint closed the connection");
-        raw.extend_from_slice(&chunk[..n]);
-        let text = String::from_utf8_lossy(&raw);
-        if let Some((head, body)) = text.split_once("\r\n\r\n") {
-            let length: usize = head
-                .lines()
-                .find_map(|l| l.strip_prefix("content-length: "))
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0);
-            if body.len() >= length {
-                return body
-                    .lines()
-                    .filter_map(|l| l.split_once(' '))
-                    .map(|(name, n)| (name.to_owned(), n.parse().unwrap_or(0)))
-                    .collect();
-            }
-        }
-    }
+    let answer = tokio::time::timeout(
+        Duration::from_secs(5),
+        super::limit::read_message(&mut stream, &mut Vec::new()),
+    )
+    .await
+    .expect("the fake endpoint answers in time")
+    .expect("the fake endpoint answers");
+    let text = String::from_utf8_lossy(&answer);
+    let body = text.split_once("\r\n\r\n").map_or("", |(_, body)| body);
+    body.lines()
+        .filter_map(|l| l.split_once(' '))
+        .map(|(name, n)| (name.to_owned(), n.parse().unwrap_or(0)))
+        .collect()
 }

@@ -11,7 +11,7 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-use sqs_client::{Client, Credentials};
+use sqs_client::Client;
 
 use super::QUEUE;
 
@@ -26,13 +26,7 @@ where
 {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
-    let client = Client::builder()
-        .endpoint_url(format!("http://127.0.0.1:{port}"))
-        .region("us-east-1")
-        .credentials_provider(Credentials::new("AKIDBENCH", "secret"))
-        .build()
-        .unwrap();
-    let sending = tokio::spawn(send(client));
+    let sending = tokio::spawn(send(super::client_of(port)));
     let (mut stream, _) = tokio::time::timeout(Duration::from_secs(10), listener.accept())
         .await
         .expect("the client connects")
@@ -81,7 +75,7 @@ pub(crate) async fn captured_batch() -> Vec<u8> {
 
 /// Reads one HTTP message (head and `content-length` body) from `stream`, keeping what follows
 /// it in `buf`; `None` once the peer is gone.
-async fn read_message(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Vec<u8>> {
+pub(crate) async fn read_message(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Vec<u8>> {
     let blank_line = memchr::memmem::Finder::new(b"\r\n\r\n");
     let mut chunk = [0u8; 16 * 1024];
     loop {
