@@ -235,6 +235,58 @@ async fn service_errors_reach_the_client_typed_and_throttling_is_retried() {
             3,
             "{protocol:?}: two throttled attempts and the answered one"
         );
+
+        // A third queue: an internal failure (500, a receiver fault), retried once.
+        let third = "http://127.0.0.1:9/000000000000/third";
+        Mock::given(testing::operation::<SendMessageInput>().when(move |i| i.queue_url == third))
+            .respond_with(ServiceError::internal())
+            .up_to_n_times(1)
+            .with_priority(1)
+            .mount(&server)
+            .await;
+        Mock::given(testing::operation::<SendMessageInput>().when(move |i| i.queue_url == third))
+            .respond_with(testing::reply::<SendMessageInput>(
+                SendMessageOutput::builder().message_id("m-3").build(),
+            ))
+            .mount(&server)
+            .await;
+        let out = client
+            .send_message()
+            .queue_url(third)
+            .message_body("x")
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{protocol:?}: {e}"));
+        assert_eq!(out.message_id(), Some("m-3"));
+        let attempts = testing::received::<SendMessageInput>(&server)
+            .await
+            .unwrap();
+        assert_eq!(
+            attempts.iter().filter(|i| i.queue_url == third).count(),
+            2,
+            "{protocol:?}: the failed attempt and the answered one"
+        );
+        // Without retries, the failure reaches the caller as the retryable 500 it is.
+        let fourth = "http://127.0.0.1:9/000000000000/fourth";
+        Mock::given(testing::operation::<SendMessageInput>().when(move |i| i.queue_url == fourth))
+            .respond_with(ServiceError::internal())
+            .mount(&server)
+            .await;
+        let once = testing::client_builder(&server)
+            .protocol(protocol)
+            .retry_config(RetryConfig::default().max_attempts(1))
+            .build()
+            .unwrap();
+        let e = once
+            .send_message()
+            .queue_url(fourth)
+            .message_body("x")
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Service, "{protocol:?}: {e}");
+        assert_eq!(e.http_status(), Some(500), "{protocol:?}: {e}");
+        assert!(e.is_retryable(), "{protocol:?}: {e}");
     }
 }
 
@@ -313,4 +365,37 @@ async fn requests_the_helpers_cannot_read_get_an_error_in_their_protocol() {
         let (status, _) = post(&matching, headers, body).await;
         assert_eq!(status, 404, "{shown} matched");
     }
+}
+
+#[tokio::test]
+async fn a_code_no_header_can_carry_goes_in_the_body_only() {
+    let server = MockServer::start().await;
+    Mock::given(matchers::any())
+        .respond_with(ServiceError::new(
+            ErrorCode::from_code("Bad\nCode"),
+            "made up by a test",
+        ))
+        .mount(&server)
+        .await;
+    let json = [
+        ("x-amz-target", "AmazonSQS.SendMessage"),
+        ("content-type", "application/x-amz-json-1.0"),
+    ];
+    let (status, answer) = post(&server, &json, b"{}").await;
+    assert_eq!(status, 400, "{answer}");
+    assert!(!answer.contains("x-amzn-query-error"), "{answer}");
+    assert!(answer.contains(r#"Bad\nCode"#), "{answer}");
+}
+
+#[tokio::test]
+async fn reading_back_from_a_server_that_does_not_record_says_so() {
+    let server = MockServer::builder()
+        .disable_request_recording()
+        .start()
+        .await;
+    let e = testing::received::<SendMessageInput>(&server)
+        .await
+        .unwrap_err();
+    assert_eq!(e, testing::ReceivedError::NotRecording);
+    assert!(e.to_string().contains("disable_request_recording"), "{e}");
 }

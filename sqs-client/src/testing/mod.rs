@@ -161,36 +161,59 @@ impl<I: Served> fmt::Debug for Reply<I> {
 
 impl<I: Served> Respond for Reply<I> {
     fn respond(&self, request: &Request) -> ResponseTemplate {
-        let wire = match Wire::read(request) {
-            Ok(wire) => wire,
-            Err(e) => return ServiceError::from(e).template(&Wire::Json),
-        };
-        if let Some(e) = wire.unreadable() {
-            return ServiceError::from(e.clone()).template(&wire);
-        }
-        match wire.operation() {
-            Some(name) if name == I::NAME => {}
-            other => {
-                let what = other.unwrap_or("no operation");
-                return ServiceError::new(
-                    ErrorCode::Unknown("InvalidAction".into()),
-                    format!("this mock answers {}, the request is {what}", I::NAME),
-                )
-                .template(&wire);
-            }
-        }
-        let input = match wire.input::<I>(request) {
-            Ok(input) => input,
-            Err(e) => return ServiceError::from(e).template(&wire),
-        };
-        match (self.answer)(&input) {
-            Ok(mut output) => {
-                input.fill_digests(&mut output);
-                wire.success::<I>(&output)
-            }
-            Err(e) => e.template(&wire),
+        match read::<I>(request) {
+            Read::Input(wire, input) => match (self.answer)(&input) {
+                Ok(mut output) => {
+                    input.fill_digests(&mut output);
+                    wire.success::<I>(&output)
+                }
+                Err(e) => e.template(&wire),
+            },
+            Read::Other(wire, other) => ServiceError::new(
+                ErrorCode::Unknown("InvalidAction".into()),
+                format!(
+                    "this mock answers {}, the request is {}",
+                    I::NAME,
+                    other.as_deref().unwrap_or("no operation")
+                ),
+            )
+            .template(&wire),
+            Read::Unreadable(wire, e) => ServiceError::from(e).template(&wire),
         }
         .set_delay(self.delay)
+    }
+}
+
+/// A request read as one of the operation `I`, or why it is not one.
+enum Read<I> {
+    /// Its protocol and its input.
+    Input(Wire, I),
+    /// A request of another operation (the one it names, if any).
+    Other(Wire, Option<String>),
+    /// A request whose operation or input cannot be read (answered in JSON when even its
+    /// protocol cannot be told).
+    Unreadable(Wire, RequestError),
+}
+
+fn read<I: Served>(request: &Request) -> Read<I> {
+    let wire = match Wire::read(request) {
+        Ok(wire) => wire,
+        Err(e) => return Read::Unreadable(Wire::Json, e),
+    };
+    if let Some(e) = wire.unreadable() {
+        let e = e.clone();
+        return Read::Unreadable(wire, e);
+    }
+    match wire.operation() {
+        Some(name) if name == I::NAME => {}
+        other => {
+            let other = other.map(str::to_owned);
+            return Read::Other(wire, other);
+        }
+    }
+    match wire.input::<I>(request) {
+        Ok(input) => Read::Input(wire, input),
+        Err(e) => Read::Unreadable(wire, e),
     }
 }
 
@@ -287,7 +310,10 @@ pub enum ReceivedError {
 impl fmt::Display for ReceivedError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::NotRecording => f.write_str("the mock server does not record requests"),
+            Self::NotRecording => f.write_str(
+                "the mock server does not record requests: it was started with \
+                 `MockServer::builder().disable_request_recording()`",
+            ),
             Self::Unreadable { position, error } => {
                 write!(
                     f,
@@ -319,14 +345,11 @@ pub async fn received<I: Served>(server: &MockServer) -> Result<Vec<I>, Received
 /// The input of one request, if it is a request of the operation `I` (`None` otherwise); an
 /// error for a request whose operation cannot even be told.
 pub fn decode<I: Served>(request: &Request) -> Option<Result<I, RequestError>> {
-    let wire = match Wire::read(request) {
-        Ok(wire) => wire,
-        Err(e) => return Some(Err(e)),
-    };
-    if let Some(e) = wire.unreadable() {
-        return Some(Err(e.clone()));
+    match read::<I>(request) {
+        Read::Input(_, input) => Some(Ok(input)),
+        Read::Other(..) => None,
+        Read::Unreadable(_, e) => Some(Err(e)),
     }
-    (wire.operation() == Some(I::NAME)).then(|| wire.input::<I>(request))
 }
 
 /// A client builder for `server`: its endpoint, region `us-east-1` and the test keys
