@@ -97,7 +97,8 @@ impl ConsumerBuilder {
     /// [`max_messages`](Self::max_messages) per round trip, so one receiver delivers at most ten
     /// messages per service latency: 500 per second against a service answering in 20 ms. To
     /// consume `R` messages per second at latency `L`, use about `R × L / 10` receivers. The
-    /// prefetch grows to at least ten messages per receiver when there are several.
+    /// prefetch grows to at least one receive's worth of messages per receiver when there are
+    /// several.
     pub fn receivers(mut self, n: usize) -> Self {
         self.receivers = n.clamp(1, 1_000);
         self

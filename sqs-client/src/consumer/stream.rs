@@ -43,8 +43,9 @@ impl ConsumerBuilder {
             releases: Mutex::new(JoinSet::new()),
         });
         // Several receivers each need room for a receive's worth of messages.
+        let per_receive = usize::try_from(self.max_messages).unwrap_or(10);
         let prefetch = if self.receivers > 1 {
-            self.prefetch.max(10 * self.receivers)
+            self.prefetch.max(per_receive * self.receivers)
         } else {
             self.prefetch
         };
