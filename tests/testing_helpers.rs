@@ -205,67 +205,27 @@ async fn service_errors_reach_the_client_typed_and_throttling_is_retried() {
             "{protocol:?}"
         );
 
-        // Another queue: throttled twice, then answered.
-        let other = "http://127.0.0.1:9/000000000000/other";
-        Mock::given(testing::operation::<SendMessageInput>().when(move |i| i.queue_url == other))
-            .respond_with(ServiceError::throttling())
-            .up_to_n_times(2)
-            .with_priority(1)
-            .mount(&server)
-            .await;
-        Mock::given(testing::operation::<SendMessageInput>().when(move |i| i.queue_url == other))
-            .respond_with(testing::reply::<SendMessageInput>(
-                SendMessageOutput::builder().message_id("m-2").build(),
-            ))
-            .mount(&server)
-            .await;
-        let out = client
-            .send_message()
-            .queue_url(other)
-            .message_body("x")
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{protocol:?}: {e}"));
-        assert_eq!(out.message_id(), Some("m-2"));
-        let attempts = testing::received::<SendMessageInput>(&server)
-            .await
-            .unwrap();
-        assert_eq!(
-            attempts.iter().filter(|i| i.queue_url == other).count(),
-            3,
-            "{protocol:?}: two throttled attempts and the answered one"
-        );
-
-        // A third queue: an internal failure (500, a receiver fault), retried once.
-        let third = "http://127.0.0.1:9/000000000000/third";
-        Mock::given(testing::operation::<SendMessageInput>().when(move |i| i.queue_url == third))
-            .respond_with(ServiceError::internal())
-            .up_to_n_times(1)
-            .with_priority(1)
-            .mount(&server)
-            .await;
-        Mock::given(testing::operation::<SendMessageInput>().when(move |i| i.queue_url == third))
-            .respond_with(testing::reply::<SendMessageInput>(
-                SendMessageOutput::builder().message_id("m-3").build(),
-            ))
-            .mount(&server)
-            .await;
-        let out = client
-            .send_message()
-            .queue_url(third)
-            .message_body("x")
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{protocol:?}: {e}"));
-        assert_eq!(out.message_id(), Some("m-3"));
-        let attempts = testing::received::<SendMessageInput>(&server)
-            .await
-            .unwrap();
-        assert_eq!(
-            attempts.iter().filter(|i| i.queue_url == third).count(),
-            2,
-            "{protocol:?}: the failed attempt and the answered one"
-        );
+        // Another queue: throttled twice, then answered; a third: an internal failure (500, a
+        // receiver fault), then answered. Both are retried until answered.
+        for (queue, failure, failures) in [
+            (
+                "http://127.0.0.1:9/000000000000/other",
+                ServiceError::throttling(),
+                2,
+            ),
+            (
+                "http://127.0.0.1:9/000000000000/third",
+                ServiceError::internal(),
+                1,
+            ),
+        ] {
+            let attempts = fails_then_answers(&server, &client, queue, failure, failures).await;
+            assert_eq!(
+                attempts,
+                failures + 1,
+                "{protocol:?} {queue}: the failed attempts and the answered one"
+            );
+        }
         // Without retries, the failure reaches the caller as the retryable 500 it is.
         let fourth = "http://127.0.0.1:9/000000000000/fourth";
         Mock::given(testing::operation::<SendMessageInput>().when(move |i| i.queue_url == fourth))
@@ -288,6 +248,42 @@ async fn service_errors_reach_the_client_typed_and_throttling_is_retried() {
         assert_eq!(e.http_status(), Some(500), "{protocol:?}: {e}");
         assert!(e.is_retryable(), "{protocol:?}: {e}");
     }
+}
+
+/// Mounts on `server` a SendMessage answer for `queue` that fails `failures` times with
+/// `failure` and then succeeds, sends one message there with `client` and returns how many
+/// requests it took.
+async fn fails_then_answers(
+    server: &MockServer,
+    client: &Client,
+    queue: &'static str,
+    failure: ServiceError,
+    failures: u64,
+) -> u64 {
+    let on_queue =
+        move || testing::operation::<SendMessageInput>().when(move |i| i.queue_url == queue);
+    Mock::given(on_queue())
+        .respond_with(failure)
+        .up_to_n_times(failures)
+        .with_priority(1)
+        .mount(server)
+        .await;
+    Mock::given(on_queue())
+        .respond_with(testing::reply::<SendMessageInput>(
+            SendMessageOutput::builder().message_id("m-2").build(),
+        ))
+        .mount(server)
+        .await;
+    let out = client
+        .send_message()
+        .queue_url(queue)
+        .message_body("x")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{queue}: {e}"));
+    assert_eq!(out.message_id(), Some("m-2"));
+    let sent = testing::received::<SendMessageInput>(server).await.unwrap();
+    sent.iter().filter(|i| i.queue_url == queue).count() as u64
 }
 
 /// Sends a raw POST with `headers` and `body` to `server` and returns the status and the whole
