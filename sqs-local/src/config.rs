@@ -22,6 +22,14 @@ pub struct Config {
     pub signing_keys: Vec<SigningKey>,
     /// What a peer can make the service hold.
     pub limits: Limits,
+    /// Where queues and messages are kept across restarts; `None` (the default) keeps them in
+    /// memory only. See [`data_dir`](Self::data_dir).
+    #[cfg(feature = "data-dir")]
+    pub data_dir: Option<std::path::PathBuf>,
+    /// How long a receive or a visibility change may wait to be written to the data directory
+    /// when nothing else is (1 s). See [`lazy_sync`](Self::lazy_sync).
+    #[cfg(feature = "data-dir")]
+    pub lazy_sync: Duration,
 }
 
 /// A key pair whose signatures the service accepts.
@@ -93,6 +101,10 @@ impl Default for Config {
             public_host: None,
             signing_keys: Vec::new(),
             limits: Limits::default(),
+            #[cfg(feature = "data-dir")]
+            data_dir: None,
+            #[cfg(feature = "data-dir")]
+            lazy_sync: Duration::from_secs(1),
         }
     }
 }
@@ -170,6 +182,31 @@ impl Config {
     /// Closes a kept-alive connection that waits longer than this for its next request.
     pub fn idle_timeout(mut self, timeout: Duration) -> Self {
         self.limits.idle_timeout = timeout;
+        self
+    }
+
+    /// Keeps queues and messages in this directory, so they survive a restart or a crash. It is
+    /// created if missing; it must be empty or hold an earlier sqs-local's data, and one process
+    /// uses it at a time.
+    ///
+    /// An acknowledged send, delete, queue, attribute or tag change is written and synced before
+    /// its answer (requests that arrive together share one sync). Receives and visibility
+    /// changes are written with the next sync or within [`lazy_sync`](Self::lazy_sync): after a
+    /// crash, a message may be visible again sooner, or show fewer receives, than before it;
+    /// nothing acknowledged is lost. A write that fails (a full disk) is answered with a
+    /// 500-class error that clients retry.
+    #[cfg(feature = "data-dir")]
+    pub fn data_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.data_dir = Some(dir.into());
+        self
+    }
+
+    /// Writes receives and visibility changes to the data directory at least this often (1 s by
+    /// default) when no durable request makes a write sooner: the longest a crash can take back.
+    /// Shorter costs more writes when only receives come in; durable requests never wait for it.
+    #[cfg(feature = "data-dir")]
+    pub fn lazy_sync(mut self, interval: Duration) -> Self {
+        self.lazy_sync = interval;
         self
     }
 }

@@ -1,5 +1,6 @@
 //! The service as the generated dispatch sees it: one `Handler` method per operation of the API
-//! description, each running the service's own method of that name. An operation added to the
+//! description, each running the service's own method of that name (a change that must be
+//! durable waits until the data directory has it). An operation added to the
 //! description and regenerated makes this impl fail to compile until it is handled.
 
 use std::sync::Arc;
@@ -14,6 +15,20 @@ use crate::service::{Caller, Service};
 #[derive(Debug)]
 pub(crate) struct Api<'a>(pub(crate) &'a Arc<Service>);
 
+impl Api<'_> {
+    /// Runs a change that must be durable: refused before it is made while the data directory
+    /// cannot be written, answered once it is saved (at once without a data directory).
+    async fn durably<T>(
+        &self,
+        change: impl FnOnce() -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        self.0.writable()?;
+        let out = change()?;
+        self.0.saved().await?;
+        Ok(out)
+    }
+}
+
 impl Handler for Api<'_> {
     type Caller = Caller;
     type Error = ApiError;
@@ -23,14 +38,16 @@ impl Handler for Api<'_> {
         input: AddPermissionInput,
         _: &Caller,
     ) -> Result<AddPermissionOutput, ApiError> {
-        Service::add_permission(self.0, input)
+        self.durably(|| Service::add_permission(self.0, input))
+            .await
     }
     async fn cancel_message_move_task(
         &self,
         input: CancelMessageMoveTaskInput,
         _: &Caller,
     ) -> Result<CancelMessageMoveTaskOutput, ApiError> {
-        Service::cancel_message_move_task(self.0, input)
+        self.durably(|| Service::cancel_message_move_task(self.0, input))
+            .await
     }
     async fn change_message_visibility(
         &self,
@@ -51,28 +68,30 @@ impl Handler for Api<'_> {
         input: CreateQueueInput,
         _: &Caller,
     ) -> Result<CreateQueueOutput, ApiError> {
-        Service::create_queue(self.0, input)
+        self.durably(|| Service::create_queue(self.0, input)).await
     }
     async fn delete_message(
         &self,
         input: DeleteMessageInput,
         _: &Caller,
     ) -> Result<DeleteMessageOutput, ApiError> {
-        Service::delete_message(self.0, input)
+        self.durably(|| Service::delete_message(self.0, input))
+            .await
     }
     async fn delete_message_batch(
         &self,
         input: DeleteMessageBatchInput,
         _: &Caller,
     ) -> Result<DeleteMessageBatchOutput, ApiError> {
-        Service::delete_message_batch(self.0, input)
+        self.durably(|| Service::delete_message_batch(self.0, input))
+            .await
     }
     async fn delete_queue(
         &self,
         input: DeleteQueueInput,
         _: &Caller,
     ) -> Result<DeleteQueueOutput, ApiError> {
-        Service::delete_queue(self.0, input)
+        self.durably(|| Service::delete_queue(self.0, input)).await
     }
     async fn get_queue_attributes(
         &self,
@@ -121,7 +140,7 @@ impl Handler for Api<'_> {
         input: PurgeQueueInput,
         _: &Caller,
     ) -> Result<PurgeQueueOutput, ApiError> {
-        Service::purge_queue(self.0, input)
+        self.durably(|| Service::purge_queue(self.0, input)).await
     }
     async fn receive_message(
         &self,
@@ -135,48 +154,52 @@ impl Handler for Api<'_> {
         input: RemovePermissionInput,
         _: &Caller,
     ) -> Result<RemovePermissionOutput, ApiError> {
-        Service::remove_permission(self.0, input)
+        self.durably(|| Service::remove_permission(self.0, input))
+            .await
     }
     async fn send_message(
         &self,
         input: SendMessageInput,
         _: &Caller,
     ) -> Result<SendMessageOutput, ApiError> {
-        Service::send_message(self.0, input)
+        self.durably(|| Service::send_message(self.0, input)).await
     }
     async fn send_message_batch(
         &self,
         input: SendMessageBatchInput,
         _: &Caller,
     ) -> Result<SendMessageBatchOutput, ApiError> {
-        Service::send_message_batch(self.0, input)
+        self.durably(|| Service::send_message_batch(self.0, input))
+            .await
     }
     async fn set_queue_attributes(
         &self,
         input: SetQueueAttributesInput,
         _: &Caller,
     ) -> Result<SetQueueAttributesOutput, ApiError> {
-        Service::set_queue_attributes(self.0, input)
+        self.durably(|| Service::set_queue_attributes(self.0, input))
+            .await
     }
     async fn start_message_move_task(
         &self,
         input: StartMessageMoveTaskInput,
         _: &Caller,
     ) -> Result<StartMessageMoveTaskOutput, ApiError> {
-        Service::start_message_move_task(self.0, input)
+        self.durably(|| Service::start_message_move_task(self.0, input))
+            .await
     }
     async fn tag_queue(
         &self,
         input: TagQueueInput,
         _: &Caller,
     ) -> Result<TagQueueOutput, ApiError> {
-        Service::tag_queue(self.0, input)
+        self.durably(|| Service::tag_queue(self.0, input)).await
     }
     async fn untag_queue(
         &self,
         input: UntagQueueInput,
         _: &Caller,
     ) -> Result<UntagQueueOutput, ApiError> {
-        Service::untag_queue(self.0, input)
+        self.durably(|| Service::untag_queue(self.0, input)).await
     }
 }

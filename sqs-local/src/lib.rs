@@ -31,7 +31,12 @@
 //! - Tags, purge (once a minute), permissions (as a queue policy), ListQueues with prefixes and
 //!   pages.
 //!
-//! State lives in memory and goes with the process.
+//! State lives in memory and goes with the process, unless [`Config::data_dir`] (`--data-dir`)
+//! names a directory to keep it in: then queues, their attributes, tags, permissions and
+//! redrive settings, messages with all their state, FIFO sequence numbers and deduplication
+//! entries, and move tasks survive a restart or a crash (crate feature `data-dir`, on by
+//! default; SQLite, built from its bundled source). An acknowledged send or delete is never
+//! undone; see [`Config::data_dir`] for what a crash may take back.
 //!
 //! # Signatures and limits
 //!
@@ -73,6 +78,8 @@ mod handler;
 mod http;
 mod queue;
 mod service;
+#[cfg(feature = "data-dir")]
+mod store;
 
 /// A running service. It stops when dropped or on [`shutdown`](Self::shutdown); requests in
 /// progress are cut off.
@@ -83,6 +90,7 @@ pub struct LocalSqs {
     account_id: String,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
+    service: Arc<service::Service>,
 }
 
 /// Starts a service on 127.0.0.1 with a free port and the default [`Config`].
@@ -93,6 +101,10 @@ pub async fn start() -> std::io::Result<LocalSqs> {
 }
 
 /// Starts a service with the given configuration.
+///
+/// With a [`data_dir`](Config::data_dir), a directory that cannot be used (foreign, damaged,
+/// written by a newer version, in use by another process) is an error of kind `InvalidData`
+/// whose text names the file and what is wrong.
 pub async fn start_with(config: Config) -> std::io::Result<LocalSqs> {
     let listener = TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
@@ -120,9 +132,15 @@ pub async fn start_with(config: Config) -> std::io::Result<LocalSqs> {
             region: config.region.clone(),
         });
     }
+    #[cfg(feature = "data-dir")]
+    let service = match &config.data_dir {
+        Some(dir) => with_data_dir(service, dir.clone(), config.lazy_sync).await?,
+        None => Arc::new(service),
+    };
+    #[cfg(not(feature = "data-dir"))]
     let service = Arc::new(service);
     let (stop, stopped) = oneshot::channel();
-    let task = tokio::spawn(serve(listener, service, stopped));
+    let task = tokio::spawn(serve(listener, Arc::clone(&service), stopped));
     tracing::info!(%endpoint, "sqs-local listening");
     Ok(LocalSqs {
         endpoint,
@@ -130,7 +148,45 @@ pub async fn start_with(config: Config) -> std::io::Result<LocalSqs> {
         account_id: config.account_id,
         stop: Some(stop),
         task: Some(task),
+        service,
     })
+}
+
+/// The service with the state a data directory holds, and the directory's writer running.
+#[cfg(feature = "data-dir")]
+async fn with_data_dir(
+    mut service: service::Service,
+    dir: std::path::PathBuf,
+    lazy: Duration,
+) -> std::io::Result<Arc<service::Service>> {
+    use std::io::{Error, ErrorKind};
+    // Reading a large directory takes a while: off the runtime's threads.
+    let (service, opened) = tokio::task::spawn_blocking(move || {
+        let mut opened = store::open(&dir).map_err(|e| Error::new(ErrorKind::InvalidData, e.0))?;
+        let loaded = std::mem::take(&mut opened.loaded);
+        let state = store::restore(&service, loaded).map_err(|e| {
+            let file = dir.join(store::FILE);
+            Error::new(ErrorKind::InvalidData, format!("{}: {e}", file.display()))
+        })?;
+        service.state = std::sync::Mutex::new(state);
+        Ok::<_, Error>((service, opened))
+    })
+    .await
+    .map_err(Error::other)??;
+    let mut started = None;
+    let service = Arc::new_cyclic(|me| {
+        let mut service = service;
+        match opened.start(me.clone(), lazy) {
+            Ok(store) => service.store = Some(store),
+            Err(e) => started = Some(e),
+        }
+        service
+    });
+    if let Some(e) = started {
+        return Err(e);
+    }
+    service.resume_move_tasks();
+    Ok(service)
 }
 
 async fn serve(
@@ -211,13 +267,18 @@ impl LocalSqs {
         format!("{}/{}/{name}", self.endpoint, self.account_id)
     }
 
-    /// Stops the service and waits until it no longer accepts connections.
+    /// Stops the service and waits until it no longer accepts connections and, with a data
+    /// directory, until every change is written and the directory is released.
     pub async fn shutdown(mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
         if let Some(task) = self.task.take() {
             let _ = task.await;
+        }
+        #[cfg(feature = "data-dir")]
+        if let Some(writer) = self.service.store.as_ref().and_then(|s| s.close()) {
+            let _ = tokio::task::spawn_blocking(move || writer.join()).await;
         }
     }
 }
@@ -226,6 +287,11 @@ impl Drop for LocalSqs {
     fn drop(&mut self) {
         if let Some(task) = self.task.take() {
             task.abort();
+        }
+        // The writer writes what is left and releases the directory on its own thread.
+        #[cfg(feature = "data-dir")]
+        if let Some(store) = &self.service.store {
+            store.close();
         }
     }
 }

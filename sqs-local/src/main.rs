@@ -15,6 +15,15 @@ const USAGE: &str = "usage: sqs-local [OPTIONS]
                          this session token, if given); repeatable. Checked: the key, the
                          scope (date/region/sqs/aws4_request), X-Amz-Date within 5 minutes,
                          the signed headers, the body's SHA-256. Not checked: IAM, policies.
+
+persistence:
+  --data-dir PATH        keep queues and messages in this directory (created if missing; empty
+                         or written by sqs-local; one process at a time): they survive a
+                         restart or a crash. An acknowledged send, delete or queue change is
+                         synced before its answer. Without it, state lives in memory only.
+  --lazy-sync S          with --data-dir: seconds within which receives and visibility changes
+                         are written when nothing else is (default 1); a crash can take back
+                         at most this much of them (a message visible again sooner)
 limits (what any peer can make the server hold):
   --max-connections N    connections served at once; more are answered 503 (default 1024)
   --max-request-bytes N  largest request body, checked from Content-Length before reading
@@ -32,7 +41,7 @@ fn parse() -> Result<sqs_local::Config, String> {
         if flag == "-h" || flag == "--help" {
             return Err(String::new());
         }
-        const FLAGS: [&str; 11] = [
+        const FLAGS: [&str; 13] = [
             "--port",
             "--host",
             "--region",
@@ -44,6 +53,8 @@ fn parse() -> Result<sqs_local::Config, String> {
             "--header-timeout",
             "--body-timeout",
             "--idle-timeout",
+            "--data-dir",
+            "--lazy-sync",
         ];
         if !FLAGS.contains(&flag.as_str()) {
             return Err(format!("unknown option {flag}"));
@@ -100,6 +111,16 @@ fn parse() -> Result<sqs_local::Config, String> {
             "--header-timeout" => config = config.header_timeout(seconds()?),
             "--body-timeout" => config = config.body_timeout(seconds()?),
             "--idle-timeout" => config = config.idle_timeout(seconds()?),
+            #[cfg(feature = "data-dir")]
+            "--data-dir" => config = config.data_dir(value),
+            #[cfg(feature = "data-dir")]
+            "--lazy-sync" => config = config.lazy_sync(seconds()?),
+            #[cfg(not(feature = "data-dir"))]
+            "--data-dir" | "--lazy-sync" => {
+                return Err(format!(
+                    "{flag}: this sqs-local was built without the data-dir feature"
+                ));
+            }
             other => return Err(format!("unknown option {other}")),
         }
     }
@@ -123,7 +144,7 @@ async fn main() {
     let local = match sqs_local::start_with(config).await {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("sqs-local: cannot listen: {e}");
+            eprintln!("sqs-local: cannot start: {e}");
             std::process::exit(1);
         }
     };
@@ -141,6 +162,27 @@ async fn main() {
         local.endpoint()
     );
     let _ = out.flush();
-    let _ = tokio::signal::ctrl_c().await;
+    stopped().await;
+    // Stops accepting, then writes what is left to the data directory (if any) and releases it.
     local.shutdown().await;
+}
+
+/// Waits for Ctrl-C or (on Unix) SIGTERM, which container runtimes send to stop a program.
+async fn stopped() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        // Past a file-size limit (`ulimit -f`) a write fails like on a full disk (the request
+        // gets a 500) instead of SIGXFSZ killing the server; tokio keeps the handler installed.
+        #[cfg(target_os = "linux")]
+        let _ = signal(SignalKind::from_raw(25));
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }

@@ -4,225 +4,25 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use sqs_model::types::{MessageAttributeValue, QueueAttributeName as A};
+use sqs_model::types::MessageAttributeValue;
 
-use crate::error::{ApiError, check_text};
+use crate::error::ApiError;
+
+mod persist;
+mod settings;
+
+pub(crate) use persist::{Changes, DedupChange, Dirty, MessageChange, QueueRow};
+pub(crate) use settings::{Settings, redrive_allowed};
 
 /// Seconds a FIFO deduplication id is remembered.
 pub(crate) const DEDUP_WINDOW_MS: u64 = 5 * 60 * 1000;
 
-/// The configurable attributes of a queue, with SQS's defaults and limits.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Settings {
-    pub(crate) visibility_timeout: u32,
-    pub(crate) maximum_message_size: u32,
-    pub(crate) retention: u32,
-    pub(crate) delay: u32,
-    pub(crate) receive_wait: u32,
-    pub(crate) redrive: Option<Redrive>,
-    /// The RedrivePolicy document as given (echoed back unchanged).
-    pub(crate) redrive_text: Option<String>,
-    pub(crate) redrive_allow: Option<String>,
-    pub(crate) policy: Option<String>,
-    pub(crate) fifo: bool,
-    pub(crate) content_based_dedup: bool,
-    pub(crate) dedup_scope: String,
-    pub(crate) throughput_limit: String,
-    pub(crate) kms_key: Option<String>,
-    pub(crate) kms_reuse: u32,
-    pub(crate) sqs_managed_sse: bool,
-}
-
-/// Where messages go after too many receives.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Redrive {
-    pub(crate) target_arn: String,
-    pub(crate) max_receive_count: u32,
-}
-
-impl Settings {
-    pub(crate) fn new(fifo: bool) -> Self {
-        Self {
-            visibility_timeout: 30,
-            maximum_message_size: 1_048_576,
-            retention: 345_600,
-            delay: 0,
-            receive_wait: 0,
-            redrive: None,
-            redrive_text: None,
-            redrive_allow: None,
-            policy: None,
-            fifo,
-            content_based_dedup: false,
-            dedup_scope: "queue".into(),
-            throughput_limit: "perQueue".into(),
-            kms_key: None,
-            kms_reuse: 300,
-            sqs_managed_sse: true,
-        }
-    }
-
-    /// Applies attributes given to CreateQueue or SetQueueAttributes; nothing changes unless all
-    /// of them are valid.
-    pub(crate) fn apply(
-        &mut self,
-        attributes: &HashMap<A, String>,
-        creating: bool,
-    ) -> Result<(), ApiError> {
-        let mut next = self.clone();
-        for (name, value) in attributes {
-            check_text(name.as_str(), value)?;
-            next.set(name, value, creating)?;
-        }
-        if !next.fifo
-            && (next.content_based_dedup
-                || attributes.contains_key(&A::DeduplicationScope)
-                || attributes.contains_key(&A::FifoThroughputLimit))
-        {
-            return Err(ApiError::modeled(
-                sqs_model::ErrorCode::InvalidAttributeName,
-                "Unknown Attribute ContentBasedDeduplication, DeduplicationScope or FifoThroughputLimit on a standard queue.",
-            ));
-        }
-        *self = next;
-        Ok(())
-    }
-
-    fn set(&mut self, name: &A, value: &str, creating: bool) -> Result<(), ApiError> {
-        let bad = |reason: &str| {
-            ApiError::modeled(
-                sqs_model::ErrorCode::InvalidAttributeValue,
-                format!(
-                    "Invalid value for the parameter {}. Reason: {reason}.",
-                    name.as_str()
-                ),
-            )
-        };
-        let number = |min: u32, max: u32| -> Result<u32, ApiError> {
-            value
-                .trim()
-                .parse::<u32>()
-                .ok()
-                .filter(|v| (min..=max).contains(v))
-                .ok_or_else(|| bad(&format!("must be an integer from {min} to {max}")))
-        };
-        let boolean = || match value {
-            "true" => Ok(true),
-            "false" => Ok(false),
-            _ => Err(bad("must be true or false")),
-        };
-        match name {
-            A::VisibilityTimeout => self.visibility_timeout = number(0, 43_200)?,
-            A::MaximumMessageSize => self.maximum_message_size = number(1_024, 1_048_576)?,
-            A::MessageRetentionPeriod => self.retention = number(60, 1_209_600)?,
-            A::DelaySeconds => self.delay = number(0, 900)?,
-            A::ReceiveMessageWaitTimeSeconds => self.receive_wait = number(0, 20)?,
-            A::Policy => self.policy = non_empty(value),
-            A::RedrivePolicy => {
-                if value.is_empty() {
-                    self.redrive = None;
-                    self.redrive_text = None;
-                } else {
-                    self.redrive = Some(parse_redrive(value).map_err(|r| bad(&r))?);
-                    self.redrive_text = Some(value.to_owned());
-                }
-            }
-            A::RedriveAllowPolicy => {
-                if !value.is_empty() {
-                    check_redrive_allow(value).map_err(|r| bad(&r))?;
-                }
-                self.redrive_allow = non_empty(value);
-            }
-            A::FifoQueue => {
-                let fifo = boolean()?;
-                if !creating && fifo != self.fifo {
-                    return Err(bad("a queue's type cannot be changed"));
-                }
-                if creating && fifo != self.fifo {
-                    return Err(ApiError::invalid_parameter(
-                        "The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must end with .fifo suffix and be 1 to 80 in length.",
-                    ));
-                }
-            }
-            A::ContentBasedDeduplication => self.content_based_dedup = boolean()?,
-            A::DeduplicationScope => match value {
-                "queue" | "messageGroup" => self.dedup_scope = value.to_owned(),
-                _ => return Err(bad("must be queue or messageGroup")),
-            },
-            A::FifoThroughputLimit => match value {
-                "perQueue" | "perMessageGroupId" => self.throughput_limit = value.to_owned(),
-                _ => return Err(bad("must be perQueue or perMessageGroupId")),
-            },
-            A::KmsMasterKeyId => self.kms_key = non_empty(value),
-            A::KmsDataKeyReusePeriodSeconds => self.kms_reuse = number(60, 86_400)?,
-            A::SqsManagedSseEnabled => self.sqs_managed_sse = boolean()?,
-            other => {
-                return Err(ApiError::modeled(
-                    sqs_model::ErrorCode::InvalidAttributeName,
-                    format!("Unknown Attribute {}.", other.as_str()),
-                ));
-            }
-        }
-        Ok(())
-    }
-}
-
-fn non_empty(v: &str) -> Option<String> {
-    (!v.is_empty()).then(|| v.to_owned())
-}
-
-/// `{"deadLetterTargetArn": "...", "maxReceiveCount": N}`, N as a number or a string, 1..1000.
-fn parse_redrive(text: &str) -> Result<Redrive, String> {
-    let v: serde_json::Value =
-        serde_json::from_str(text).map_err(|_| "RedrivePolicy is not valid JSON".to_owned())?;
-    let target_arn = v
-        .get("deadLetterTargetArn")
-        .and_then(|t| t.as_str())
-        .ok_or("Redrive policy does not contain deadLetterTargetArn")?
-        .to_owned();
-    let count = match v.get("maxReceiveCount") {
-        Some(serde_json::Value::Number(n)) => n.as_u64(),
-        Some(serde_json::Value::String(s)) => s.parse().ok(),
-        _ => None,
-    }
-    .filter(|n| (1..=1000).contains(n))
-    .ok_or("maxReceiveCount must be an integer from 1 to 1000")?;
-    Ok(Redrive {
-        target_arn,
-        max_receive_count: count as u32,
-    })
-}
-
-fn check_redrive_allow(text: &str) -> Result<(), String> {
-    let v: serde_json::Value = serde_json::from_str(text)
-        .map_err(|_| "RedriveAllowPolicy is not valid JSON".to_owned())?;
-    match v.get("redrivePermission").and_then(|p| p.as_str()) {
-        Some("allowAll" | "denyAll") => Ok(()),
-        Some("byQueue") => match v.get("sourceQueueArns").and_then(|a| a.as_array()) {
-            Some(arns) if (1..=10).contains(&arns.len()) => Ok(()),
-            _ => Err("byQueue needs 1 to 10 sourceQueueArns".into()),
-        },
-        _ => Err("redrivePermission must be allowAll, denyAll or byQueue".into()),
-    }
-}
-
-/// Whether a source queue may use a dead-letter queue with this RedriveAllowPolicy.
-pub(crate) fn redrive_allowed(policy: Option<&str>, source_arn: &str) -> bool {
-    let Some(v) = policy.and_then(|p| serde_json::from_str::<serde_json::Value>(p).ok()) else {
-        return true;
-    };
-    match v.get("redrivePermission").and_then(|p| p.as_str()) {
-        Some("denyAll") => false,
-        Some("byQueue") => v
-            .get("sourceQueueArns")
-            .and_then(|a| a.as_array())
-            .is_some_and(|arns| arns.iter().any(|a| a.as_str() == Some(source_arn))),
-        _ => true,
-    }
-}
-
 /// The message group (when deduplication is scoped by group) and the deduplication id.
-type DedupKey = (Option<String>, String);
+pub(crate) type DedupKey = (Option<String>, String);
+
+/// When a deduplication id is forgotten (epoch ms), and the message id and sequence number a
+/// duplicate gets.
+pub(crate) type DedupEntry = (u64, String, Option<u128>);
 
 /// One message in a queue.
 #[derive(Debug, Clone)]
@@ -256,6 +56,9 @@ impl StoredMessage {
 /// A queue and its messages.
 #[derive(Debug)]
 pub(crate) struct Queue {
+    /// Names the queue in the data directory (a queue created again after a delete gets a new
+    /// one).
+    pub(crate) id: u64,
     pub(crate) name: String,
     pub(crate) url: String,
     pub(crate) arn: String,
@@ -269,9 +72,11 @@ pub(crate) struct Queue {
     /// Receipt handle -> message key.
     pub(crate) receipts: HashMap<String, u64>,
     /// FIFO deduplication: (group scope, id) -> (expiry, message id, sequence number).
-    dedup: HashMap<DedupKey, (u64, String, Option<u128>)>,
+    dedup: HashMap<DedupKey, DedupEntry>,
     next_sequence: u128,
     pub(crate) last_purge_ms: Option<u64>,
+    /// What changed since the data directory last took the queue's changes.
+    pub(crate) dirty: Dirty,
 }
 
 /// What a send produced.
@@ -295,6 +100,7 @@ pub(crate) struct NewMessage {
 
 impl Queue {
     pub(crate) fn new(
+        id: u64,
         name: String,
         url: String,
         arn: String,
@@ -302,6 +108,7 @@ impl Queue {
         now_s: u64,
     ) -> Self {
         Self {
+            id,
             name,
             url,
             arn,
@@ -315,21 +122,31 @@ impl Queue {
             dedup: HashMap::new(),
             next_sequence: 10_000_000_000_000_000_000,
             last_purge_ms: None,
+            dirty: Dirty::default(),
         }
     }
 
     /// Drops messages past the retention period and forgotten deduplication ids.
     pub(crate) fn expire(&mut self, now: u64) {
         let oldest = now.saturating_sub(u64::from(self.settings.retention) * 1000);
-        let receipts = &mut self.receipts;
-        self.messages.retain(|_, m| {
+        let (receipts, dirty) = (&mut self.receipts, &mut self.dirty);
+        self.messages.retain(|key, m| {
             let keep = m.sent_ms >= oldest;
-            if !keep && let Some(r) = &m.receipt {
-                receipts.remove(r);
+            if !keep {
+                dirty.message(*key);
+                if let Some(r) = &m.receipt {
+                    receipts.remove(r);
+                }
             }
             keep
         });
-        self.dedup.retain(|_, (expiry, _, _)| *expiry > now);
+        self.dedup.retain(|key, (expiry, _, _)| {
+            let keep = *expiry > now;
+            if !keep {
+                dirty.dedup(key);
+            }
+            keep
+        });
     }
 
     /// Enqueues a message; a FIFO duplicate within the window returns the first one's id.
@@ -350,12 +167,15 @@ impl Queue {
             }
             self.next_sequence += 1;
             sequence = Some(self.next_sequence);
+            self.dirty.meta();
+            self.dirty.dedup(&key);
             self.dedup
                 .insert(key, (now + DEDUP_WINDOW_MS, id.clone(), sequence));
         }
         let delay = m.delay.unwrap_or(self.settings.delay);
         let body_md5 = md5_hex(m.body.as_bytes());
         self.next_key += 1;
+        self.dirty.message(self.next_key);
         self.messages.insert(
             self.next_key,
             StoredMessage {
@@ -389,9 +209,21 @@ impl Queue {
         if self.settings.fifo {
             self.next_sequence += 1;
             m.sequence = Some(self.next_sequence);
+            self.dirty.meta();
         }
         self.next_key += 1;
+        self.dirty.message(self.next_key);
         self.messages.insert(self.next_key, m);
+    }
+
+    /// Takes a message out of the queue (to move it elsewhere); its receipt handle goes with it.
+    pub(crate) fn take(&mut self, key: u64) -> Option<StoredMessage> {
+        let mut m = self.messages.remove(&key)?;
+        self.dirty.message(key);
+        if let Some(r) = m.receipt.take() {
+            self.receipts.remove(&r);
+        }
+        Some(m)
     }
 
     /// The keys of up to `max` messages that can be received now, in order; on a FIFO queue a
@@ -429,6 +261,7 @@ impl Queue {
         now: u64,
     ) -> Option<&StoredMessage> {
         let m = self.messages.get_mut(&key)?;
+        self.dirty.message(key);
         if let Some(old) = m.receipt.take() {
             self.receipts.remove(&old);
         }
@@ -452,10 +285,20 @@ impl Queue {
 
     /// Deletes by receipt handle. A handle of this queue that is no longer current (the message
     /// was deleted or received again) succeeds without deleting, as SQS does.
+    ///
+    /// A handle from before the service restarted (with a data directory) whose receive was not
+    /// saved is refused while its message is still there: deleting nothing and answering
+    /// success would let an acknowledged delete come undone.
     pub(crate) fn delete(&mut self, handle: &str) -> Result<(), ApiError> {
-        check_handle(&self.name, handle)?;
+        let key = check_handle(&self.name, handle)?;
         if let Some(key) = self.receipts.remove(handle) {
             self.messages.remove(&key);
+            self.dirty.message(key);
+        } else if !of_this_run(handle) && self.messages.contains_key(&key) {
+            return Err(ApiError::modeled(
+                sqs_model::ErrorCode::ReceiptHandleIsInvalid,
+                "The receipt handle was issued before the service restarted and is no longer valid; receive the message again.",
+            ));
         }
         Ok(())
     }
@@ -496,12 +339,14 @@ impl Queue {
             ));
         }
         m.visible_at_ms = now + u64::try_from(timeout).unwrap_or(0) * 1000;
+        self.dirty.message(key);
         Ok(())
     }
 
     pub(crate) fn purge(&mut self) {
         self.messages.clear();
         self.receipts.clear();
+        self.dirty.purged();
     }
 
     /// (visible, in flight, delayed).
@@ -536,19 +381,34 @@ pub(crate) fn new_id() -> String {
 
 pub(crate) use sqs_model::checks::md5_hex;
 
-/// `{queue name hex}.{message key}.{random}`: names its queue, so a handle given to another
-/// queue is refused, and never repeats.
+/// `{queue name hex}.{message key}.{run}{random}`: names its queue, so a handle given to another
+/// queue is refused, and its run (8 hex digits drawn when the process starts), so a handle from
+/// before a restart is known; never repeats.
 fn receipt_handle(queue: &str, key: u64) -> String {
     let mut out = sqs_model::wire::hex(queue.as_bytes());
     out.push_str(&format!(
-        ".{key}.{:016x}{:016x}",
-        fastrand::u64(..),
+        ".{key}.{:08x}{:08x}{:016x}",
+        run(),
+        fastrand::u32(..),
         fastrand::u64(..)
     ));
     out
 }
 
-fn check_handle(queue: &str, handle: &str) -> Result<(), ApiError> {
+/// This process's run, as written in its receipt handles.
+fn run() -> u32 {
+    static RUN: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *RUN.get_or_init(|| fastrand::u32(..))
+}
+
+/// Whether a handle (already checked) was issued by this process.
+fn of_this_run(handle: &str) -> bool {
+    let nonce = handle.rsplit('.').next().unwrap_or_default();
+    nonce.get(..8) == Some(format!("{:08x}", run()).as_str())
+}
+
+/// Checks a handle's form and that it names this queue; gives the message key it names.
+fn check_handle(queue: &str, handle: &str) -> Result<u64, ApiError> {
     let invalid = || {
         // The handle is echoed as sent, up to 128 characters: a peer cannot grow the answer.
         let shown: String = handle.chars().take(128).collect();
@@ -563,13 +423,10 @@ fn check_handle(queue: &str, handle: &str) -> Result<(), ApiError> {
     else {
         return Err(invalid());
     };
-    if name != sqs_model::wire::hex(queue.as_bytes())
-        || key.parse::<u64>().is_err()
-        || nonce.len() != 32
-    {
-        return Err(invalid());
+    match key.parse::<u64>() {
+        Ok(key) if name == sqs_model::wire::hex(queue.as_bytes()) && nonce.len() == 32 => Ok(key),
+        _ => Err(invalid()),
     }
-    Ok(())
 }
 
 #[cfg(test)]

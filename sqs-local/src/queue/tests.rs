@@ -17,6 +17,7 @@ fn message(body: &str, group: Option<&str>) -> NewMessage {
 #[test]
 fn a_fifo_group_waits_while_one_of_its_messages_is_in_flight() {
     let mut q = Queue::new(
+        1,
         "q.fifo".into(),
         "u".into(),
         "a".into(),
@@ -47,6 +48,7 @@ fn a_fifo_group_waits_while_one_of_its_messages_is_in_flight() {
 #[test]
 fn a_fifo_duplicate_within_five_minutes_is_dropped() {
     let mut q = Queue::new(
+        1,
         "q.fifo".into(),
         "u".into(),
         "a".into(),
@@ -65,7 +67,14 @@ fn a_fifo_duplicate_within_five_minutes_is_dropped() {
 
 #[test]
 fn handles_name_their_queue_and_stale_ones_do_not_delete() {
-    let mut q = Queue::new("q".into(), "u".into(), "a".into(), Settings::new(false), 0);
+    let mut q = Queue::new(
+        1,
+        "q".into(),
+        "u".into(),
+        "a".into(),
+        Settings::new(false),
+        0,
+    );
     q.send(message("x", None), 0);
     let key = q.receivable(1, 0)[0];
     let old = q.mark_received(key, 0, 0).unwrap().receipt.clone().unwrap();
@@ -79,6 +88,7 @@ fn handles_name_their_queue_and_stale_ones_do_not_delete() {
     q.delete(&old).unwrap();
     assert_eq!(q.messages.len(), 1, "a stale handle deletes nothing");
     let other = Queue::new(
+        1,
         "other".into(),
         "u".into(),
         "a".into(),
@@ -93,7 +103,7 @@ fn handles_name_their_queue_and_stale_ones_do_not_delete() {
 
 impl Queue {
     fn clone_handle_check(&self, handle: &str) -> Result<(), ApiError> {
-        check_handle(&self.name, handle)
+        check_handle(&self.name, handle).map(drop)
     }
 }
 
@@ -101,7 +111,7 @@ impl Queue {
 fn retention_drops_old_messages() {
     let mut s = Settings::new(false);
     s.retention = 60;
-    let mut q = Queue::new("q".into(), "u".into(), "a".into(), s, 0);
+    let mut q = Queue::new(1, "q".into(), "u".into(), "a".into(), s, 0);
     q.send(message("old", None), 0);
     q.send(message("new", None), 50_000);
     q.expire(61_000);
@@ -152,7 +162,7 @@ fn receipt_handles_from_the_network_are_read_safely() {
         }
         let handle: String = handle.into_iter().collect();
         match check_handle("jobs", &handle) {
-            Ok(()) => {
+            Ok(_) => {
                 let parts: Vec<&str> = handle.split('.').collect();
                 assert_eq!(parts.len(), 3, "seed {seed}: {handle:?}");
                 assert_eq!(parts[2].len(), 32, "seed {seed}: {handle:?}");

@@ -16,4 +16,4 @@ mod tags;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use state::{Caller, Service, State};
+pub(crate) use state::{Caller, MoveTask, Service, State};

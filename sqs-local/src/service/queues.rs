@@ -10,7 +10,7 @@ use sqs_model::wire::hex;
 use tokio::sync::Notify;
 
 use crate::error::ApiError;
-use crate::queue::{Queue, Settings, redrive_allowed};
+use crate::queue::{Dirty, Queue, Settings, redrive_allowed};
 
 use super::state::*;
 use super::tags::*;
@@ -76,7 +76,9 @@ impl Service {
         }
         self.check_redrive(&st, &settings, fifo, &self.arn(&name))?;
         let url = self.url(&name);
+        let id = st.new_queue_id();
         let mut queue = Queue::new(
+            id,
             name.clone(),
             url.clone(),
             self.arn(&name),
@@ -84,6 +86,9 @@ impl Service {
             now / 1000,
         );
         queue.tags = tags;
+        if st.persistent {
+            queue.dirty = Dirty::tracking();
+        }
         st.queues.insert(name.clone(), queue);
         st.waiters.insert(name, Arc::new(Notify::new()));
         Ok(CreateQueueOutput::builder().queue_url(url).build())
@@ -161,7 +166,10 @@ impl Service {
     ) -> Result<DeleteQueueOutput, ApiError> {
         let name = self.name_from_url(&input.queue_url)?;
         let mut st = self.lock();
-        st.queues.remove(&name).ok_or_else(ApiError::no_queue)?;
+        let gone = st.queues.remove(&name).ok_or_else(ApiError::no_queue)?;
+        if st.persistent {
+            st.dropped.push(gone.id);
+        }
         st.deleted.insert(name.clone(), now_ms());
         if let Some(n) = st.waiters.remove(&name) {
             n.notify_waiters();
@@ -216,6 +224,7 @@ impl Service {
         if let Some(q) = st.queues.get_mut(&name) {
             q.settings = settings;
             q.modified_s = now / 1000;
+            q.dirty.meta();
             q.expire(now);
         }
         Ok(SetQueueAttributesOutput::default())
@@ -234,6 +243,7 @@ impl Service {
         }
         q.purge();
         q.last_purge_ms = Some(now);
+        q.dirty.meta();
         Ok(PurgeQueueOutput::default())
     }
 }

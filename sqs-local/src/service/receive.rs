@@ -135,10 +135,7 @@ impl Service {
             }
             let mut moved: Vec<StoredMessage> = Vec::new();
             for k in spent {
-                if let Some(mut m) = q.messages.remove(&k) {
-                    if let Some(r) = m.receipt.take() {
-                        q.receipts.remove(&r);
-                    }
+                if let Some(mut m) = q.take(k) {
                     m.dead_letter_source = Some(source_arn.clone());
                     moved.push(m);
                 }

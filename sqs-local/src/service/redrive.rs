@@ -99,6 +99,7 @@ impl Service {
             hex(input.source_arn.as_bytes()),
             fastrand::u64(..)
         );
+        st.tasks_changed = true;
         st.tasks.push(MoveTask {
             handle: handle.clone(),
             source_arn: input.source_arn.clone(),
@@ -119,6 +120,21 @@ impl Service {
             .build())
     }
 
+    /// Starts again the move tasks a data directory held as running.
+    pub(crate) fn resume_move_tasks(self: &Arc<Self>) {
+        let running: Vec<(String, String)> = self
+            .lock()
+            .tasks
+            .iter()
+            .filter(|t| t.status == "RUNNING")
+            .filter_map(|t| Some((t.handle.clone(), self.name_from_arn(&t.source_arn)?)))
+            .collect();
+        for (handle, source) in running {
+            let service = Arc::clone(self);
+            tokio::spawn(async move { service.run_move_task(&handle, &source).await });
+        }
+    }
+
     /// Moves messages from a dead-letter queue back, a batch a second when a rate is set, all at
     /// once otherwise; stops when the queue is empty or the task is cancelled.
     pub(super) async fn run_move_task(&self, handle: &str, source: &str) {
@@ -137,6 +153,7 @@ impl Service {
                 {
                     Ok((moved, left)) => {
                         let woken: Vec<_> = st.waiters.values().cloned().collect();
+                        st.tasks_changed = true;
                         if let Some(t) = st.tasks.iter_mut().find(|t| t.handle == handle) {
                             t.moved += moved as i64;
                             if left == 0 {
@@ -149,6 +166,7 @@ impl Service {
                         left == 0
                     }
                     Err(why) => {
+                        st.tasks_changed = true;
                         if let Some(t) = st.tasks.iter_mut().find(|t| t.handle == handle) {
                             t.status = "FAILED";
                             t.failure = Some(why);
@@ -186,15 +204,7 @@ impl Service {
             .map(|(k, _)| *k)
             .take(batch)
             .collect();
-        let mut taken = Vec::new();
-        for k in keys {
-            if let Some(m) = q.messages.remove(&k) {
-                if let Some(r) = &m.receipt {
-                    q.receipts.remove(r);
-                }
-                taken.push(m);
-            }
-        }
+        let taken: Vec<_> = keys.into_iter().filter_map(|k| q.take(k)).collect();
         let left = q.messages.len();
         let moved = taken.len();
         for mut m in taken {
@@ -241,6 +251,7 @@ impl Service {
         task.status = "CANCELLED";
         let mut out = CancelMessageMoveTaskOutput::default();
         out.approximate_number_of_messages_moved = task.moved;
+        st.tasks_changed = true;
         Ok(out)
     }
 

@@ -37,6 +37,9 @@ pub(crate) struct Service {
     /// What a peer can make the service hold.
     pub(crate) limits: crate::config::Limits,
     pub(crate) state: Mutex<State>,
+    /// The data directory's writer, when there is one.
+    #[cfg(feature = "data-dir")]
+    pub(crate) store: Option<crate::store::Store>,
 }
 
 #[derive(Debug, Default)]
@@ -45,20 +48,36 @@ pub(crate) struct State {
     /// Woken when a queue gets a message (or goes away).
     pub(crate) waiters: HashMap<String, Arc<Notify>>,
     pub(super) deleted: HashMap<String, u64>,
-    pub(super) tasks: Vec<MoveTask>,
+    pub(crate) tasks: Vec<MoveTask>,
+    /// Whether changes are tracked for a data directory.
+    pub(crate) persistent: bool,
+    /// The id of the queue created last (ids are never given twice in a data directory).
+    pub(crate) last_queue_id: u64,
+    /// Ids of queues deleted since the data directory last took the changes.
+    pub(crate) dropped: Vec<u64>,
+    /// Whether a move task started or changed since then.
+    pub(crate) tasks_changed: bool,
+}
+
+impl State {
+    pub(super) fn new_queue_id(&mut self) -> u64 {
+        self.last_queue_id += 1;
+        self.last_queue_id
+    }
 }
 
 #[derive(Debug, Clone)]
-pub(super) struct MoveTask {
-    pub(super) handle: String,
-    pub(super) source_arn: String,
-    pub(super) destination_arn: Option<String>,
-    pub(super) rate: Option<i32>,
-    pub(super) status: &'static str,
-    pub(super) moved: i64,
-    pub(super) to_move: i64,
-    pub(super) started_ms: u64,
-    pub(super) failure: Option<String>,
+pub(crate) struct MoveTask {
+    pub(crate) handle: String,
+    pub(crate) source_arn: String,
+    pub(crate) destination_arn: Option<String>,
+    pub(crate) rate: Option<i32>,
+    /// RUNNING, COMPLETED, CANCELLED or FAILED.
+    pub(crate) status: &'static str,
+    pub(crate) moved: i64,
+    pub(crate) to_move: i64,
+    pub(crate) started_ms: u64,
+    pub(crate) failure: Option<String>,
 }
 
 impl Service {
@@ -70,7 +89,28 @@ impl Service {
             verifier: None,
             limits: crate::config::Limits::default(),
             state: Mutex::new(State::default()),
+            #[cfg(feature = "data-dir")]
+            store: None,
         }
+    }
+
+    /// Refuses a change that must be durable, before it is made, while the data directory
+    /// cannot be written.
+    pub(crate) fn writable(&self) -> Result<(), ApiError> {
+        #[cfg(feature = "data-dir")]
+        if let Some(store) = &self.store {
+            return store.writable();
+        }
+        Ok(())
+    }
+
+    /// Waits until the changes made so far are in the data directory (at once without one).
+    pub(crate) async fn saved(&self) -> Result<(), ApiError> {
+        #[cfg(feature = "data-dir")]
+        if let Some(store) = &self.store {
+            return store.saved().await;
+        }
+        Ok(())
     }
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
@@ -79,11 +119,11 @@ impl Service {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    pub(super) fn arn(&self, name: &str) -> String {
+    pub(crate) fn arn(&self, name: &str) -> String {
         format!("arn:aws:sqs:{}:{}:{name}", self.region, self.account)
     }
 
-    pub(super) fn url(&self, name: &str) -> String {
+    pub(crate) fn url(&self, name: &str) -> String {
         format!("{}/{}/{name}", self.base_url, self.account)
     }
 

@@ -18,6 +18,7 @@ impl Service {
         tags.extend(input.tags);
         check_tags(&tags)?;
         q.tags = tags;
+        q.dirty.meta();
         Ok(TagQueueOutput::default())
     }
 
@@ -28,6 +29,7 @@ impl Service {
         for k in &input.tag_keys {
             q.tags.remove(k);
         }
+        q.dirty.meta();
         Ok(UntagQueueOutput::default())
     }
 
@@ -91,6 +93,7 @@ impl Service {
             "Resource": q.arn,
         }));
         q.settings.policy = Some(policy.to_string());
+        q.dirty.meta();
         Ok(AddPermissionOutput::default())
     }
 
@@ -115,6 +118,7 @@ impl Service {
             ));
         }
         q.settings.policy = (!statements.is_empty()).then(|| policy.to_string());
+        q.dirty.meta();
         Ok(RemovePermissionOutput::default())
     }
 }
