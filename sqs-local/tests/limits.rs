@@ -3,86 +3,13 @@
 //! the binary on 127.0.0.1 and stops it by its PID; memory and CPU are read from /proc.
 #![cfg(target_os = "linux")]
 
-use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
+mod support;
+
+use std::io::{ErrorKind, Read, Write};
+
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-/// The server, killed when dropped.
-struct Server {
-    child: Child,
-    addr: String,
-}
-
-impl Server {
-    /// Runs `sqs-local --port 0 ARGS` (under `ulimit -n` if given) and waits for its address.
-    fn start(args: &[&str], fd_limit: Option<u32>) -> Self {
-        let bin = env!("CARGO_BIN_EXE_sqs-local");
-        let mut command = match fd_limit {
-            Some(n) => {
-                let mut c = Command::new("sh");
-                c.arg("-c")
-                    .arg(format!("ulimit -n {n} && exec \"$0\" \"$@\""))
-                    .arg(bin);
-                c
-            }
-            None => Command::new(bin),
-        };
-        let mut child = command
-            .args(["--port", "0"])
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("sqs-local starts");
-        let mut out = BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        out.read_line(&mut line).unwrap();
-        // The rest of what it prints is read and dropped until it exits.
-        std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
-        let addr = line
-            .trim()
-            .rsplit("http://")
-            .next()
-            .expect("the first line names the endpoint")
-            .to_owned();
-        assert!(addr.starts_with("127.0.0.1:"), "{line}");
-        Self { child, addr }
-    }
-
-    fn connect(&self) -> TcpStream {
-        let s = TcpStream::connect(&self.addr).unwrap();
-        s.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
-        s
-    }
-
-    /// Resident memory, in KiB.
-    fn rss_kib(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-            .unwrap()
-    }
-
-    /// CPU time used so far (user + system), in clock ticks.
-    fn cpu_ticks(&self) -> u64 {
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap();
-        // Fields after the command name, which is in parentheses: utime and stime are the
-        // 12th and 13th of them.
-        let after = &stat[stat.rfind(')').unwrap() + 2..];
-        let fields: Vec<&str> = after.split_whitespace().collect();
-        fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use support::Server;
 
 /// Reads until the peer closes (or 15 s pass); returns what came and how long it took.
 fn read_until_closed(s: &mut TcpStream) -> (String, Duration) {
@@ -120,7 +47,7 @@ const LIST: &str = "Action=ListQueues&Version=2012-11-05";
 
 #[test]
 fn slow_heads_and_idle_connections_are_closed() {
-    let server = Server::start(&["--header-timeout", "1", "--idle-timeout", "2"], None);
+    let server = Server::start(&["--header-timeout", "1", "--idle-timeout", "2"]);
     // Half a request line, then nothing.
     let mut slow = server.connect();
     slow.write_all(b"POST / HTTP/1.1\r\nHo").unwrap();
@@ -155,7 +82,7 @@ fn slow_heads_and_idle_connections_are_closed() {
 
 #[test]
 fn bodies_are_refused_from_their_head_before_they_are_read() {
-    let server = Server::start(&["--verify", "AKID:secret"], None);
+    let server = Server::start(&["--verify", "AKID:secret"]);
     // A declared size over the limit: answered at once, no body sent.
     let mut big = server.connect();
     big.write_all(b"POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 104857600\r\n\r\n")
@@ -174,7 +101,7 @@ fn bodies_are_refused_from_their_head_before_they_are_read() {
     assert!(answer.contains("MissingAuthenticationToken"), "{answer}");
 
     // Without signatures, a chunked body is counted as it arrives.
-    let open = Server::start(&["--max-request-bytes", "65536"], None);
+    let open = Server::start(&["--max-request-bytes", "65536"]);
     let mut chunked = open.connect();
     chunked
         .write_all(b"POST / HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n")
@@ -195,10 +122,7 @@ fn bodies_are_refused_from_their_head_before_they_are_read() {
 
 #[test]
 fn a_flood_of_connections_is_capped_and_memory_stays_bounded() {
-    let server = Server::start(
-        &["--verify", "AKID:secret", "--max-connections", "64"],
-        None,
-    );
+    let server = Server::start(&["--verify", "AKID:secret", "--max-connections", "64"]);
     let before = server.rss_kib();
     // 60 unauthenticated requests that each declare and start sending 4 MiB.
     let body = vec![b'a'; 1024 * 1024];
@@ -244,7 +168,7 @@ fn a_flood_of_connections_is_capped_and_memory_stays_bounded() {
 
 #[test]
 fn running_out_of_file_descriptors_does_not_spin() {
-    let server = Server::start(&[], Some(24));
+    let server = Server::start_under(&["sh", "-c", "ulimit -n 24 && exec \"$0\" \"$@\""], &[]);
     // More connections than the process may have descriptors: accept fails with EMFILE.
     let held: Vec<TcpStream> = (0..40).map(|_| server.connect()).collect();
     std::thread::sleep(Duration::from_millis(300));
