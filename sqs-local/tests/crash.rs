@@ -124,7 +124,7 @@ async fn produce_standard(w: Worker, tag: String) {
     let mut n = 0u64;
     while !stop.load(Ordering::Relaxed) {
         n += 1;
-        if n % 2 == 0 {
+        if n.is_multiple_of(2) {
             let body = format!("{tag}-{n}");
             if c.send_message()
                 .queue_url(&url)
