@@ -225,7 +225,7 @@ impl Service {
             q.settings = settings;
             q.modified_s = now / 1000;
             q.dirty.meta();
-            q.expire(now);
+            q.sweep(now);
         }
         Ok(SetQueueAttributesOutput::default())
     }

@@ -1,18 +1,16 @@
 //! The data directory's one database: opening it (with every check that keeps a wrong directory
 //! from being used), reading it back, and writing a snapshot of changes in one transaction.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags, Transaction, params};
-use sqs_model::types::QueueAttributeName as A;
 
-use crate::queue::{
-    Changes, DedupChange, DedupEntry, DedupKey, MessageChange, QueueRow, StoredMessage,
-};
+use crate::queue::{Changes, DedupChange, MessageChange, StoredMessage};
 use crate::service::MoveTask;
 
 use super::Snapshot;
+use super::load::{Loaded, load};
 
 /// The database's file name in the data directory.
 pub(crate) const FILE: &str = "sqs-local.db";
@@ -27,11 +25,20 @@ const APPLICATION_ID: i64 = 0x5351_534C;
 /// Message rows are keyed by `queue id << KEY_BITS | message key`, so a queue's messages are one
 /// range of row ids (a purge or a queue deletion is one range delete) and read back in order.
 /// 2^40 keys is a trillion messages for one queue; 2^23 ids is 8 million queue creations.
-const KEY_BITS: u32 = 40;
+pub(super) const KEY_BITS: u32 = 40;
 const MAX_QUEUE_ID: u64 = (1 << (63 - KEY_BITS)) - 1;
 
+/// The lock file: held (`flock`) while a process uses the directory.
+const LOCK: &str = "sqs-local.lock";
+
 /// Names every file sqs-local keeps in a data directory; anything else makes it foreign.
-const OURS: [&str; 3] = [FILE, "sqs-local.db-wal", "sqs-local.db-journal"];
+const OURS: [&str; 5] = [
+    FILE,
+    LOCK,
+    "sqs-local.db-wal",
+    "sqs-local.db-shm",
+    "sqs-local.db-journal",
+];
 
 const SCHEMA: &str = "
 CREATE TABLE queues (
@@ -88,26 +95,12 @@ CREATE TABLE move_tasks (
 #[derive(Debug)]
 pub(crate) struct OpenError(pub(crate) String);
 
-/// Everything a data directory holds, read back.
-#[derive(Debug, Default)]
-pub(crate) struct Loaded {
-    pub(crate) queues: Vec<LoadedQueue>,
-    pub(crate) tasks: Vec<MoveTask>,
-}
-
-/// One queue as stored.
-#[derive(Debug)]
-pub(crate) struct LoadedQueue {
-    pub(crate) row: QueueRow,
-    pub(crate) messages: BTreeMap<u64, StoredMessage>,
-    pub(crate) dedup: HashMap<DedupKey, DedupEntry>,
-}
-
-/// The open database, held by the writer thread (and with it the directory's lock).
+/// The open database, held by the writer thread, and with it the directory's lock.
 #[derive(Debug)]
 pub(crate) struct Db {
     conn: Connection,
     pub(crate) path: PathBuf,
+    _lock: std::fs::File,
 }
 
 /// Opens (or creates) the data directory: refuses a foreign directory, a file that is not ours or
@@ -130,6 +123,7 @@ pub(crate) fn open(dir: &Path) -> Result<(Db, Loaded), OpenError> {
             )));
         }
     }
+    let lock = lock(dir)?;
     let path = dir.join(FILE);
     let file = path.display().to_string();
     let damaged = |e: rusqlite::Error| {
@@ -142,22 +136,6 @@ pub(crate) fn open(dir: &Path) -> Result<(Db, Loaded), OpenError> {
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(&path, flags)
         .map_err(|e| OpenError(format!("cannot open {file}: {e}")))?;
-    // Exclusive locking mode, set before WAL mode: the lock taken by the first transaction is
-    // kept until the connection closes (a second process gets "database is locked"), and the WAL
-    // index lives in memory rather than in a shared-memory file.
-    conn.pragma_update(None, "locking_mode", "EXCLUSIVE")
-        .map_err(damaged)?;
-    let lock = conn.execute_batch("BEGIN IMMEDIATE; COMMIT;");
-    if let Err(e) = lock {
-        return Err(match e.sqlite_error_code() {
-            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
-                OpenError(format!(
-                    "{file} is in use by another sqs-local process (one directory serves one process at a time)"
-                ))
-            }
-            _ => damaged(e),
-        });
-    }
     let app: i64 = conn
         .pragma_query_value(None, "application_id", |r| r.get(0))
         .map_err(damaged)?;
@@ -183,14 +161,41 @@ pub(crate) fn open(dir: &Path) -> Result<(Db, Loaded), OpenError> {
         )));
     }
     configure(&conn).map_err(damaged)?;
-    let check: String = conn
-        .query_row("PRAGMA quick_check", [], |r| r.get(0))
-        .map_err(damaged)?;
-    if check != "ok" {
-        return Err(OpenError(format!("{file} is damaged: {check}")));
+    // No `PRAGMA quick_check`: reading every row back goes through every page of the tables,
+    // and SQLite reports a damaged one there; the check would read the file a second time
+    // (1.1 s of a 6 s start-up with a million messages).
+    let loaded = load(&conn, &path).map_err(|e| {
+        OpenError(format!(
+            "{file} cannot be read back ({e}): it is damaged or was not written by sqs-local"
+        ))
+    })?;
+    let db = Db {
+        conn,
+        path,
+        _lock: lock,
+    };
+    Ok((db, loaded))
+}
+
+/// Takes the directory's lock file, or says who holds it.
+fn lock(dir: &Path) -> Result<std::fs::File, OpenError> {
+    let path = dir.join(LOCK);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| OpenError(format!("cannot open {}: {e}", path.display())))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(OpenError(format!(
+            "{} is in use by another sqs-local process (one directory serves one process at a time)",
+            dir.display()
+        ))),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(OpenError(format!("cannot lock {}: {e}", path.display())))
+        }
     }
-    let loaded = load(&conn).map_err(|e| OpenError(format!("{file}: {e}")))?;
-    Ok((Db { conn, path }, loaded))
 }
 
 fn create(conn: &Connection) -> rusqlite::Result<()> {
@@ -210,134 +215,6 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
     Ok(())
-}
-
-/// A text column that must hold a number (u128 does not fit SQLite's integers).
-fn big(text: Option<String>, what: &str) -> Result<Option<u128>, String> {
-    text.map(|t| {
-        t.parse::<u128>()
-            .map_err(|_| format!("{what} {t:?} is not a number"))
-    })
-    .transpose()
-}
-
-fn load(conn: &Connection) -> Result<Loaded, String> {
-    let sql = |e: rusqlite::Error| e.to_string();
-    let mut out = Loaded::default();
-    let mut index = HashMap::new();
-    let mut stmt = conn
-        .prepare("SELECT id, name, created_s, modified_s, next_sequence, last_purge_ms, attributes, tags FROM queues ORDER BY id")
-        .map_err(sql)?;
-    let mut rows = stmt.query([]).map_err(sql)?;
-    while let Some(r) = rows.next().map_err(sql)? {
-        let id: u64 = r.get(0).map_err(sql)?;
-        let name: String = r.get(1).map_err(sql)?;
-        let what = |field: &str, e: &dyn std::fmt::Display| format!("queue {name}: {field}: {e}");
-        let attributes: String = r.get(6).map_err(sql)?;
-        let attributes: HashMap<String, String> =
-            serde_json::from_str(&attributes).map_err(|e| what("attributes", &e))?;
-        let tags: String = r.get(7).map_err(sql)?;
-        let tags = serde_json::from_str(&tags).map_err(|e| what("tags", &e))?;
-        let next_sequence = big(r.get(4).map_err(sql)?, "next_sequence")?.unwrap_or_default();
-        index.insert(id, out.queues.len());
-        out.queues.push(LoadedQueue {
-            row: QueueRow {
-                id,
-                created_s: r.get(2).map_err(sql)?,
-                modified_s: r.get(3).map_err(sql)?,
-                next_sequence,
-                last_purge_ms: r.get(5).map_err(sql)?,
-                attributes: attributes
-                    .into_iter()
-                    .map(|(k, v)| (A::from(k), v))
-                    .collect(),
-                tags,
-                name,
-            },
-            messages: BTreeMap::new(),
-            dedup: HashMap::new(),
-        });
-    }
-    let mut stmt = conn
-        .prepare("SELECT row, id, body, body_md5, attributes, trace_header, sent_ms, visible_at_ms, receive_count, first_receive_ms, receipt, group_id, dedup_id, sequence, sender_id, dead_letter_source FROM messages ORDER BY row")
-        .map_err(sql)?;
-    let mut rows = stmt.query([]).map_err(sql)?;
-    while let Some(r) = rows.next().map_err(sql)? {
-        let row: u64 = r.get(0).map_err(sql)?;
-        let (queue, key) = (row >> KEY_BITS, row & ((1 << KEY_BITS) - 1));
-        let Some(&at) = index.get(&queue) else {
-            return Err(format!(
-                "message row {row} belongs to no queue (id {queue})"
-            ));
-        };
-        let attributes: Option<String> = r.get(4).map_err(sql)?;
-        let attributes = match attributes {
-            Some(a) => serde_json::from_str(&a)
-                .map_err(|e| format!("message row {row}: attributes: {e}"))?,
-            None => HashMap::new(),
-        };
-        let m = StoredMessage {
-            id: r.get(1).map_err(sql)?,
-            body: r.get(2).map_err(sql)?,
-            body_md5: r.get(3).map_err(sql)?,
-            attributes,
-            trace_header: r.get(5).map_err(sql)?,
-            sent_ms: r.get(6).map_err(sql)?,
-            visible_at_ms: r.get(7).map_err(sql)?,
-            receive_count: r.get(8).map_err(sql)?,
-            first_receive_ms: r.get(9).map_err(sql)?,
-            receipt: r.get(10).map_err(sql)?,
-            group: r.get(11).map_err(sql)?,
-            dedup_id: r.get(12).map_err(sql)?,
-            sequence: big(r.get(13).map_err(sql)?, "sequence")?,
-            sender_id: r.get(14).map_err(sql)?,
-            dead_letter_source: r.get(15).map_err(sql)?,
-        };
-        out.queues[at].messages.insert(key, m);
-    }
-    let mut stmt = conn
-        .prepare("SELECT queue, scope, dedup_id, expires_ms, message_id, sequence FROM dedup")
-        .map_err(sql)?;
-    let mut rows = stmt.query([]).map_err(sql)?;
-    while let Some(r) = rows.next().map_err(sql)? {
-        let queue: u64 = r.get(0).map_err(sql)?;
-        let Some(&at) = index.get(&queue) else {
-            return Err(format!(
-                "a deduplication entry belongs to no queue (id {queue})"
-            ));
-        };
-        let scope: String = r.get(1).map_err(sql)?;
-        let key = ((!scope.is_empty()).then_some(scope), r.get(2).map_err(sql)?);
-        let entry = (
-            r.get(3).map_err(sql)?,
-            r.get(4).map_err(sql)?,
-            big(r.get(5).map_err(sql)?, "sequence")?,
-        );
-        out.queues[at].dedup.insert(key, entry);
-    }
-    let mut stmt = conn
-        .prepare("SELECT handle, source_arn, destination_arn, rate, status, moved, to_move, started_ms, failure FROM move_tasks")
-        .map_err(sql)?;
-    let mut rows = stmt.query([]).map_err(sql)?;
-    while let Some(r) = rows.next().map_err(sql)? {
-        let status: String = r.get(4).map_err(sql)?;
-        let status = ["RUNNING", "COMPLETED", "CANCELLED", "FAILED"]
-            .into_iter()
-            .find(|s| *s == status)
-            .ok_or_else(|| format!("a move task has the unknown status {status:?}"))?;
-        out.tasks.push(MoveTask {
-            handle: r.get(0).map_err(sql)?,
-            source_arn: r.get(1).map_err(sql)?,
-            destination_arn: r.get(2).map_err(sql)?,
-            rate: r.get(3).map_err(sql)?,
-            status,
-            moved: r.get(5).map_err(sql)?,
-            to_move: r.get(6).map_err(sql)?,
-            started_ms: r.get(7).map_err(sql)?,
-            failure: r.get(8).map_err(sql)?,
-        });
-    }
-    Ok(out)
 }
 
 impl Db {

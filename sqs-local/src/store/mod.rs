@@ -45,8 +45,10 @@ use crate::queue::{Changes, Queue};
 use crate::service::{MoveTask, Service, State};
 
 mod db;
+mod load;
 
-pub(crate) use db::{FILE, Loaded, OpenError};
+pub(crate) use db::{FILE, OpenError};
+pub(crate) use load::Loaded;
 
 /// How soon a failed write is tried again (or the lazy interval, if shorter).
 const RETRY: Duration = Duration::from_secs(1);
