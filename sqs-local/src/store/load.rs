@@ -98,8 +98,11 @@ pub(crate) fn load(conn: &Connection, path: &Path) -> Result<Loaded, String> {
     Ok(out)
 }
 
+/// Row ids from the first to the last, both included.
+type Ranges = Vec<(i64, i64)>;
+
 /// Cuts ranges of row ids (in order) into two lists that hold about as many ids each.
-fn halves(ranges: &[(i64, i64)]) -> (Vec<(i64, i64)>, Vec<(i64, i64)>) {
+fn halves(ranges: &[(i64, i64)]) -> (Ranges, Ranges) {
     let total: i64 = ranges.iter().map(|(lo, hi)| hi - lo + 1).sum();
     let mut left = total / 2;
     let (mut low, mut high) = (Vec::new(), Vec::new());
