@@ -13,7 +13,8 @@
 //!
 //! `cargo bench --bench local -- data-dir [N]` measures the data directory over N messages
 //! (default 1,000,000; several GB of disk): its files after N and 2N sends and deletes, the
-//! start-up time with N messages stored, and its files once they are deleted.
+//! start-up time with N messages stored, and its files once they are deleted (and once the
+//! service has given the freed space back).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -326,9 +327,9 @@ fn dir_bytes(dir: &Path) -> u64 {
         .unwrap_or(0)
 }
 
-/// Resident memory of this process, in MiB.
-fn rss_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+/// Resident memory of a process, in MiB.
+fn rss_mib(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     status
         .lines()
         .find_map(|l| l.strip_prefix("VmRSS:"))
@@ -466,13 +467,20 @@ fn data_dir(n: u64) {
         stopping.elapsed().as_secs_f64(),
         mb(dir_bytes(&dir))
     );
-    let before = rss_mib();
+    for attempt in 1..=3 {
+        match standalone_start(&dir) {
+            Ok((ready, rss)) => println!(
+                "start-up {attempt} of the standalone server with {n} messages stored: {:.2} s to listening; resident memory {rss:.0} MiB",
+                ready.as_secs_f64()
+            ),
+            Err(why) => println!("start-up of the standalone server not measured: {why}"),
+        }
+    }
     let starting = Instant::now();
     let local = start(&server_rt);
     println!(
-        "start-up with {n} messages stored: {:.2} s; resident memory {:.0} MiB more",
-        starting.elapsed().as_secs_f64(),
-        rss_mib() - before
+        "start-up in this process: {:.2} s",
+        starting.elapsed().as_secs_f64()
     );
     client_rt.block_on(async {
         let c = client(local.endpoint());
@@ -485,7 +493,72 @@ fn data_dir(n: u64) {
             got as f64 / draining.elapsed().as_secs_f64()
         );
     });
+    let drained = dir_bytes(&dir);
+    // The service gives freed space back while it is quiet, a step a second.
+    let quiet = Instant::now();
+    let mut last = drained;
+    while quiet.elapsed() < Duration::from_secs(300) {
+        std::thread::sleep(Duration::from_secs(5));
+        let now = dir_bytes(&dir);
+        if now == last {
+            break;
+        }
+        last = now;
+    }
     server_rt.block_on(local.shutdown());
-    println!("files once all are deleted: {:.1} MB", mb(dir_bytes(&dir)));
+    println!(
+        "files once all are deleted: {:.1} MB; {:.1} MB after {:.0} s of quiet",
+        mb(drained),
+        mb(dir_bytes(&dir)),
+        quiet.elapsed().as_secs_f64()
+    );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Runs the `sqs-local` binary (built here if needed) on the directory: the time until it
+/// says it listens, and its resident memory then; stopped with SIGTERM by its PID.
+fn standalone_start(dir: &Path) -> Result<(Duration, f64), String> {
+    use std::io::BufRead;
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let built = std::process::Command::new(cargo)
+        .args([
+            "build",
+            "--release",
+            "-q",
+            "-p",
+            "sqs-local",
+            "--bin",
+            "sqs-local",
+        ])
+        .status()
+        .map_err(|e| format!("cargo build: {e}"))?;
+    if !built.success() {
+        return Err("cargo build -p sqs-local failed".into());
+    }
+    let bin = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .ok_or("no target directory")?
+        .join("release/sqs-local");
+    let started = Instant::now();
+    let mut child = std::process::Command::new(&bin)
+        .args(["--port", "0", "--data-dir"])
+        .arg(dir)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("{}: {e}", bin.display()))?;
+    let mut line = String::new();
+    let out = child.stdout.take().ok_or("no stdout")?;
+    std::io::BufReader::new(out)
+        .read_line(&mut line)
+        .map_err(|e| e.to_string())?;
+    let ready = started.elapsed();
+    let rss = rss_mib(child.id());
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let _ = child.wait();
+    if !line.contains("listening") {
+        return Err(format!("it said {line:?}"));
+    }
+    Ok((ready, rss))
 }

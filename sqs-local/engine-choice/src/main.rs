@@ -30,10 +30,8 @@ fn sqlite(dir: &Path, rows: u64, group: u64) -> Figures {
     let path = dir.join(format!("sqlite-{group}.db"));
     let open = || {
         let c = rusqlite::Connection::open(&path).expect("open");
-        c.execute_batch(
-            "PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
-        )
-        .expect("pragmas");
+        c.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;")
+            .expect("pragmas");
         c
     };
     let mut c = open();
@@ -99,7 +97,9 @@ fn redb(dir: &Path, rows: u64, group: u64) -> Figures {
         {
             let mut table = tx.open_table(TABLE).expect("table");
             for i in 0..group {
-                table.insert(g * group + i, body.as_slice()).expect("insert");
+                table
+                    .insert(g * group + i, body.as_slice())
+                    .expect("insert");
             }
         }
         tx.commit().expect("commit");
@@ -122,7 +122,10 @@ fn redb(dir: &Path, rows: u64, group: u64) -> Figures {
     let started = Instant::now();
     let db = Database::open(&path).expect("open");
     let read = db.begin_read().expect("read");
-    assert_eq!(read.open_table(TABLE).expect("table").len().expect("len"), 0);
+    assert_eq!(
+        read.open_table(TABLE).expect("table").len().expect("len"),
+        0
+    );
     Figures {
         inserts_per_s,
         deletes_per_s,

@@ -199,6 +199,8 @@ fn lock(dir: &Path) -> Result<std::fs::File, OpenError> {
 }
 
 fn create(conn: &Connection) -> rusqlite::Result<()> {
+    // Set before the first table: pages freed by deletes can be given back (see `compact`).
+    conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     let tx = conn.unchecked_transaction()?;
     tx.execute_batch(SCHEMA)?;
@@ -208,8 +210,8 @@ fn create(conn: &Connection) -> rusqlite::Result<()> {
 }
 
 /// Every commit is synced (`synchronous=FULL` in WAL mode: the log is synced before a commit
-/// returns); the log is checkpointed into the database as it grows and cut back to 64 MiB, and
-/// pages freed by deletes are reused.
+/// returns); the log is checkpointed into the database as it grows and cut back to 64 MiB;
+/// pages freed by deletes are reused, and given back by `compact` when many are free.
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
@@ -217,7 +219,37 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// Pages given back to the file system per step of [`Db::compact`] (64 MiB of 4 KiB pages).
+const COMPACT_PAGES: i64 = 16_384;
+
 impl Db {
+    /// When more than a quarter of the file (and at least 4 MiB) is free pages, as after a
+    /// queue that held a million messages is drained, gives up to 64 MiB of them back to the
+    /// file system; called by the writer when it has nothing else to do.
+    pub(crate) fn compact(&mut self) -> Result<(), String> {
+        let count = |pragma: &str| -> Result<i64, String> {
+            self.conn
+                .pragma_query_value(None, pragma, |r| r.get(0))
+                .map_err(|e| e.to_string())
+        };
+        let (free, pages) = (count("freelist_count")?, count("page_count")?);
+        if free < 1024 || free * 4 < pages {
+            return Ok(());
+        }
+        let sql = |e: rusqlite::Error| e.to_string();
+        // The pragma frees a page per step of its statement: stepped to the end.
+        let mut vacuum = self
+            .conn
+            .prepare(&format!("PRAGMA incremental_vacuum({COMPACT_PAGES})"))
+            .map_err(sql)?;
+        let mut steps = vacuum.query([]).map_err(sql)?;
+        while steps.next().map_err(sql)?.is_some() {}
+        // The database file is cut at the next checkpoint: done at once.
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+            .map_err(sql)
+    }
+
     /// Writes a snapshot in one transaction, synced before this returns.
     pub(crate) fn write(&mut self, s: &Snapshot) -> Result<(), String> {
         let tx = self.conn.transaction().map_err(|e| e.to_string())?;
