@@ -563,3 +563,72 @@ async fn a_full_disk_refuses_sends_and_loses_no_acknowledged_one() {
         "at most the failed send more"
     );
 }
+
+/// Bytes in the files of a data directory.
+fn dir_bytes(dir: &TempDir) -> u64 {
+    std::fs::read_dir(&dir.0)
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.metadata().ok())
+        .map(|m| m.len())
+        .sum()
+}
+
+/// Space freed by deletes goes back to the file system once the service is quiet, and what is
+/// left is intact.
+#[tokio::test]
+async fn space_freed_by_deletes_is_given_back() {
+    let dir = TempDir::new("compact");
+    let config = Config::default()
+        .data_dir(&dir.0)
+        .lazy_sync(Duration::from_millis(50));
+    let local = sqs_local::start_with(config).await.unwrap();
+    let c = client(local.endpoint());
+    let url = create(&c, "q", &[]).await;
+    let body = "x".repeat(8000);
+    for _ in 0..250 {
+        let entries = (0..10)
+            .map(|i| {
+                sqs_client::types::SendMessageBatchRequestEntry::builder()
+                    .id(i.to_string())
+                    .message_body(&body)
+                    .build()
+                    .unwrap()
+            })
+            .collect();
+        c.send_message_batch()
+            .queue_url(&url)
+            .set_entries(Some(entries))
+            .send()
+            .await
+            .unwrap();
+    }
+    let full = dir_bytes(&dir);
+    assert!(full > 20_000_000, "{full} bytes for 20 MB of bodies");
+    c.purge_queue().queue_url(&url).send().await.unwrap();
+    c.send_message()
+        .queue_url(&url)
+        .message_body("kept")
+        .send()
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while dir_bytes(&dir) > full / 4 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let after = dir_bytes(&dir);
+    println!("{full} bytes with 2,500 messages of 8 kB, {after} once they were purged");
+    assert!(after <= full / 4, "{after} of {full} bytes left");
+    local.shutdown().await;
+    let local = sqs_local::start_with(Config::default().data_dir(&dir.0))
+        .await
+        .unwrap();
+    let c = client(local.endpoint());
+    let left: Vec<_> = receive(&c, &url, 30)
+        .await
+        .into_iter()
+        .map(|m| m.body.unwrap())
+        .collect();
+    assert_eq!(left, ["kept"]);
+    local.shutdown().await;
+}
