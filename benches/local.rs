@@ -93,6 +93,46 @@ async fn sequential_sends(c: &Client, url: &str, run: Duration) -> f64 {
     n as f64 / start.elapsed().as_secs_f64()
 }
 
+/// Sends `n` (up to ten) copies of `body` in one SendMessageBatch.
+async fn send_batch(c: &Client, url: &str, body: &str, n: usize) {
+    let entries = (0..n)
+        .map(|i| {
+            SendMessageBatchRequestEntry::builder()
+                .id(format!("m{i}"))
+                .message_body(body)
+                .build()
+                .unwrap()
+        })
+        .collect();
+    c.send_message_batch()
+        .queue_url(url)
+        .set_entries(Some(entries))
+        .send()
+        .await
+        .expect("SendMessageBatch");
+}
+
+/// Deletes these messages in one DeleteMessageBatch.
+async fn delete_batch(c: &Client, url: &str, messages: &[sqs_client::types::Message]) {
+    let entries = messages
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            DeleteMessageBatchRequestEntry::builder()
+                .id(format!("d{i}"))
+                .receipt_handle(m.receipt_handle.clone().unwrap_or_default())
+                .build()
+                .unwrap()
+        })
+        .collect();
+    c.delete_message_batch()
+        .queue_url(url)
+        .set_entries(Some(entries))
+        .send()
+        .await
+        .expect("DeleteMessageBatch");
+}
+
 /// `clients` workers that each send `per_request` messages, receive up to that many and delete
 /// what they received, until the time is up or `until` messages were deleted; returns deleted
 /// messages per second, the p50 and p99 of a round's time, and the service's CPU per message.
@@ -107,7 +147,7 @@ async fn cycle(
     let server0 = server_cpu();
     let start = Instant::now();
     let mut workers = Vec::new();
-    for w in 0..clients {
+    for _ in 0..clients {
         let (c, url, done) = (c.clone(), url.to_owned(), Arc::clone(&done));
         workers.push(tokio::spawn(async move {
             let body = "x".repeat(1024);
@@ -122,21 +162,7 @@ async fn cycle(
                         .await
                         .expect("SendMessage");
                 } else {
-                    let entries = (0..per_request)
-                        .map(|i| {
-                            SendMessageBatchRequestEntry::builder()
-                                .id(format!("w{w}m{i}"))
-                                .message_body(&body)
-                                .build()
-                                .unwrap()
-                        })
-                        .collect();
-                    c.send_message_batch()
-                        .queue_url(&url)
-                        .set_entries(Some(entries))
-                        .send()
-                        .await
-                        .expect("SendMessageBatch");
+                    send_batch(&c, &url, &body, per_request).await;
                 }
                 let messages = c
                     .receive_message()
@@ -162,23 +188,7 @@ async fn cycle(
                             .expect("DeleteMessage");
                     }
                 } else {
-                    let entries = messages
-                        .into_iter()
-                        .enumerate()
-                        .map(|(i, m)| {
-                            DeleteMessageBatchRequestEntry::builder()
-                                .id(format!("d{i}"))
-                                .receipt_handle(m.receipt_handle.unwrap_or_default())
-                                .build()
-                                .unwrap()
-                        })
-                        .collect();
-                    c.delete_message_batch()
-                        .queue_url(&url)
-                        .set_entries(Some(entries))
-                        .send()
-                        .await
-                        .expect("DeleteMessageBatch");
+                    delete_batch(&c, &url, &messages).await;
                 }
                 done.fetch_add(n, Ordering::Relaxed);
                 rounds.push(round.elapsed());
@@ -349,21 +359,7 @@ async fn fill(c: &Client, url: &str, n: u64, clients: u64) {
             let mut left = share;
             while left > 0 {
                 let now = left.min(10);
-                let entries = (0..now)
-                    .map(|i| {
-                        SendMessageBatchRequestEntry::builder()
-                            .id(format!("m{i}"))
-                            .message_body(&body)
-                            .build()
-                            .unwrap()
-                    })
-                    .collect();
-                c.send_message_batch()
-                    .queue_url(&url)
-                    .set_entries(Some(entries))
-                    .send()
-                    .await
-                    .expect("SendMessageBatch");
+                send_batch(&c, &url, &body, now as usize).await;
                 left -= now;
             }
         }));
@@ -394,23 +390,7 @@ async fn drain(c: &Client, url: &str, clients: usize) -> u64 {
                 if messages.is_empty() {
                     return;
                 }
-                let entries = messages
-                    .iter()
-                    .enumerate()
-                    .map(|(i, m)| {
-                        DeleteMessageBatchRequestEntry::builder()
-                            .id(format!("d{i}"))
-                            .receipt_handle(m.receipt_handle.clone().unwrap_or_default())
-                            .build()
-                            .unwrap()
-                    })
-                    .collect();
-                c.delete_message_batch()
-                    .queue_url(&url)
-                    .set_entries(Some(entries))
-                    .send()
-                    .await
-                    .expect("DeleteMessageBatch");
+                delete_batch(&c, &url, &messages).await;
                 done.fetch_add(messages.len() as u64, Ordering::Relaxed);
             }
         }));

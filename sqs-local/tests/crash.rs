@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 use sqs_client::types::{
     DeleteMessageBatchRequestEntry, Message, QueueAttributeName as A, SendMessageBatchRequestEntry,
 };
-use sqs_client::{Client, Credentials, ErrorCode, RetryConfig};
-use support::{Server, TempDir};
+use sqs_client::{Client, ErrorCode};
+use support::{Server, TempDir, attributes, client};
 
 const ROUNDS: usize = 20;
 const GROUPS: usize = 3;
@@ -59,17 +59,6 @@ struct Worker {
 
 fn ledger(l: &Shared) -> std::sync::MutexGuard<'_, Ledger> {
     l.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-fn client(endpoint: &str) -> Client {
-    Client::builder()
-        .endpoint_url(endpoint)
-        .region("us-east-1")
-        .credentials_provider(Credentials::new("local", "local"))
-        .retry_config(RetryConfig::disabled())
-        .attempt_timeout(Duration::from_secs(2))
-        .build()
-        .unwrap()
 }
 
 async fn receive(c: &Client, url: &str, visibility: i32) -> Option<Vec<Message>> {
@@ -308,15 +297,7 @@ async fn drain(c: &Client, url: &str) -> Vec<String> {
     for _ in 0..10_000 {
         let got = receive(c, url, 600).await.expect("the server answers");
         if got.is_empty() {
-            let a = c
-                .get_queue_attributes()
-                .queue_url(url)
-                .attribute_names(A::All)
-                .send()
-                .await
-                .unwrap()
-                .attributes
-                .unwrap_or_default();
+            let a = attributes(c, url).await;
             if a[&A::ApproximateNumberOfMessages] == "0"
                 && a[&A::ApproximateNumberOfMessagesDelayed] == "0"
             {

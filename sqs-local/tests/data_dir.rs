@@ -11,30 +11,9 @@ use std::time::{Duration, Instant};
 use sqs_client::types::{
     MessageAttributeValue, MessageSystemAttributeName as S, QueueAttributeName as A,
 };
-use sqs_client::{Client, Credentials, ErrorCode, RetryConfig};
+use sqs_client::{Client, ErrorCode};
 use sqs_local::Config;
-use support::{Server, TempDir, run_to_exit};
-
-fn client(endpoint: &str) -> Client {
-    Client::builder()
-        .endpoint_url(endpoint)
-        .region("us-east-1")
-        .credentials_provider(Credentials::new("local", "local"))
-        .retry_config(RetryConfig::disabled())
-        .build()
-        .unwrap()
-}
-
-async fn attributes(c: &Client, url: &str) -> HashMap<A, String> {
-    c.get_queue_attributes()
-        .queue_url(url)
-        .attribute_names(A::All)
-        .send()
-        .await
-        .unwrap()
-        .attributes
-        .unwrap_or_default()
-}
+use support::{Server, TempDir, attributes, client, run_to_exit};
 
 async fn receive(c: &Client, url: &str, visibility: i32) -> Vec<sqs_client::types::Message> {
     c.receive_message()
@@ -277,12 +256,9 @@ async fn everything_a_queue_holds_survives_a_restart() {
     local.shutdown().await;
 }
 
-/// A receive the crash took back (it was not yet written): the message is visible again, with
-/// the receive uncounted, and the handle from before the crash is refused rather than answered
-/// with a success that deletes nothing.
-#[tokio::test]
-async fn a_receive_lost_in_a_crash_shows_the_message_again_and_refuses_its_handle() {
-    let dir = TempDir::new("crash-receive");
+/// The binary on `dir`, writing receives only every hour, with a queue whose one message was
+/// received (hidden for 600 s): the server, the queue and what the receive gave.
+async fn received_once(dir: &TempDir) -> (Server, String, Vec<sqs_client::types::Message>) {
     let server = Server::start(&["--data-dir", dir.path(), "--lazy-sync", "3600"]);
     let c = client(&server.endpoint());
     let url = create(&c, "q", &[]).await;
@@ -293,6 +269,16 @@ async fn a_receive_lost_in_a_crash_shows_the_message_again_and_refuses_its_handl
         .await
         .unwrap();
     let got = receive(&c, &url, 600).await;
+    (server, url, got)
+}
+
+/// A receive the crash took back (it was not yet written): the message is visible again, with
+/// the receive uncounted, and the handle from before the crash is refused rather than answered
+/// with a success that deletes nothing.
+#[tokio::test]
+async fn a_receive_lost_in_a_crash_shows_the_message_again_and_refuses_its_handle() {
+    let dir = TempDir::new("crash-receive");
+    let (server, url, got) = received_once(&dir).await;
     server.kill();
 
     let server = Server::start(&["--data-dir", dir.path()]);
@@ -339,16 +325,7 @@ async fn a_receive_lost_in_a_crash_shows_the_message_again_and_refuses_its_handl
 #[tokio::test]
 async fn sigterm_writes_what_is_left_before_exiting() {
     let dir = TempDir::new("sigterm");
-    let server = Server::start(&["--data-dir", dir.path(), "--lazy-sync", "3600"]);
-    let c = client(&server.endpoint());
-    let url = create(&c, "q", &[]).await;
-    c.send_message()
-        .queue_url(&url)
-        .message_body("m")
-        .send()
-        .await
-        .unwrap();
-    let got = receive(&c, &url, 600).await;
+    let (server, url, got) = received_once(&dir).await;
     let status = server.terminate();
     assert!(status.success(), "{status}");
 

@@ -181,3 +181,31 @@ fn fastrand_seed() -> u64 {
     use std::hash::{BuildHasher, RandomState};
     RandomState::new().hash_one(Instant::now())
 }
+
+/// A client of the server at `endpoint` that does not retry (a test sees every answer) and
+/// gives up on an attempt after 2 s (a killed server's requests end quickly).
+pub fn client(endpoint: &str) -> sqs_client::Client {
+    sqs_client::Client::builder()
+        .endpoint_url(endpoint)
+        .region("us-east-1")
+        .credentials_provider(sqs_client::Credentials::new("local", "local"))
+        .retry_config(sqs_client::RetryConfig::disabled())
+        .attempt_timeout(Duration::from_secs(2))
+        .build()
+        .expect("a client")
+}
+
+/// Every attribute of a queue.
+pub async fn attributes(
+    c: &sqs_client::Client,
+    url: &str,
+) -> std::collections::HashMap<sqs_client::types::QueueAttributeName, String> {
+    c.get_queue_attributes()
+        .queue_url(url)
+        .attribute_names(sqs_client::types::QueueAttributeName::All)
+        .send()
+        .await
+        .expect("GetQueueAttributes")
+        .attributes
+        .unwrap_or_default()
+}
