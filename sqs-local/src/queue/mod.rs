@@ -69,9 +69,8 @@ pub(crate) struct Queue {
     pub(crate) tags: HashMap<String, String>,
     pub(crate) created_s: u64,
     pub(crate) modified_s: u64,
-    /// Messages by arrival order. Boxed: keys arrive in order, which leaves the map's nodes
-    /// half full, and a slot of a pointer wastes less than a slot of a message.
-    pub(crate) messages: BTreeMap<u64, Box<StoredMessage>>,
+    /// Messages by arrival order.
+    pub(crate) messages: BTreeMap<u64, StoredMessage>,
     next_key: u64,
     /// Receipt handle -> message key.
     pub(crate) receipts: HashMap<String, u64>,
@@ -194,7 +193,7 @@ impl Queue {
         self.dirty.message(self.next_key);
         self.messages.insert(
             self.next_key,
-            Box::new(StoredMessage {
+            StoredMessage {
                 id: id.clone(),
                 body: m.body,
                 body_md5,
@@ -210,7 +209,7 @@ impl Queue {
                 sequence,
                 sender_id: m.sender_id,
                 dead_letter_source: None,
-            }),
+            },
         );
         Sent {
             message_id: id,
@@ -229,7 +228,7 @@ impl Queue {
         }
         self.next_key += 1;
         self.dirty.message(self.next_key);
-        self.messages.insert(self.next_key, Box::new(m));
+        self.messages.insert(self.next_key, m);
     }
 
     /// Takes a message out of the queue (to move it elsewhere); its receipt handle goes with it.
@@ -239,7 +238,7 @@ impl Queue {
         if let Some(r) = m.receipt.take() {
             self.receipts.remove(&r);
         }
-        Some(*m)
+        Some(m)
     }
 
     /// The keys of up to `max` messages that can be received now, in order; on a FIFO queue a

@@ -110,7 +110,7 @@ impl Queue {
             .messages
             .drain()
             .map(|k| match self.messages.get(&k) {
-                Some(m) => MessageChange::Put(k, m.clone()),
+                Some(m) => MessageChange::Put(k, Box::new(m.clone())),
                 None => MessageChange::Gone(k),
             })
             .collect();
@@ -164,7 +164,7 @@ impl Queue {
         row: QueueRow,
         url: String,
         arn: String,
-        messages: BTreeMap<u64, Box<StoredMessage>>,
+        messages: BTreeMap<u64, StoredMessage>,
         dedup: HashMap<DedupKey, DedupEntry>,
     ) -> Result<Self, String> {
         let mut settings = Settings::new(row.name.ends_with(".fifo"));

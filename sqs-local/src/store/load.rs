@@ -25,7 +25,7 @@ pub(crate) struct Loaded {
 #[derive(Debug)]
 pub(crate) struct LoadedQueue {
     pub(crate) row: QueueRow,
-    pub(crate) messages: BTreeMap<u64, Box<StoredMessage>>,
+    pub(crate) messages: BTreeMap<u64, StoredMessage>,
     pub(crate) dedup: HashMap<DedupKey, DedupEntry>,
 }
 
@@ -85,7 +85,7 @@ pub(crate) fn load(conn: &Connection, path: &Path) -> Result<Loaded, String> {
             .unwrap_or_else(|_| Err("reading messages failed".into()));
         (there, here)
     });
-    let mut by_queue: Vec<Vec<(u64, Box<StoredMessage>)>> = vec![Vec::new(); out.queues.len()];
+    let mut by_queue: Vec<Vec<(u64, StoredMessage)>> = vec![Vec::new(); out.queues.len()];
     for (row, m) in low?.into_iter().chain(high?) {
         if let Some(&at) = index.get(&(row >> KEY_BITS)) {
             by_queue[at].push((row & ((1 << KEY_BITS) - 1), m));
@@ -160,10 +160,7 @@ fn queues(conn: &Connection) -> Result<Vec<LoadedQueue>, String> {
 }
 
 /// The messages whose row ids fall in these ranges, in row order.
-fn messages(
-    conn: &Connection,
-    ranges: &[(i64, i64)],
-) -> Result<Vec<(u64, Box<StoredMessage>)>, String> {
+fn messages(conn: &Connection, ranges: &[(i64, i64)]) -> Result<Vec<(u64, StoredMessage)>, String> {
     let mut out = Vec::new();
     let mut stmt = conn
         .prepare("SELECT row, id, body, body_md5, attributes, trace_header, sent_ms, visible_at_ms, receive_count, first_receive_ms, receipt, group_id, dedup_id, sequence, sender_id, dead_letter_source FROM messages WHERE row BETWEEN ?1 AND ?2 ORDER BY row")
@@ -195,7 +192,7 @@ fn messages(
                 sender_id: r.get(14).map_err(sql)?,
                 dead_letter_source: r.get(15).map_err(sql)?,
             };
-            out.push((row, Box::new(m)));
+            out.push((row, m));
         }
     }
     Ok(out)
