@@ -21,7 +21,9 @@
 //! keep-alive HTTP/1.1, and does per request what a real service must at the least: parses the
 //! JSON, digests every body, makes a random id per message. Its own CPU per message is printed
 //! next to ours. Shares of the limit (`benches/limit`) travel between machines; absolute
-//! figures do not.
+//! figures do not. Next to each SendMessage share the same captured request is also sent through
+//! a bare `reqwest::Client` (no signing, encoding or checks): the HTTP client's own ceiling, so
+//! that what is ours and what is reqwest's can be told apart.
 
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -245,6 +247,7 @@ async fn shares(client: &Client, port: u16, request: &Arc<[u8]>) {
     ];
     for (what, tasks, n) in cases {
         let raw = measure(|| limit::raw_sends(port, Arc::clone(request), n, tasks)).await;
+        let bare = measure(|| limit::reqwest_sends(port, request, n, tasks)).await;
         let ours = measure(|| sends(client, n, tasks)).await;
         println!(
             "SendMessage 1 KiB, {what}: {:.0} msg/s = {:.1}% of the limit ({:.0} msg/s unsigned raw HTTP); client CPU {:.1} us per message (raw {:.1}); fake endpoint {:.1} us per message (raw {:.1})",
@@ -255,6 +258,13 @@ async fn shares(client: &Client, port: u16, request: &Arc<[u8]>) {
             raw.cpu_us,
             ours.fake_us,
             raw.fake_us,
+        );
+        println!(
+            "  bare reqwest, same request unsigned: {:.0} msg/s = {:.1}% of the limit, client CPU {:.1} us per message; ours is {:.1}% of it",
+            bare.per_second,
+            100.0 * bare.per_second / raw.per_second,
+            bare.cpu_us,
+            100.0 * ours.per_second / bare.per_second,
         );
     }
 }
