@@ -144,7 +144,10 @@ pub(crate) async fn reqwest_sends(port: u16, request: &[u8], n: usize, tasks: us
             let mut request = reqwest::Request::new(reqwest::Method::POST, url.clone());
             *request.headers_mut() = headers.clone();
             *request.body_mut() = Some(body.clone().into());
-            let response = http.execute(request).await.expect("the fake endpoint answers");
+            let response = http
+                .execute(request)
+                .await
+                .expect("the fake endpoint answers");
             assert!(response.status().is_success());
             response.bytes().await.expect("the fake endpoint answers");
         }

@@ -6,7 +6,9 @@
 //! precomputed payload hash, its cheapest path). Signed: `content-type`, `host`, `x-amz-date`,
 //! `x-amz-target` (AWS JSON 1.0) and `x-amz-security-token` (temporary credentials); sent
 //! unsigned: `x-amzn-query-mode`. `aws-sigv4` derives the signing key on every call; the design
-//! accepts that cost for a signer the whole ecosystem reviews.
+//! accepts that cost for a signer the whole ecosystem reviews. What can be made once per set of
+//! credentials is: the signer's identity, and the check that the key id and token fit in a
+//! header ([`SigningKeys`], kept by the [`Credentials`] value the provider hands out).
 
 use std::time::SystemTime;
 
@@ -16,6 +18,8 @@ use aws_sigv4::sign::v4;
 use aws_smithy_runtime_api::client::identity::Identity;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use sqs_model::wire::push_hex;
+
+use crate::credentials::Credentials;
 
 /// Everything one request carries that goes into its signature.
 #[derive(Debug)]
@@ -31,11 +35,40 @@ pub(crate) struct SigningInput<'a> {
     pub(crate) payload_hash: &'a str,
     pub(crate) region: &'a str,
     pub(crate) service: &'a str,
-    /// The access key id, its secret and the session token of temporary credentials.
-    pub(crate) key_id: &'a str,
-    pub(crate) secret: &'a str,
-    pub(crate) session_token: Option<&'a str>,
+    pub(crate) credentials: &'a Credentials,
     pub(crate) now: SystemTime,
+}
+
+/// What signing needs of one set of credentials: the identity `aws-sigv4` signs with (built once
+/// rather than with three allocations of strings on every attempt), or why the key id or session
+/// token cannot be sent in a header.
+#[derive(Clone)]
+pub(crate) struct SigningKeys(Result<Identity, String>);
+
+impl SigningKeys {
+    pub(crate) fn new(credentials: &Credentials) -> Self {
+        let unsendable = |what: &str, value: &str| {
+            HeaderValue::from_str(value).is_err().then(|| {
+                format!("the {what} holds characters no HTTP header can carry (a line break?)")
+            })
+        };
+        let why = unsendable("access key id", credentials.access_key_id()).or_else(|| {
+            credentials
+                .session_token()
+                .and_then(|t| unsendable("session token", t))
+        });
+        Self(match why {
+            Some(why) => Err(why),
+            None => Ok(SigningCredentials::new(
+                credentials.access_key_id(),
+                credentials.secret_access_key(),
+                credentials.session_token().map(str::to_owned),
+                None,
+                "sqs-client",
+            )
+            .into()),
+        })
+    }
 }
 
 /// The SHA-256 of a request body in lowercase hex, as SigV4 wants it.
@@ -51,43 +84,27 @@ pub(crate) fn payload_hash(body: &[u8]) -> String {
 const CONTENT_TYPE: HeaderName = reqwest::header::CONTENT_TYPE;
 const X_AMZ_TARGET: HeaderName = HeaderName::from_static("x-amz-target");
 const X_AMZN_QUERY_MODE: HeaderName = HeaderName::from_static("x-amzn-query-mode");
+const X_AMZ_DATE: HeaderName = HeaderName::from_static("x-amz-date");
+const X_AMZ_SECURITY_TOKEN: HeaderName = HeaderName::from_static("x-amz-security-token");
 
 /// Every header of the request (reqwest adds `host` and `content-length` from the URL and the
 /// body), the signature's among them. Fails only on credentials no HTTP header can carry (a
 /// session token with a line break, say), with a message that says which.
 pub(crate) fn signed_headers(input: &SigningInput<'_>) -> Result<HeaderMap, String> {
-    let unsendable = |what: &str, value: &str| {
-        HeaderValue::from_str(value).is_err().then(|| {
-            format!("the {what} holds characters no HTTP header can carry (a line break?)")
-        })
-    };
-    if let Some(why) = unsendable("access key id", input.key_id).or_else(|| {
-        input
-            .session_token
-            .and_then(|t| unsendable("session token", t))
-    }) {
-        return Err(why);
-    }
+    let SigningKeys(identity) = input.credentials.signing_keys();
+    let identity = identity.as_ref().map_err(String::clone)?;
     // On the stack: the list is one or two headers long.
     let signed = [
         ("content-type", input.content_type),
         ("x-amz-target", input.target.unwrap_or_default()),
     ];
     let signed = &signed[..1 + usize::from(input.target.is_some())];
-    let identity: Identity = SigningCredentials::new(
-        input.key_id,
-        input.secret,
-        input.session_token.map(str::to_owned),
-        None,
-        "sqs-client",
-    )
-    .into();
     // Only the headers above are given to the signer, so the default list of headers to leave
     // out (user-agent, x-amzn-trace-id, ...) has nothing to do but cost an allocation per call.
     let mut settings = SigningSettings::default();
     settings.excluded_headers = None;
     let params = v4::SigningParams::builder()
-        .identity(&identity)
+        .identity(identity)
         .region(input.region)
         .name(input.service)
         .time(input.now)
@@ -118,10 +135,16 @@ pub(crate) fn signed_headers(input: &SigningInput<'_>) -> Result<HeaderMap, Stri
     if input.query_mode {
         headers.insert(X_AMZN_QUERY_MODE, HeaderValue::from_static("true"));
     }
-    // `x-amz-date`, `authorization` and, with a session token, `x-amz-security-token`.
+    // `x-amz-date`, `authorization` and, with a session token, `x-amz-security-token`: names
+    // known here are taken as constants (a name made from a string is an allocation).
     for (name, value) in instructions.headers() {
-        let name =
-            HeaderName::from_bytes(name.as_bytes()).map_err(|e| format!("header {name:?}: {e}"))?;
+        let name = match name {
+            "x-amz-date" => X_AMZ_DATE,
+            "authorization" => reqwest::header::AUTHORIZATION,
+            "x-amz-security-token" => X_AMZ_SECURITY_TOKEN,
+            other => HeaderName::from_bytes(other.as_bytes())
+                .map_err(|e| format!("header {other:?}: {e}"))?,
+        };
         let mut value = HeaderValue::from_str(value)
             .map_err(|_| format!("the value of {name} cannot be sent in a header"))?;
         value.set_sensitive(name == reqwest::header::AUTHORIZATION);
@@ -149,7 +172,12 @@ mod tests {
     }
 
     /// The JSON ListQueues request of the wire captures.
-    fn list_queues<'a>(url: &'a reqwest::Url, hash: &'a str, now: SystemTime) -> SigningInput<'a> {
+    fn list_queues<'a>(
+        url: &'a reqwest::Url,
+        hash: &'a str,
+        credentials: &'a Credentials,
+        now: SystemTime,
+    ) -> SigningInput<'a> {
         SigningInput {
             url,
             content_type: "application/x-amz-json-1.0",
@@ -158,9 +186,7 @@ mod tests {
             payload_hash: hash,
             region: "us-east-1",
             service: "sqs",
-            key_id: "test",
-            secret: "test",
-            session_token: None,
+            credentials,
             now,
         }
     }
@@ -172,7 +198,8 @@ mod tests {
         // send unsigned.
         let url = reqwest::Url::parse("http://127.0.0.1:4566/").unwrap();
         let hash = payload_hash(b"{}");
-        let headers = signed_headers(&list_queues(&url, &hash, at(1_795_347_307))).unwrap();
+        let test = Credentials::new("test", "test");
+        let headers = signed_headers(&list_queues(&url, &hash, &test, at(1_795_347_307))).unwrap();
         assert_eq!(header(&headers, "x-amz-date"), Some("20261122T113507Z"));
         assert_eq!(
             header(&headers, "authorization"),
@@ -204,16 +231,26 @@ mod tests {
     fn each_signature_is_of_its_own_time_and_body() {
         let url = reqwest::Url::parse("http://127.0.0.1:4566/").unwrap();
         let hash = payload_hash(b"{}");
+        let test = Credentials::new("test", "test");
         let auth = |input: &SigningInput<'_>| {
             let headers = signed_headers(input).unwrap();
             header(&headers, "authorization").unwrap().to_owned()
         };
-        let first = auth(&list_queues(&url, &hash, at(1_795_347_307)));
-        assert_eq!(first, auth(&list_queues(&url, &hash, at(1_795_347_307))));
+        let first = auth(&list_queues(&url, &hash, &test, at(1_795_347_307)));
+        assert_eq!(
+            first,
+            auth(&list_queues(&url, &hash, &test, at(1_795_347_307)))
+        );
         // A retry a second later is signed anew; so is another body.
-        assert_ne!(first, auth(&list_queues(&url, &hash, at(1_795_347_308))));
+        assert_ne!(
+            first,
+            auth(&list_queues(&url, &hash, &test, at(1_795_347_308)))
+        );
         let other = payload_hash(b"{\"QueueNamePrefix\":\"a\"}");
-        assert_ne!(first, auth(&list_queues(&url, &other, at(1_795_347_307))));
+        assert_ne!(
+            first,
+            auth(&list_queues(&url, &other, &test, at(1_795_347_307)))
+        );
     }
 
     #[test]
@@ -228,9 +265,7 @@ mod tests {
             payload_hash: &hash,
             region: "eu-west-1",
             service: "sqs",
-            key_id: "AKID",
-            secret: "secret",
-            session_token: Some("tok"),
+            credentials: &Credentials::new("AKID", "secret").with_session_token("tok"),
             now: at(1_795_347_307),
         })
         .unwrap();
@@ -243,13 +278,36 @@ mod tests {
     }
 
     #[test]
+    fn credentials_changed_after_a_signature_sign_as_changed() {
+        // The signer's form of the keys is kept with them: one made before a token was added
+        // must not sign for the credentials with the token.
+        let url = reqwest::Url::parse("http://127.0.0.1:4566/").unwrap();
+        let hash = payload_hash(b"{}");
+        let plain = Credentials::new("test", "test");
+        let before = signed_headers(&list_queues(&url, &hash, &plain, at(1_795_347_307))).unwrap();
+        assert_eq!(header(&before, "x-amz-security-token"), None);
+        let with_token = plain.clone().with_session_token("tok");
+        let after =
+            signed_headers(&list_queues(&url, &hash, &with_token, at(1_795_347_307))).unwrap();
+        assert_eq!(header(&after, "x-amz-security-token"), Some("tok"));
+        assert_ne!(
+            header(&before, "authorization"),
+            header(&after, "authorization")
+        );
+        // The original is as it was.
+        let again = signed_headers(&list_queues(&url, &hash, &plain, at(1_795_347_307))).unwrap();
+        assert_eq!(
+            header(&before, "authorization"),
+            header(&again, "authorization")
+        );
+    }
+
+    #[test]
     fn a_token_no_header_can_carry_is_an_error_not_a_panic() {
         let url = reqwest::Url::parse("https://sqs.eu-west-1.amazonaws.com/").unwrap();
         let hash = payload_hash(b"");
-        let input = SigningInput {
-            session_token: Some("line\nbreak"),
-            ..list_queues(&url, &hash, at(1_795_347_307))
-        };
+        let test = Credentials::new("test", "test").with_session_token("line\nbreak");
+        let input = list_queues(&url, &hash, &test, at(1_795_347_307));
         let why = signed_headers(&input).unwrap_err();
         assert!(why.contains("session token"), "{why}");
     }

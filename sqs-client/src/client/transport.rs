@@ -4,6 +4,7 @@
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
+use reqwest::header::HeaderValue;
 use sqs_model::Operation;
 use sqs_model::wire;
 use tracing::Instrument;
@@ -20,13 +21,19 @@ const QUERY_CONTENT_TYPE: &str = "application/x-www-form-urlencoded; charset=utf
 
 const SIGNING_NAME: &str = "sqs";
 
-/// One HTTP answer, read to the end.
+/// One HTTP answer, read to the end. Its headers are kept as received (a shared slice of what
+/// was read, not a copy) and made strings only where an error needs them.
 pub(super) struct Answer {
     pub(super) status: u16,
-    pub(super) request_id: Option<String>,
-    pub(super) query_error: Option<String>,
-    pub(super) error_type: Option<String>,
+    pub(super) request_id: Option<HeaderValue>,
+    pub(super) query_error: Option<HeaderValue>,
+    pub(super) error_type: Option<HeaderValue>,
     pub(super) body: Bytes,
+}
+
+/// A header's value as text, if it is text.
+fn text(value: &Option<HeaderValue>) -> Option<&str> {
+    value.as_ref().and_then(|v| v.to_str().ok())
 }
 
 /// Reads an answer's body, refusing one over `max` bytes: from its `Content-Length` before
@@ -206,9 +213,7 @@ impl Client {
             payload_hash,
             region: &config.region,
             service: SIGNING_NAME,
-            key_id: credentials.access_key_id(),
-            secret: credentials.secret_access_key(),
-            session_token: credentials.session_token(),
+            credentials: &credentials,
             now: SystemTime::now(),
         })
         .map_err(|why| {
@@ -225,13 +230,7 @@ impl Client {
                 .execute(request)
                 .await
                 .map_err(|e| Self::transport_error::<O>(e))?;
-            let header = |name: &str| {
-                response
-                    .headers()
-                    .get(name)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_owned)
-            };
+            let header = |name: &str| response.headers().get(name).cloned();
             let status = response.status().as_u16();
             let request_id = header("x-amzn-requestid").or_else(|| header("x-amz-request-id"));
             let query_error = header("x-amzn-query-error");
@@ -266,12 +265,13 @@ impl Client {
             error_type,
             body,
         } = answer;
+        let request_id = || text(&request_id).map(str::to_owned);
         if (200..300).contains(&status) {
             let decoded = match self.inner.config.protocol {
                 Protocol::AwsJson1_0 => O::output_from_json(&body),
                 Protocol::AwsQuery => O::output_from_xml(&body),
             };
-            return decoded.map_err(|e| Error::malformed(O::NAME, status, e, request_id));
+            return decoded.map_err(|e| Error::malformed(O::NAME, status, e, request_id()));
         }
         // Servers answer errors in either form whatever the request used (moto sends XML for
         // signature errors on JSON requests), so look at the body.
@@ -279,11 +279,11 @@ impl Client {
         let wire = if looks_xml {
             wire::decode_xml_error(&body)
         } else {
-            wire::decode_json_error(query_error.as_deref(), error_type.as_deref(), &body)
+            wire::decode_json_error(text(&query_error), text(&error_type), &body)
         };
         Err(match wire {
-            Some(wire) => Error::service(O::NAME, status, wire, request_id),
-            None => Error::unrecognised_status(O::NAME, status, &body, request_id),
+            Some(wire) => Error::service(O::NAME, status, wire, request_id()),
+            None => Error::unrecognised_status(O::NAME, status, &body, request_id()),
         })
     }
 }

@@ -58,9 +58,7 @@ async fn call(
                 payload_hash: &payload_hash,
                 region,
                 service: "sts",
-                key_id: creds.access_key_id(),
-                secret: creds.secret_access_key(),
-                session_token: creds.session_token(),
+                credentials: creds,
                 now: SystemTime::now(),
             })
             .map_err(|why| CredentialsError::new(provider, why))?;
