@@ -8,7 +8,8 @@
 //! --bench client -- sequential N` runs only N sequential sends (for `valgrind
 //! --tool=callgrind`); `-- batched N [BYTES]` only N sends through the Batcher, with bodies of
 //! BYTES (default 1024; for `perf`, and to tell the cost per batch from the cost per byte);
-//! `-- unbatched N` only N single sends at concurrency 64; `-- ratio [ROUNDS]` alternates
+//! `-- unbatched N` only N single sends at concurrency 64; `-- main N [bare]` N sends awaited in
+//! `main`, ours or the same request through a bare reqwest client (for `strace -f -c`); `-- ratio [ROUNDS]` alternates
 //! unbatched and batched rounds at concurrency 64 and prints each round's ratio and the median;
 //! `-- linger` sends through the Batcher with 1 to 64 callers at linger times of 1 to 10 ms;
 //! `-- receive N` makes N ReceiveMessage calls at concurrency 64, each answered with ten
@@ -73,6 +74,21 @@ fn main() {
             let n = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(10_000);
             let (_server, client) = start(&runtime);
             runtime.block_on(sends(&client, n, 1));
+        }
+        Some("main") => {
+            // N sends awaited in `main` on the default runtime, ours or (`bare`) the same
+            // request through a bare reqwest client: for `strace -f -c`, to count the system
+            // calls (wake-ups among them) each request costs.
+            let n = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(10_000);
+            let (_server, client, port) = start_with_delay(&runtime, 0);
+            runtime.block_on(async {
+                if args.iter().any(|a| a == "bare") {
+                    let request = limit::captured_send().await;
+                    limit::reqwest_sends(port, &request, n, 0).await;
+                } else {
+                    sends(&client, n, 0).await;
+                }
+            });
         }
         Some("unbatched") => {
             let n = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(100_000);
