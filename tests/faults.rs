@@ -605,3 +605,52 @@ async fn the_operation_timeout_bounds_retries_and_slow_answers() {
         "stopped at the operation deadline, not the attempt limit"
     );
 }
+
+/// Cancel safety as documented on `Client::execute`, in the `main` of a multi-thread runtime (as
+/// `#[tokio::main]` runs it): a dropped call abandons its request; the connection is closed
+/// rather than left waiting for the answer.
+#[test]
+fn a_call_dropped_in_main_abandons_its_request() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let uri = format!("http://{}", listener.local_addr().unwrap());
+        // A server that reads the request and never answers, and tells whether the client
+        // closed the connection within five seconds.
+        let server = tokio::spawn(async move {
+            let (mut stream, _) = listener.accept().await.unwrap();
+            let mut buf = vec![0u8; 16 * 1024];
+            for _ in 0..100 {
+                match tokio::time::timeout(Duration::from_secs(5), stream.read(&mut buf)).await {
+                    Ok(Ok(0) | Err(_)) => return true,
+                    Ok(Ok(_)) => continue,
+                    Err(_) => return false,
+                }
+            }
+            false
+        });
+        let client = Client::builder()
+            .endpoint_url(&uri)
+            .region("us-east-1")
+            .credentials_provider(Credentials::new("AKID", "secret"))
+            .attempt_timeout(Duration::from_secs(60))
+            .build()
+            .unwrap();
+        let call = client.execute(send().build().unwrap());
+        assert!(
+            tokio::time::timeout(Duration::from_millis(300), call)
+                .await
+                .is_err(),
+            "the server never answers"
+        );
+        let closed = tokio::time::timeout(Duration::from_secs(10), server)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(closed, "the request went on after its call was dropped");
+    });
+}

@@ -25,8 +25,8 @@ pub(crate) enum Checks {
     NotTheDigests,
 }
 
-/// A client of one SQS endpoint. Cheap to clone: clones share connections, the retry budget and
-/// the signing-key cache.
+/// A client of one SQS endpoint. Cheap to clone: clones share connections and the retry
+/// budget.
 #[derive(Clone)]
 pub struct Client {
     pub(super) inner: Arc<Inner>,
