@@ -276,10 +276,11 @@ async fn shares(client: &Client, port: u16, request: &Arc<[u8]>) {
             raw.fake_us,
         );
         println!(
-            "  bare reqwest, same request unsigned: {:.0} msg/s = {:.1}% of the limit, client CPU {:.1} us per message; ours is {:.1}% of it",
+            "  bare reqwest, same request unsigned: {:.0} msg/s = {:.1}% of the limit, client CPU {:.1} us per message, fake endpoint {:.1} us per message; ours is {:.1}% of it",
             bare.per_second,
             100.0 * bare.per_second / raw.per_second,
             bare.cpu_us,
+            bare.fake_us,
             100.0 * ours.per_second / bare.per_second,
         );
     }
