@@ -9,8 +9,9 @@
 //! --tool=callgrind`); `-- batched N [BYTES]` only N sends through the Batcher, with bodies of
 //! BYTES (default 1024; for `perf`, and to tell the cost per batch from the cost per byte);
 //! `-- unbatched N` only N single sends at concurrency 64; `-- main N [bare]` N sends awaited in
-//! `main`, ours or the same request through a bare reqwest client (for `strace -f -c`); `-- ratio [ROUNDS]` alternates
-//! unbatched and batched rounds at concurrency 64 and prints each round's ratio and the median;
+//! `main`, ours or the same request through a bare reqwest client (for `strace -f -c`);
+//! `-- ratio [ROUNDS]` alternates unbatched and batched rounds at concurrency 64 and prints each
+//! round's ratio and the median;
 //! `-- linger` sends through the Batcher with 1 to 64 callers at linger times of 1 to 10 ms;
 //! `-- receive N` makes N ReceiveMessage calls at concurrency 64, each answered with ten
 //! messages of 1 KiB (their digests checked), and gives the cost per received message;
