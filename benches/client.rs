@@ -448,20 +448,11 @@ async fn batched_sends(
 /// (`tasks` 0: one after the other in the calling future); returns `n`.
 async fn sends(client: &Client, n: usize, tasks: usize) -> usize {
     let body: Arc<str> = "x".repeat(1024).into();
-    let next = Arc::new(AtomicUsize::new(0));
-    if tasks == 0 {
-        send_loop(client, &body, &next, n).await;
-        return n;
-    }
-    let workers: Vec<_> = (0..tasks)
-        .map(|_| {
-            let (client, body, next) = (client.clone(), body.clone(), next.clone());
-            tokio::spawn(async move { send_loop(&client, &body, &next, n).await })
-        })
-        .collect();
-    for w in workers {
-        w.await.unwrap();
-    }
+    limit::spread(tasks, |next| {
+        let (client, body) = (client.clone(), Arc::clone(&body));
+        async move { send_loop(&client, &body, &next, n).await }
+    })
+    .await;
     n
 }
 
@@ -480,71 +471,62 @@ async fn send_loop(client: &Client, body: &str, next: &AtomicUsize, n: usize) {
 
 /// `n` receives of ten messages each, `concurrency` at a time; returns the messages received.
 async fn receives(client: &Client, n: usize, concurrency: usize) -> usize {
-    let next = Arc::new(AtomicUsize::new(0));
-    let workers: Vec<_> = (0..concurrency)
-        .map(|_| {
-            let (client, next) = (client.clone(), next.clone());
-            tokio::spawn(async move {
-                let mut received = 0;
-                while next.fetch_add(1, Ordering::Relaxed) < n {
-                    let got = client
-                        .receive_message()
-                        .queue_url(QUEUE)
-                        .max_number_of_messages(10)
-                        .wait_time_seconds(0)
-                        .send()
-                        .await
-                        .unwrap();
-                    received += got.messages.map_or(0, |m| m.len());
-                }
-                received
-            })
-        })
-        .collect();
-    let mut received = 0;
-    for w in workers {
-        received += w.await.unwrap();
-    }
+    let received: usize = limit::spread(concurrency, |next| {
+        let client = client.clone();
+        async move {
+            let mut received = 0;
+            while next.fetch_add(1, Ordering::Relaxed) < n {
+                let got = client
+                    .receive_message()
+                    .queue_url(QUEUE)
+                    .max_number_of_messages(10)
+                    .wait_time_seconds(0)
+                    .send()
+                    .await
+                    .unwrap();
+                received += got.messages.map_or(0, |m| m.len());
+            }
+            received
+        }
+    })
+    .await
+    .into_iter()
+    .sum();
     assert_eq!(received, n * 10, "every receive brings ten messages");
     received
 }
 
 async fn cycles(client: &Client, n: usize, concurrency: usize, body: &str) -> usize {
-    let next = Arc::new(AtomicUsize::new(0));
-    let workers: Vec<_> = (0..concurrency)
-        .map(|_| {
-            let (client, next, body) = (client.clone(), next.clone(), body.to_owned());
-            tokio::spawn(async move {
-                while next.fetch_add(1, Ordering::Relaxed) < n {
+    limit::spread(concurrency, |next| {
+        let (client, body) = (client.clone(), body.to_owned());
+        async move {
+            while next.fetch_add(1, Ordering::Relaxed) < n {
+                client
+                    .send_message()
+                    .queue_url(QUEUE)
+                    .message_body(&body)
+                    .send()
+                    .await
+                    .unwrap();
+                let got = client
+                    .receive_message()
+                    .queue_url(QUEUE)
+                    .wait_time_seconds(0)
+                    .send()
+                    .await
+                    .unwrap();
+                for m in got.messages.unwrap_or_default() {
                     client
-                        .send_message()
+                        .delete_message()
                         .queue_url(QUEUE)
-                        .message_body(&body)
+                        .receipt_handle(m.receipt_handle.unwrap())
                         .send()
                         .await
                         .unwrap();
-                    let got = client
-                        .receive_message()
-                        .queue_url(QUEUE)
-                        .wait_time_seconds(0)
-                        .send()
-                        .await
-                        .unwrap();
-                    for m in got.messages.unwrap_or_default() {
-                        client
-                            .delete_message()
-                            .queue_url(QUEUE)
-                            .receipt_handle(m.receipt_handle.unwrap())
-                            .send()
-                            .await
-                            .unwrap();
-                    }
                 }
-            })
-        })
-        .collect();
-    for w in workers {
-        w.await.unwrap();
-    }
+            }
+        }
+    })
+    .await;
     n
 }

@@ -101,24 +101,38 @@ pub(crate) async fn read_message(stream: &mut TcpStream, buf: &mut Vec<u8>) -> O
     }
 }
 
+/// Runs the loop `each` makes (one that takes turns from the counter it is given, shared by all)
+/// in the calling future when `tasks` is 0, else in `tasks` spawned tasks at once; returns what
+/// each loop returned.
+pub(crate) async fn spread<T, F, Fut>(tasks: usize, each: F) -> Vec<T>
+where
+    T: Send + 'static,
+    F: Fn(Arc<AtomicUsize>) -> Fut,
+    Fut: Future<Output = T> + Send + 'static,
+{
+    let next = Arc::new(AtomicUsize::new(0));
+    if tasks == 0 {
+        return vec![each(next).await];
+    }
+    let workers: Vec<_> = (0..tasks)
+        .map(|_| tokio::spawn(each(Arc::clone(&next))))
+        .collect();
+    let mut done = Vec::with_capacity(tasks);
+    for w in workers {
+        done.push(w.await.unwrap());
+    }
+    done
+}
+
 /// Sends `request` `n` times over `tasks` keep-alive connections to 127.0.0.1:`port`, each
 /// from a task of its own waiting for its answer before the next (`tasks` 0: one connection,
 /// from the calling future); returns `n`.
 pub(crate) async fn raw_sends(port: u16, request: Arc<[u8]>, n: usize, tasks: usize) -> usize {
-    let next = Arc::new(AtomicUsize::new(0));
-    if tasks == 0 {
-        raw_loop(port, &request, &next, n).await;
-        return n;
-    }
-    let workers: Vec<_> = (0..tasks)
-        .map(|_| {
-            let (request, next) = (Arc::clone(&request), Arc::clone(&next));
-            tokio::spawn(async move { raw_loop(port, &request, &next, n).await })
-        })
-        .collect();
-    for w in workers {
-        w.await.unwrap();
-    }
+    spread(tasks, |next| {
+        let request = Arc::clone(&request);
+        async move { raw_loop(port, &request, &next, n).await }
+    })
+    .await;
     n
 }
 
@@ -135,33 +149,23 @@ pub(crate) async fn reqwest_sends(port: u16, request: &[u8], n: usize, tasks: us
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let one = Arc::new((http, url, headers, body));
-    let next = Arc::new(AtomicUsize::new(0));
-    let each = |one: Arc<(reqwest::Client, reqwest::Url, HeaderMap, bytes::Bytes)>,
-                next: Arc<AtomicUsize>| async move {
-        let (http, url, headers, body) = &*one;
-        while next.fetch_add(1, Ordering::Relaxed) < n {
-            let mut request = reqwest::Request::new(reqwest::Method::POST, url.clone());
-            *request.headers_mut() = headers.clone();
-            *request.body_mut() = Some(body.clone().into());
-            let response = http
-                .execute(request)
-                .await
-                .expect("the fake endpoint answers");
-            assert!(response.status().is_success());
-            response.bytes().await.expect("the fake endpoint answers");
+    spread(tasks, |next| {
+        let (http, url, headers, body) = (http.clone(), url.clone(), headers.clone(), body.clone());
+        async move {
+            while next.fetch_add(1, Ordering::Relaxed) < n {
+                let mut request = reqwest::Request::new(reqwest::Method::POST, url.clone());
+                *request.headers_mut() = headers.clone();
+                *request.body_mut() = Some(body.clone().into());
+                let response = http
+                    .execute(request)
+                    .await
+                    .expect("the fake endpoint answers");
+                assert!(response.status().is_success());
+                response.bytes().await.expect("the fake endpoint answers");
+            }
         }
-    };
-    if tasks == 0 {
-        each(one, next).await;
-        return n;
-    }
-    let workers: Vec<_> = (0..tasks)
-        .map(|_| tokio::spawn(each(Arc::clone(&one), Arc::clone(&next))))
-        .collect();
-    for w in workers {
-        w.await.unwrap();
-    }
+    })
+    .await;
     n
 }
 
