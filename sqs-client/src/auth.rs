@@ -191,15 +191,27 @@ mod tests {
         }
     }
 
+    /// The headers of that request with `body`, signed with `credentials` at `secs` after the
+    /// epoch.
+    fn sign_list_queues(
+        credentials: &Credentials,
+        body: &[u8],
+        secs: u64,
+    ) -> Result<HeaderMap, String> {
+        let url = reqwest::Url::parse("http://127.0.0.1:4566/").unwrap();
+        let hash = payload_hash(body);
+        signed_headers(&list_queues(&url, &hash, credentials, at(secs)))
+    }
+
+    const CURL_TIME: u64 = 1_795_347_307;
+
     #[test]
     fn matches_the_captured_curl_signature() {
         // Signed by curl --aws-sigv4 with the key pair test/test at 2026-11-22T11:35:07Z: an
         // independent signer. curl signed the same headers except x-amzn-query-mode, which we
         // send unsigned.
-        let url = reqwest::Url::parse("http://127.0.0.1:4566/").unwrap();
-        let hash = payload_hash(b"{}");
         let test = Credentials::new("test", "test");
-        let headers = signed_headers(&list_queues(&url, &hash, &test, at(1_795_347_307))).unwrap();
+        let headers = sign_list_queues(&test, b"{}", CURL_TIME).unwrap();
         assert_eq!(header(&headers, "x-amz-date"), Some("20261122T113507Z"));
         assert_eq!(
             header(&headers, "authorization"),
@@ -229,28 +241,16 @@ mod tests {
 
     #[test]
     fn each_signature_is_of_its_own_time_and_body() {
-        let url = reqwest::Url::parse("http://127.0.0.1:4566/").unwrap();
-        let hash = payload_hash(b"{}");
         let test = Credentials::new("test", "test");
-        let auth = |input: &SigningInput<'_>| {
-            let headers = signed_headers(input).unwrap();
+        let auth = |body: &[u8], secs| {
+            let headers = sign_list_queues(&test, body, secs).unwrap();
             header(&headers, "authorization").unwrap().to_owned()
         };
-        let first = auth(&list_queues(&url, &hash, &test, at(1_795_347_307)));
-        assert_eq!(
-            first,
-            auth(&list_queues(&url, &hash, &test, at(1_795_347_307)))
-        );
+        let first = auth(b"{}", CURL_TIME);
+        assert_eq!(first, auth(b"{}", CURL_TIME));
         // A retry a second later is signed anew; so is another body.
-        assert_ne!(
-            first,
-            auth(&list_queues(&url, &hash, &test, at(1_795_347_308)))
-        );
-        let other = payload_hash(b"{\"QueueNamePrefix\":\"a\"}");
-        assert_ne!(
-            first,
-            auth(&list_queues(&url, &other, &test, at(1_795_347_307)))
-        );
+        assert_ne!(first, auth(b"{}", CURL_TIME + 1));
+        assert_ne!(first, auth(b"{\"QueueNamePrefix\":\"a\"}", CURL_TIME));
     }
 
     #[test]
@@ -266,7 +266,7 @@ mod tests {
             region: "eu-west-1",
             service: "sqs",
             credentials: &Credentials::new("AKID", "secret").with_session_token("tok"),
-            now: at(1_795_347_307),
+            now: at(CURL_TIME),
         })
         .unwrap();
         assert_eq!(header(&headers, "x-amz-security-token"), Some("tok"));
@@ -281,21 +281,18 @@ mod tests {
     fn credentials_changed_after_a_signature_sign_as_changed() {
         // The signer's form of the keys is kept with them: one made before a token was added
         // must not sign for the credentials with the token.
-        let url = reqwest::Url::parse("http://127.0.0.1:4566/").unwrap();
-        let hash = payload_hash(b"{}");
         let plain = Credentials::new("test", "test");
-        let before = signed_headers(&list_queues(&url, &hash, &plain, at(1_795_347_307))).unwrap();
+        let before = sign_list_queues(&plain, b"{}", CURL_TIME).unwrap();
         assert_eq!(header(&before, "x-amz-security-token"), None);
         let with_token = plain.clone().with_session_token("tok");
-        let after =
-            signed_headers(&list_queues(&url, &hash, &with_token, at(1_795_347_307))).unwrap();
+        let after = sign_list_queues(&with_token, b"{}", CURL_TIME).unwrap();
         assert_eq!(header(&after, "x-amz-security-token"), Some("tok"));
         assert_ne!(
             header(&before, "authorization"),
             header(&after, "authorization")
         );
         // The original is as it was.
-        let again = signed_headers(&list_queues(&url, &hash, &plain, at(1_795_347_307))).unwrap();
+        let again = sign_list_queues(&plain, b"{}", CURL_TIME).unwrap();
         assert_eq!(
             header(&before, "authorization"),
             header(&again, "authorization")
@@ -304,12 +301,20 @@ mod tests {
 
     #[test]
     fn a_token_no_header_can_carry_is_an_error_not_a_panic() {
-        let url = reqwest::Url::parse("https://sqs.eu-west-1.amazonaws.com/").unwrap();
-        let hash = payload_hash(b"");
         let test = Credentials::new("test", "test").with_session_token("line\nbreak");
-        let input = list_queues(&url, &hash, &test, at(1_795_347_307));
-        let why = signed_headers(&input).unwrap_err();
+        let why = sign_list_queues(&test, b"", CURL_TIME).unwrap_err();
         assert!(why.contains("session token"), "{why}");
+    }
+
+    #[test]
+    fn clones_share_what_the_signer_made_of_their_keys() {
+        // Providers hand out a clone per attempt: each must not make the signer's form anew.
+        let credentials = Credentials::new("test", "test");
+        let clone = credentials.clone();
+        assert!(std::ptr::eq(
+            credentials.signing_keys(),
+            clone.signing_keys()
+        ));
     }
 
     #[tokio::test]

@@ -28,13 +28,13 @@ pub struct BatchConfig {
     /// How long the first entry of a batch waits for others before the batch is sent anyway
     /// (default 2 ms). The batch is due 1 ms before the linger ends, as tokio's timer fires up to
     /// about a millisecond late: measured, a lone caller's send took 1.9-2.2 ms longer than a
-    /// plain send with the default (`cargo bench --bench client -- latency`). A full batch is
-    /// sent at once. Callers that wait for each answer before sending again fill batches as fast as the answers come back, so a longer linger only
-    /// slows them (measured: 64 callers fill 9.98 entries per batch with 1 to 10 ms alike; 4
-    /// callers send 4 entries per batch and at most 4 messages per linger time). A longer
-    /// linger pays off for senders that do not wait, such as one message per web request: it
-    /// gathers more of them into each request (fewer requests to pay for) at the cost of that
-    /// much latency.
+    /// plain send with the default (`cargo bench --bench client -- latency`). A full batch is sent
+    /// at once. Callers that wait for each answer before sending again fill batches as fast as the
+    /// answers come back, so a longer linger only slows them (measured: 64 callers fill 9.98
+    /// entries per batch with 1 to 10 ms alike; 4 callers send 4 entries per batch and at most 4
+    /// messages per linger time). A longer linger pays off for senders that do not wait, such as
+    /// one message per web request: it gathers more of them into each request (fewer requests to
+    /// pay for) at the cost of that much latency.
     pub linger: Duration,
     /// Entries waiting to be sent, over all queues; when full, callers wait (default 10,000).
     pub buffer: usize,
